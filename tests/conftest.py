@@ -1,0 +1,42 @@
+"""Shared fixtures: hypothesis profiles, debug counters, and the peer policy.
+
+Peers such as pyzmq may be missing on a developer machine, where their tests
+skip with a reason; CI sets ZMTP_REQUIRE_PEERS=1 and a missing peer fails.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from zmtp_core import DebugCounters, counters
+
+# Deterministic by default (CI must not flake); HYPOTHESIS_PROFILE=explore to search wider.
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.register_profile("explore", deadline=None, max_examples=2000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+for variable in ("ZMTP_ZEROCOPY_WRITE", "ZMTP_LAZY_COMPACT", "ZMTP_WRITE_BATCHING"):
+    os.environ.pop(variable, None)  # toggles are set per test, never inherited
+
+
+@pytest.fixture
+def debug_counters() -> Iterator[DebugCounters]:
+    """Counters switched on and zeroed for one test, restored afterwards."""
+    was = counters.enabled
+    counters.enable()
+    counters.reset()
+    try:
+        yield counters
+    finally:
+        counters.enable(was)
+        counters.reset()

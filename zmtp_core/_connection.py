@@ -1,0 +1,475 @@
+"""One ZMTP 3.x connection as a pure state machine: bytes in, events and buffers out.
+
+The backend that owns the socket drives it with four kinds of calls:
+
+* **bytes in** - ``view = conn.receive_buffer(); n = sock.recv_into(view);
+  conn.received(n)`` (zero-copy: a large frame body is read straight into the
+  buffer that becomes the message), or ``conn.receive_data(data)`` for layers
+  that produce bytes. ``0`` or ``b""`` means the peer closed its side.
+* **events out** - ``conn.next_event()`` until it returns :data:`NEED_DATA`.
+* **bytes out** - ``bufs = conn.buffers_to_send(); n = sock.sendmsg(bufs);
+  conn.sent(n)``; any ``n`` from 0 to all is fine.
+* **time** - the core never reads a clock. ``conn.next_deadline`` is when it
+  wants ``conn.handle_timer(now)`` called, in the backend's own clock; a
+  deadline of ``-inf`` means "call me now, I need to know the time".
+
+States go greeting -> handshake -> traffic -> closed, and closed is final.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections import deque
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
+
+from . import _commands as cmd
+from ._counters import LAZY_COMPACT, ZEROCOPY_WRITE, resolve_toggle
+from ._errors import LocalProtocolError, RemoteProtocolError
+from ._events import (
+    NEED_DATA,
+    Cancel,
+    ConnectionClosed,
+    Event,
+    Frame,
+    HandshakeComplete,
+    Message,
+    NeedData,
+    PeerError,
+    Subscribe,
+)
+from ._framereader import COMMAND, MORE, FrameReader
+from ._greeting import (
+    GREETING_SIZE,
+    check_greeting_prefix,
+    decode_greeting,
+    encode_greeting,
+    mechanism_field,
+)
+from ._mechanism import Mechanism, NullMechanism
+from ._sendqueue import Buffer, MessageTracker, SendQueue
+from ._socket_types import SocketType, can_pair, sends_identity
+
+__all__ = ["PENDING", "Connection", "ConnectionState", "Input"]
+
+#: A deadline that is due at once: the core needs ``handle_timer(now)`` to learn the time.
+PENDING = -math.inf
+
+
+class ConnectionState(enum.Enum):
+    """Where a connection is in its life."""
+
+    GREETING = "greeting"
+    HANDSHAKE = "handshake"
+    TRAFFIC = "traffic"
+    CLOSED = "closed"
+
+
+class Input(enum.Enum):
+    """What can happen to a connection; the keys of the transition table."""
+
+    GREETING_ACCEPTED = "greeting accepted"
+    HANDSHAKE_COMMAND = "handshake command"
+    HANDSHAKE_DONE = "handshake done"
+    DATA_FRAME = "data frame"
+    TRAFFIC_COMMAND = "traffic command"
+    PEER_ERROR = "peer sent ERROR"
+    PROTOCOL_ERROR = "protocol error"
+    EOF = "peer closed"
+    TIMEOUT = "timeout"
+    LOCAL_CLOSE = "local close"
+
+
+_S, _I = ConnectionState, Input
+_ENDINGS = (_I.PROTOCOL_ERROR, _I.EOF, _I.TIMEOUT, _I.LOCAL_CLOSE)
+
+#: (state, input) -> next state. A pair that is missing is a protocol violation
+#: by the peer; CLOSED absorbs every ending.
+TRANSITIONS: dict[tuple[ConnectionState, Input], ConnectionState] = {
+    (_S.GREETING, _I.GREETING_ACCEPTED): _S.HANDSHAKE,
+    (_S.HANDSHAKE, _I.HANDSHAKE_COMMAND): _S.HANDSHAKE,
+    (_S.HANDSHAKE, _I.HANDSHAKE_DONE): _S.TRAFFIC,
+    (_S.HANDSHAKE, _I.PEER_ERROR): _S.CLOSED,
+    (_S.TRAFFIC, _I.DATA_FRAME): _S.TRAFFIC,
+    (_S.TRAFFIC, _I.TRAFFIC_COMMAND): _S.TRAFFIC,
+    **{(state, ending): _S.CLOSED for state in _S for ending in _ENDINGS},
+}
+
+
+class _Timer(enum.Enum):
+    HANDSHAKE = "handshake"
+    HEARTBEAT = "heartbeat"
+    HEARTBEAT_TIMEOUT = "heartbeat timeout"
+    PEER_TTL = "peer ttl"
+
+
+_SUBSCRIBING_PEERS = frozenset({SocketType.PUB, SocketType.XPUB})
+
+
+class Connection:
+    """The ZMTP state machine for one peer; see the module docstring for the contract."""
+
+    def __init__(
+        self,
+        socket_type: SocketType | str,
+        *,
+        routing_id: bytes = b"",
+        metadata: Mapping[str, bytes] | None = None,
+        mechanism: Mechanism | None = None,
+        zerocopy_threshold: int = 8192,
+        zerocopy_write: bool | None = None,
+        lazy_compact: bool | None = None,
+        max_message_size: int = -1,
+        receive_buffer_size: int = 65536,
+        handshake_interval: float = 30.0,
+        heartbeat_interval: float = 0.0,
+        heartbeat_ttl: float = 0.0,
+        heartbeat_timeout: float | None = None,
+    ) -> None:
+        """Create a connection and queue our greeting at once.
+
+        Times are seconds; 0 switches a timer off. ``heartbeat_timeout``
+        defaults to the interval, as in libzmq. ``max_message_size`` (-1 = no
+        limit) applies to each frame, checked before anything is allocated.
+        ``zerocopy_write``/``lazy_compact`` are the socket options behind the
+        ZMTP_ZEROCOPY_WRITE/ZMTP_LAZY_COMPACT switches (environment first).
+        """
+        self.socket_type = (
+            socket_type if isinstance(socket_type, SocketType) else SocketType[socket_type]
+        )
+        if len(routing_id) > 255:
+            raise ValueError("a routing id is at most 255 bytes")
+        metadata = dict(metadata or {})
+        for key in metadata:
+            if not key.startswith("X-"):
+                raise ValueError(f"metadata names must start with 'X-': {key!r}")
+        self._mechanism = mechanism if mechanism is not None else NullMechanism()
+        self._properties = cmd.encode_properties(
+            cmd.metadata_items(
+                self.socket_type.wire_name,
+                routing_id if sends_identity(self.socket_type) else None,
+                metadata,
+            )
+        )
+        zerocopy = resolve_toggle(ZEROCOPY_WRITE, zerocopy_write)
+        self._out = SendQueue(zerocopy_threshold if zerocopy else None)
+        self._reader = FrameReader(
+            buffer_size=receive_buffer_size,
+            large_threshold=zerocopy_threshold,
+            max_frame_size=max_message_size,
+            lazy_compact=resolve_toggle(LAZY_COMPACT, lazy_compact),
+        )
+        self._state = ConnectionState.GREETING
+        self._events: deque[Event] = deque()
+        self._partial: list[Frame] = []
+        self._closed_event: ConnectionClosed | None = None
+        self._subscriptions_in_data = self.socket_type in _SUBSCRIBING_PEERS
+        self.peer_version: tuple[int, int] | None = None
+
+        self._heartbeat_interval = heartbeat_interval
+        self._heartbeat_ttl_ds = round(heartbeat_ttl * 10)
+        self._heartbeat_timeout = (
+            heartbeat_interval if heartbeat_timeout is None else heartbeat_timeout
+        )
+        self._intervals = {
+            _Timer.HANDSHAKE: handshake_interval,
+            _Timer.HEARTBEAT: heartbeat_interval,
+            _Timer.HEARTBEAT_TIMEOUT: self._heartbeat_timeout,
+            _Timer.PEER_TTL: 0.0,
+        }
+        self._timers: dict[_Timer, float] = {}
+        self._liveness_marks: dict[_Timer, int] = {}
+        if handshake_interval > 0:
+            self._timers[_Timer.HANDSHAKE] = PENDING
+
+        self._out.add_raw(encode_greeting(self._mechanism.name, len(routing_id)), handshake=True)
+
+    # -- state ------------------------------------------------------------
+
+    @property
+    def state(self) -> ConnectionState:
+        """The current state; CLOSED is permanent."""
+        return self._state
+
+    @property
+    def closed(self) -> bool:
+        """True once the connection is over, whatever the reason."""
+        return self._state is ConnectionState.CLOSED
+
+    def _advance(self, event: Input) -> None:
+        next_state = TRANSITIONS.get((self._state, event))
+        if next_state is None:
+            raise RemoteProtocolError(f"{event.value} is not allowed in state {self._state.value}")
+        self._state = next_state
+
+    # -- bytes in -----------------------------------------------------------
+
+    def receive_buffer(self) -> memoryview:
+        """A writable view for ``recv_into``; report the count with :meth:`received`."""
+        return self._reader.writable()
+
+    def received(self, nbytes: int) -> None:
+        """``nbytes`` were written into the last :meth:`receive_buffer` (0 = peer closed)."""
+        if self._state is not ConnectionState.CLOSED:
+            self._reader.commit(nbytes)
+
+    def receive_data(self, data: bytes | bytearray | memoryview) -> None:
+        """Take bytes from a layer that produces them; ``b""`` means the peer closed."""
+        if self._state is not ConnectionState.CLOSED:
+            self._reader.feed(data)
+
+    # -- events out ---------------------------------------------------------
+
+    def next_event(self) -> Event | NeedData:
+        """The next event, or NEED_DATA. Peer violations come back as ConnectionClosed."""
+        if self._events:
+            return self._events.popleft()
+        if self._closed_event is not None:
+            return self._closed_event
+        try:
+            if self._state is ConnectionState.TRAFFIC:
+                return self._next_traffic_event()
+            return self._next_handshake_event()
+        except RemoteProtocolError as error:
+            return self._fail(error)
+
+    def _next_traffic_event(self) -> Event | NeedData:
+        reader = self._reader
+        decode = self._mechanism.decode if self._mechanism.wraps_traffic else None
+        while True:
+            item = reader.next_frame()
+            if item is None:
+                return self._end_of_input()
+            flags, body = item
+            if decode is not None:
+                flags, body = decode(flags, body)
+            if flags & COMMAND:
+                event = self._traffic_command(body)
+                if event is not None:
+                    return event
+                continue
+            frames = self._partial
+            frames.append(body)
+            if flags & MORE:
+                continue
+            self._partial = []
+            if self._subscriptions_in_data and len(frames) == 1 and body and body[0] <= 1:
+                topic = bytes(body[1:])
+                return Subscribe(topic) if body[0] else Cancel(topic)
+            return Message(frames)
+
+    def _traffic_command(self, body: bytes | bytearray) -> Event | None:
+        name, data = cmd.split_command(body)
+        if name == cmd.PING:
+            ttl, context = cmd.decode_ping(data)
+            self._send_command(cmd.encode_pong(context))
+            if ttl:
+                self._intervals[_Timer.PEER_TTL] = ttl / 10
+                self._arm_liveness(_Timer.PEER_TTL)
+        elif name == cmd.SUBSCRIBE:
+            return Subscribe(data)
+        elif name == cmd.CANCEL:
+            return Cancel(data)
+        # PONG only proves the peer alive (bytes_received did that); libzmq
+        # drops every other command after the handshake, and so do we.
+        return None
+
+    def _next_handshake_event(self) -> Event | NeedData:
+        reader = self._reader
+        if self._state is ConnectionState.GREETING:
+            buffered = reader.buffered()
+            check_greeting_prefix(buffered[:11])
+            if len(buffered) < GREETING_SIZE:
+                return self._end_of_input()
+            greeting = decode_greeting(reader.take(GREETING_SIZE))
+            expected = mechanism_field(self._mechanism.name)
+            if greeting.mechanism != expected:
+                theirs = greeting.mechanism.rstrip(b"\0").decode("latin-1")
+                raise RemoteProtocolError(
+                    f"security mechanism mismatch: peer uses {theirs!r}, "
+                    f"we use {self._mechanism.name.decode()!r}"
+                )
+            self.peer_version = greeting.version
+            self._advance(Input.GREETING_ACCEPTED)
+            for body in self._mechanism.start(self._properties):
+                self._out.add_command(body, handshake=True)
+        while True:
+            item = reader.next_frame()
+            if item is None:
+                return self._end_of_input()
+            flags, frame = item
+            if not flags & COMMAND:
+                self._advance(Input.DATA_FRAME)
+            body = bytes(frame)
+            if body.startswith(b"\x05" + cmd.ERROR):
+                reason = cmd.decode_error(cmd.split_command(body)[1])
+                self._advance(Input.PEER_ERROR)
+                self._out.discard()
+                self._finish(ConnectionClosed(f"peer refused the handshake: {reason}"))
+                return PeerError(reason)
+            self._advance(Input.HANDSHAKE_COMMAND)
+            for reply in self._mechanism.handle_command(body):
+                self._out.add_command(reply, handshake=True)
+            if self._mechanism.is_complete:
+                return self._complete_handshake()
+
+    def _complete_handshake(self) -> HandshakeComplete:
+        properties = self._mechanism.peer_properties
+        raw_type = properties.get("Socket-Type")
+        peer_type = "" if raw_type is None else raw_type.decode("latin-1")
+        # libzmq accepts a READY without Socket-Type, and checks it when present.
+        if raw_type is not None and not can_pair(self.socket_type, peer_type):
+            raise RemoteProtocolError(
+                f"socket type mismatch: a {peer_type or 'nameless'} peer "
+                f"cannot talk to our {self.socket_type.name}"
+            )
+        self._advance(Input.HANDSHAKE_DONE)
+        self._timers.pop(_Timer.HANDSHAKE, None)
+        if self._heartbeat_interval > 0:
+            self._timers[_Timer.HEARTBEAT] = PENDING
+        assert self.peer_version is not None
+        return HandshakeComplete(
+            socket_type=peer_type,
+            routing_id=properties.get("Identity", b""),
+            properties=MappingProxyType(properties),
+            version=self.peer_version,
+        )
+
+    def _end_of_input(self) -> Event | NeedData:
+        if not self._reader.eof:
+            return NEED_DATA
+        during = "" if self._state is ConnectionState.TRAFFIC else " during the handshake"
+        self._advance(Input.EOF)
+        self._out.discard()
+        return self._finish(ConnectionClosed(f"peer closed the connection{during}"))
+
+    def _fail(self, error: RemoteProtocolError) -> ConnectionClosed:
+        self._state = ConnectionState.CLOSED
+        self._out.discard()
+        if error.error_reason is not None:
+            self._out.add_command(cmd.encode_error(error.error_reason))
+        return self._finish(ConnectionClosed(str(error), error))
+
+    def _finish(self, event: ConnectionClosed) -> ConnectionClosed:
+        self._closed_event = event
+        self._timers.clear()
+        self._partial = []
+        return event
+
+    # -- bytes out ------------------------------------------------------
+
+    def send_message(
+        self, frames: Sequence[Buffer], *, tracker: MessageTracker | None = None
+    ) -> None:
+        """Queue one multipart message; large bodies are sent by reference.
+
+        A mutable body at or above the zero-copy threshold must stay unchanged
+        until ``tracker.done``: the queue holds it, not a copy.
+        """
+        if self._state is not ConnectionState.TRAFFIC:
+            raise LocalProtocolError(f"cannot send a message in state {self._state.value}")
+        if not frames:
+            raise LocalProtocolError("a message has at least one frame")
+        if self._mechanism.wraps_traffic:
+            last = len(frames) - 1
+            for index, frame in enumerate(frames):
+                _, body = self._mechanism.encode(MORE if index < last else 0, frame)
+                self._out.add_command(body)
+            if tracker is not None:
+                self._out.track(tracker)
+            return
+        self._out.add_frames(frames, tracker=tracker)
+
+    def send_subscribe(self, topic: bytes) -> None:
+        """Subscribe the peer's PUB to ``topic``, in the form its ZMTP version reads."""
+        self._send_subscription(cmd.SUBSCRIBE, b"\x01", topic)
+
+    def send_cancel(self, topic: bytes) -> None:
+        """Cancel a subscription to ``topic``."""
+        self._send_subscription(cmd.CANCEL, b"\x00", topic)
+
+    def _send_subscription(self, name: bytes, prefix: bytes, topic: bytes) -> None:
+        if self.peer_version == (3, 0):
+            self.send_message([prefix + topic])
+        elif self._state is not ConnectionState.TRAFFIC:
+            raise LocalProtocolError(f"cannot subscribe in state {self._state.value}")
+        else:
+            self._send_command(cmd.encode_command(name, topic))
+
+    def _send_command(self, body: bytes) -> None:
+        if self._mechanism.wraps_traffic:
+            body = self._mechanism.encode(COMMAND, body)[1]
+        self._out.add_command(body)
+
+    def buffers_to_send(self) -> list[Buffer]:
+        """The scatter list for one sendmsg (at most IOV_MAX buffers); may be empty."""
+        return self._out.buffers()
+
+    def sent(self, nbytes: int) -> None:
+        """The kernel took ``nbytes`` of the last :meth:`buffers_to_send` list."""
+        self._out.advance(nbytes)
+
+    @property
+    def bytes_to_send(self) -> int:
+        """Bytes queued and not yet reported sent."""
+        return len(self._out)
+
+    def close(self) -> None:
+        """End the connection from our side; queued output stays for a lingering flush."""
+        if self._closed_event is None:
+            self._advance(Input.LOCAL_CLOSE)
+            self._finish(ConnectionClosed("closed locally"))
+
+    def discard_output(self) -> None:
+        """Drop everything still queued (linger expired); trackers report dropped."""
+        self._out.discard()
+
+    # -- time ---------------------------------------------------------------
+
+    @property
+    def next_deadline(self) -> float | None:
+        """When :meth:`handle_timer` is next due, or None when no timer runs."""
+        return min(self._timers.values()) if self._timers else None
+
+    def handle_timer(self, now: float) -> None:
+        """Run every timer due at ``now`` (the backend's clock, in seconds)."""
+        for timer, deadline in list(self._timers.items()):
+            if timer not in self._timers:
+                continue  # an earlier timer closed the connection
+            if deadline == PENDING:
+                self._timers[timer] = now + self._intervals[timer]
+            elif deadline <= now:
+                self._fire(timer, now)
+
+    def _fire(self, timer: _Timer, now: float) -> None:
+        if timer is _Timer.HEARTBEAT:
+            self._send_command(cmd.encode_ping(self._heartbeat_ttl_ds))
+            self._timers[timer] = now + self._heartbeat_interval
+            if self._heartbeat_timeout > 0:
+                self._arm_liveness(_Timer.HEARTBEAT_TIMEOUT, now)
+            return
+        if timer is _Timer.HANDSHAKE:
+            reason = f"handshake not done within {self._intervals[timer]:g} s"
+        elif self._reader.bytes_received != self._liveness_marks[timer]:
+            del self._timers[timer]  # the peer spoke since: it is alive
+            return
+        elif timer is _Timer.HEARTBEAT_TIMEOUT:
+            reason = f"heartbeat timeout: nothing from the peer for {self._heartbeat_timeout:g} s"
+        else:
+            reason = f"the peer's heartbeat TTL of {self._intervals[timer]:g} s expired"
+        self._advance(Input.TIMEOUT)
+        self._out.discard()
+        self._finish(ConnectionClosed(reason))
+
+    def _arm_liveness(self, timer: _Timer, now: float = PENDING) -> None:
+        """Start a 'peer must speak by then' timer, unless one runs and still holds.
+
+        libzmq cancels such a timer on any inbound data and re-arms it at the
+        next PING; re-arming here when data came since the mark is the same.
+        """
+        received = self._reader.bytes_received
+        if timer in self._timers and self._liveness_marks[timer] == received:
+            return
+        self._liveness_marks[timer] = received
+        self._timers[timer] = now + self._intervals[timer]  # PENDING stays PENDING

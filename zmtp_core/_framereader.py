@@ -1,0 +1,286 @@
+"""Bytes in, frames out: the receive buffer and the ZMTP frame decoder.
+
+Small frames are parsed out of one bytearray and copied out once, as
+``bytes``. A frame whose body is large gets its own ``bytearray`` as soon as
+its header is seen, and the socket then reads straight into it: no second
+copy. After a large frame the reader turns *exact*: it offers the socket only
+enough room to finish the current frame plus one long header, so the body of
+a following large frame never lands in the shared buffer (a large frame's
+header is 9 bytes, so reading 9 bytes past a frame boundary cannot reach its
+body). Exact mode ends with the first message made of small frames only.
+
+Compaction is lazy, as in the seed: consumed bytes at the front are reclaimed
+by a memmove only when the buffer is full, or when at least 2 KiB are consumed
+and less than max(2 KiB, size/5) is free; an empty buffer rewinds for free.
+"""
+
+from __future__ import annotations
+
+import struct
+
+from ._counters import counters
+from ._errors import RemoteProtocolError
+
+__all__ = ["PREALLOCATE_LIMIT", "FrameReader"]
+
+MORE = 0x01
+LONG = 0x02
+COMMAND = 0x04
+
+#: Large bodies up to this size are allocated whole when their header arrives;
+#: a peer declaring more must actually send the bytes before we hold them.
+PREALLOCATE_LIMIT = 16 * 1024 * 1024
+
+_COMPACT_MIN = 2048
+_U64 = struct.Struct(">Q")
+
+
+class FrameReader:
+    """Receive buffer plus decoder; yields ``(flags, body)`` pairs.
+
+    ``flags`` keeps only MORE and COMMAND: reserved bits are ignored.
+    """
+
+    __slots__ = (
+        "_big",
+        "_big_in_message",
+        "_body",
+        "_body_fill",
+        "_body_flags",
+        "_body_size",
+        "_buf",
+        "_end",
+        "_exact",
+        "_lazy",
+        "_max_frame",
+        "_pos",
+        "_view",
+        "bytes_received",
+        "eof",
+    )
+
+    def __init__(
+        self,
+        buffer_size: int = 65536,
+        large_threshold: int = 8192,
+        max_frame_size: int = -1,
+        lazy_compact: bool = True,
+    ) -> None:
+        if buffer_size < 64:
+            raise ValueError("receive buffer must hold at least a greeting")
+        self._buf = bytearray(buffer_size)
+        self._view = memoryview(self._buf)
+        self._pos = 0
+        self._end = 0
+        self._big = max(1, min(large_threshold, buffer_size // 2))
+        self._max_frame = max_frame_size
+        self._lazy = lazy_compact
+        self._body: bytearray | None = None
+        self._body_fill = 0
+        self._body_size = 0
+        self._body_flags = 0
+        self._exact = False
+        self._big_in_message = False
+        #: Every byte ever taken in; heartbeats compare it to see the peer alive.
+        self.bytes_received = 0
+        #: The peer closed its side; what is buffered may still be decoded.
+        self.eof = False
+
+    # -- bytes in -------------------------------------------------------
+
+    def writable(self) -> memoryview:
+        """Where the next ``recv_into`` should write; never empty."""
+        return self._writable(self._exact)
+
+    def _writable(self, exact: bool) -> memoryview:
+        body = self._body
+        if body is not None and self._body_fill < self._body_size:
+            if self._body_fill == len(body):
+                body = self._grow_body()
+            return memoryview(body)[self._body_fill :]
+        if body is None and self._start_body_from_buffer():
+            return self._writable(exact)
+        self._make_room()
+        limit = len(self._buf) - self._end
+        if limit == 0:
+            self._grow_buffer(len(self._buf) * 2)
+            limit = len(self._buf) - self._end
+        if exact:
+            wanted = self._exact_want()
+            if wanted > 0:
+                limit = min(limit, wanted)
+        return self._view[self._end : self._end + limit]
+
+    def commit(self, nbytes: int) -> None:
+        """``nbytes`` were written into the last :meth:`writable` view (0 = EOF)."""
+        if nbytes == 0:
+            self.eof = True
+            return
+        self.bytes_received += nbytes
+        if self._body is not None and self._body_fill < self._body_size:
+            self._body_fill += nbytes
+        else:
+            self._end += nbytes
+
+    def feed(self, data: bytes | bytearray | memoryview) -> None:
+        """Copy ``data`` in, as if a socket had delivered it (empty = EOF)."""
+        source = memoryview(data).cast("B")
+        if not source:
+            self.eof = True
+            return
+        offset, total = 0, len(source)
+        while offset < total:
+            # We copy anyway, so exact-size reads would only cost loop turns.
+            target = self._writable(exact=False)
+            count = min(len(target), total - offset)
+            target[:count] = source[offset : offset + count]
+            self.commit(count)
+            offset += count
+
+    # -- raw access, for the greeting -------------------------------------
+
+    def buffered(self) -> memoryview:
+        """The bytes received and not yet consumed (greeting phase only)."""
+        return self._view[self._pos : self._end]
+
+    def take(self, nbytes: int) -> bytes:
+        """Consume ``nbytes`` raw bytes that :meth:`buffered` showed."""
+        data = bytes(self._view[self._pos : self._pos + nbytes])
+        self._pos += nbytes
+        return data
+
+    # -- frames out -----------------------------------------------------
+
+    def next_frame(self) -> tuple[int, bytes | bytearray] | None:
+        """The next complete frame as (flags, body), or None until more bytes come."""
+        body = self._body
+        if body is not None:
+            if self._body_fill < self._body_size:
+                return None
+            self._body = None
+            flags = self._body_flags
+            self._exact = True
+            self._big_in_message = bool(flags & MORE)
+            return flags, body
+        pos = self._pos
+        available = self._end - pos
+        if available < 2:
+            return None
+        buf = self._buf
+        flags = buf[pos]
+        long = flags & LONG
+        flags &= MORE | COMMAND  # reserved bits are ignored, as libzmq does
+        if long:
+            if available < 9:
+                return None
+            size = _U64.unpack_from(buf, pos + 1)[0]
+            start = pos + 9
+        else:
+            size = buf[pos + 1]
+            start = pos + 2
+        if self._max_frame >= 0 and size > self._max_frame:
+            raise RemoteProtocolError(
+                f"frame of {size} bytes exceeds the maximum message size {self._max_frame}"
+            )
+        stop = start + size
+        if stop > self._end:
+            if size >= self._big:
+                self._start_body(flags, size, start)
+            return None
+        self._pos = stop
+        if counters.enabled:
+            counters.read_bytes_copied += size
+        if size >= self._big:
+            self._exact = True
+            self._big_in_message = bool(flags & MORE)
+            return flags, bytearray(self._view[start:stop])
+        if not flags & (MORE | COMMAND):  # a message ends: stay exact only if it had a large frame
+            self._exact = self._big_in_message
+            self._big_in_message = False
+        return flags, bytes(self._view[start:stop])
+
+    def memory_size(self) -> int:
+        """Bytes of buffer this reader holds: what a hostile peer can make us allocate."""
+        return len(self._buf) + (len(self._body) if self._body is not None else 0)
+
+    # -- internals ------------------------------------------------------
+
+    def _start_body_from_buffer(self) -> bool:
+        """Move to a body of its own if the buffer starts a large, unfinished frame."""
+        pos, end, buf = self._pos, self._end, self._buf
+        available = end - pos
+        if available < 9 or not buf[pos] & LONG:
+            return False
+        size = _U64.unpack_from(buf, pos + 1)[0]
+        if size < self._big or pos + 9 + size <= end:
+            return False
+        if self._max_frame >= 0 and size > self._max_frame:
+            return False  # next_frame() reports it
+        self._start_body(buf[pos] & (MORE | COMMAND), size, pos + 9)
+        return True
+
+    def _start_body(self, flags: int, size: int, start: int) -> None:
+        prefix = self._end - start
+        body = bytearray(min(size, max(PREALLOCATE_LIMIT, prefix)))
+        body[:prefix] = self._view[start : self._end]
+        self._body, self._body_flags, self._body_size = body, flags, size
+        self._body_fill = prefix
+        self._pos = self._end
+        if counters.enabled:
+            counters.read_zerocopy_count += 1
+            counters.read_bytes_copied += prefix
+
+    def _grow_body(self) -> bytearray:
+        """A declared size beyond PREALLOCATE_LIMIT is being met: double the body."""
+        assert self._body is not None
+        grown = bytearray(min(self._body_size, 2 * len(self._body)))
+        grown[: self._body_fill] = self._body
+        if counters.enabled:
+            counters.read_bytes_copied += self._body_fill
+        self._body = grown
+        return grown
+
+    def _make_room(self) -> None:
+        pos, end = self._pos, self._end
+        if pos == 0:
+            return
+        if pos == end:
+            self._pos = self._end = 0
+            return
+        free = len(self._buf) - end
+        if (
+            self._lazy
+            and free
+            and (pos < _COMPACT_MIN or free >= max(_COMPACT_MIN, len(self._buf) // 5))
+        ):
+            if counters.enabled:
+                counters.compaction_skipped_count += 1
+            return
+        live = end - pos
+        self._view[:live] = self._view[pos:end]
+        self._pos, self._end = 0, live
+        if counters.enabled:
+            counters.compaction_count += 1
+            counters.compaction_bytes += live
+
+    def _grow_buffer(self, size: int) -> None:
+        """The caller left more undecoded frames than the buffer holds: make it larger."""
+        live = self._end - self._pos
+        grown = bytearray(max(size, live * 2))
+        grown[:live] = self._view[self._pos : self._end]
+        self._buf, self._view = grown, memoryview(grown)
+        self._pos, self._end = 0, live
+
+    def _exact_want(self) -> int:
+        """Bytes to read to finish the current small frame and one more long header."""
+        buf, pos = self._buf, self._pos
+        available = self._end - pos
+        if available < 2:
+            return 9 - available
+        if buf[pos] & LONG:
+            if available < 9:
+                return 9 - available
+            frame: int = 9 + _U64.unpack_from(buf, pos + 1)[0]
+        else:
+            frame = 2 + buf[pos + 1]
+        return frame + 9 - available

@@ -1,0 +1,92 @@
+"""The security-mechanism interface, and NULL.
+
+A mechanism owns the commands between the greeting and traffic (HELLO, WELCOME,
+READY...) and, for mechanisms that encrypt, the wrapping of every frame after.
+The connection state machine only asks it three things: what to send first,
+what to answer to a handshake command, and whether it is done. PLAIN and CURVE
+plug in here without touching the connection.
+"""
+
+from __future__ import annotations
+
+import abc
+from typing import ClassVar
+
+from ._commands import READY, decode_properties, encode_command, split_command
+from ._errors import RemoteProtocolError
+
+__all__ = ["Mechanism", "NullMechanism"]
+
+
+class Mechanism(abc.ABC):
+    """One side of a ZMTP security handshake; a fresh instance per connection."""
+
+    #: The name in the greeting's mechanism field, e.g. ``b"NULL"``.
+    name: ClassVar[bytes]
+    #: True when traffic frames must pass through :meth:`encode`/:meth:`decode`.
+    wraps_traffic: ClassVar[bool] = False
+
+    @abc.abstractmethod
+    def start(self, properties: bytes) -> list[bytes]:
+        """Command bodies to send once the peer's greeting is accepted.
+
+        ``properties`` is our encoded metadata (Socket-Type, Identity, X-...),
+        for the mechanism to place in READY or INITIATE.
+        """
+
+    @abc.abstractmethod
+    def handle_command(self, body: bytes) -> list[bytes]:
+        """Take one handshake command from the peer; return command bodies to send.
+
+        ERROR commands never reach here: the connection handles them. Raise
+        :class:`RemoteProtocolError` to refuse the peer.
+        """
+
+    @property
+    @abc.abstractmethod
+    def is_complete(self) -> bool:
+        """The handshake succeeded and traffic may start."""
+
+    @property
+    @abc.abstractmethod
+    def peer_properties(self) -> dict[str, bytes]:
+        """The metadata the peer sent, valid once complete."""
+
+    def encode(self, flags: int, body: bytes | bytearray | memoryview) -> tuple[int, bytes]:
+        """Wrap one outgoing traffic frame (only called when ``wraps_traffic``)."""
+        raise NotImplementedError
+
+    def decode(self, flags: int, body: bytes | bytearray) -> tuple[int, bytes | bytearray]:
+        """Unwrap one incoming traffic frame (only called when ``wraps_traffic``)."""
+        raise NotImplementedError
+
+
+class NullMechanism(Mechanism):
+    """ZMTP NULL: both sides send READY at once, no security at all."""
+
+    name = b"NULL"
+
+    def __init__(self) -> None:
+        self._peer: dict[str, bytes] | None = None
+
+    def start(self, properties: bytes) -> list[bytes]:
+        return [encode_command(READY, properties)]
+
+    def handle_command(self, body: bytes) -> list[bytes]:
+        name, data = split_command(body)
+        if name != READY:
+            raise RemoteProtocolError(f"NULL handshake expected READY, got {name!r}")
+        if self._peer is not None:
+            raise RemoteProtocolError("NULL handshake: READY received twice")
+        self._peer = decode_properties(data)
+        return []
+
+    @property
+    def is_complete(self) -> bool:
+        return self._peer is not None
+
+    @property
+    def peer_properties(self) -> dict[str, bytes]:
+        if self._peer is None:
+            raise RuntimeError("the handshake is not complete")
+        return self._peer

@@ -1,0 +1,219 @@
+"""Outgoing frames as a scatter list for one sendmsg, with large bodies pinned.
+
+Small frames (and every header) are coalesced into one growing bytearray, the
+*tail*. A body at or above the zero-copy threshold is never copied: the tail is
+sealed after its header and the body object itself goes into the list, so the
+queue holds a reference to it ("pins" it) until its last byte is written.
+
+The backend asks for :meth:`SendQueue.buffers`, writes any prefix of them, and
+reports the byte count to :meth:`SendQueue.advance`; a partial write just turns
+the first buffer into a memoryview of what is left. Nothing is ever memmoved.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import deque
+from collections.abc import Sequence
+from itertools import islice
+
+from ._counters import counters
+from ._errors import LocalProtocolError
+
+__all__ = ["IOV_MAX", "Buffer", "MessageTracker", "SendQueue"]
+
+#: The most buffers one sendmsg takes on Linux.
+IOV_MAX = 1024
+
+#: What the queue hands out and accepts as frame bodies.
+Buffer = bytes | bytearray | memoryview
+
+MORE = 0x01
+LONG = 0x02
+COMMAND = 0x04
+
+
+class MessageTracker:
+    """Says when a queued message no longer needs its buffers.
+
+    ``done`` becomes true once the last byte of the message has been reported
+    written, or the message was discarded (``dropped`` is then true as well).
+    Until then a mutable body sent by reference must not be changed.
+    """
+
+    __slots__ = ("done", "dropped")
+
+    def __init__(self) -> None:
+        self.done = False
+        self.dropped = False
+
+    def __repr__(self) -> str:
+        state = "dropped" if self.dropped else "done" if self.done else "pending"
+        return f"<MessageTracker {state}>"
+
+
+def _byte_view(body: Buffer) -> Buffer:
+    """``body`` as something whose len() counts bytes."""
+    if isinstance(body, bytes | bytearray):
+        return body
+    view = memoryview(body)
+    if view.itemsize == 1 and view.ndim == 1:
+        return view
+    return view.cast("B") if view.c_contiguous else view.tobytes()
+
+
+class SendQueue:
+    """Frames waiting to be written, encoded, in order."""
+
+    __slots__ = (
+        "_chunks",
+        "_marks",
+        "_offered_bytes",
+        "_offered_count",
+        "_queued_total",
+        "_size",
+        "_tail",
+        "_threshold",
+        "_written_total",
+    )
+
+    def __init__(self, zerocopy_threshold: int | None = 8192) -> None:
+        """``zerocopy_threshold=None`` copies every body (the ZMTP_ZEROCOPY_WRITE=0 path)."""
+        self._threshold = sys.maxsize if zerocopy_threshold is None else zerocopy_threshold
+        self._chunks: deque[Buffer] = deque()
+        self._tail = bytearray()
+        self._size = 0
+        self._offered_bytes = self._offered_count = 0
+        self._offered_bytes = 0
+        self._queued_total = 0
+        self._written_total = 0
+        self._marks: deque[tuple[int, MessageTracker]] = deque()
+
+    def __len__(self) -> int:
+        """Bytes queued and not yet reported written."""
+        return self._size
+
+    def add_frames(
+        self,
+        frames: Sequence[Buffer],
+        *,
+        tracker: MessageTracker | None = None,
+    ) -> None:
+        """Queue one message: MORE on every frame but the last."""
+        tail = self._tail
+        threshold = self._threshold
+        counting = counters.enabled
+        added = 0
+        last = len(frames) - 1
+        for index, frame in enumerate(frames):
+            body = _byte_view(frame)
+            size = len(body)
+            flags = MORE if index < last else 0
+            if size < 256:
+                tail.append(flags)
+                tail.append(size)
+                header = 2
+            else:
+                tail.append(flags | LONG)
+                tail += size.to_bytes(8, "big")
+                header = 9
+            if size >= threshold:
+                self._chunks.append(tail)
+                self._chunks.append(body)
+                tail = self._tail = bytearray()
+                if counting:
+                    counters.zerocopy_count += 1
+                    counters.bytes_copied += header
+            else:
+                tail += body
+                if counting:
+                    counters.fallback_count += 1
+                    counters.bytes_copied += header + size
+            added += header + size
+        self._size += added
+        self._queued_total += added
+        if tracker is not None:
+            self.track(tracker)
+
+    def track(self, tracker: MessageTracker) -> None:
+        """Mark ``tracker`` done once everything queued so far is written."""
+        if self._queued_total == self._written_total:
+            tracker.done = True
+        else:
+            self._marks.append((self._queued_total, tracker))
+
+    def add_command(self, body: bytes, *, handshake: bool = False) -> None:
+        """Queue one command frame (always copied: commands are small)."""
+        size = len(body)
+        header = (
+            bytes((COMMAND, size))
+            if size < 256
+            else bytes((COMMAND | LONG,)) + size.to_bytes(8, "big")
+        )
+        self._append_copied(header + body, handshake)
+
+    def add_raw(self, data: bytes, *, handshake: bool = False) -> None:
+        """Queue bytes that are already encoded (the greeting)."""
+        self._append_copied(data, handshake)
+
+    def _append_copied(self, data: bytes, handshake: bool) -> None:
+        self._tail += data
+        self._size += len(data)
+        self._queued_total += len(data)
+        if counters.enabled:
+            counters.fallback_count += 1
+            counters.bytes_copied += len(data)
+            if handshake:
+                counters.handshake_copy_count += 1
+                counters.handshake_copy_bytes += len(data)
+
+    def buffers(self) -> list[Buffer]:
+        """The scatter list to write next: everything queued, at most IOV_MAX buffers."""
+        if self._tail:
+            self._chunks.append(self._tail)
+            self._tail = bytearray()
+        chunks = self._chunks
+        result = list(chunks) if len(chunks) <= IOV_MAX else list(islice(chunks, IOV_MAX))
+        self._offered_count = len(result)
+        self._offered_bytes = sum(map(len, result))
+        return result
+
+    def advance(self, nbytes: int) -> None:
+        """The backend wrote the first ``nbytes`` of the last :meth:`buffers` list."""
+        offered = self._offered_bytes
+        if not 0 <= nbytes <= offered:
+            raise LocalProtocolError(
+                f"wrote {nbytes} bytes but the last buffers() offered {offered}"
+            )
+        if counters.enabled and nbytes:
+            if self._offered_count > 1:
+                counters.scatter_gather_count += 1
+            if nbytes < offered:
+                counters.partial_write_count += 1
+        self._offered_bytes = self._offered_count = 0
+        self._size -= nbytes
+        self._written_total += nbytes
+        chunks = self._chunks
+        left = nbytes
+        while left:
+            first = chunks[0]
+            size = len(first)
+            if left >= size:
+                chunks.popleft()
+                left -= size
+            else:
+                chunks[0] = memoryview(first)[left:]
+                left = 0
+        marks = self._marks
+        while marks and marks[0][0] <= self._written_total:
+            marks.popleft()[1].done = True
+
+    def discard(self) -> None:
+        """Forget everything queued (the connection is gone); trackers say dropped."""
+        for _, tracker in self._marks:
+            tracker.dropped = tracker.done = True
+        self._marks.clear()
+        self._chunks.clear()
+        self._tail = bytearray()
+        self._size = 0
+        self._offered_bytes = self._offered_count = 0
