@@ -66,6 +66,10 @@ class BlockingPeer:
     def send(self, frames: Sequence[Buffer]) -> None:
         """Queue a message and wait until the kernel has taken every byte of it."""
         self.connection.send_message(frames)
+        self.flush()
+
+    def flush(self) -> None:
+        """Wait until the kernel has taken everything queued (messages, commands)."""
         deadline = time.monotonic() + self.timeout
         self._write()
         while self.connection.bytes_to_send:
@@ -78,14 +82,23 @@ class BlockingPeer:
         return event.frames
 
     def next_event(self) -> Event:
-        """Block until the core has something to say (or the timeout expires)."""
-        deadline = time.monotonic() + self.timeout
+        """Block until the core has something to say; TimeoutError after ``timeout``."""
+        event = self.poll(self.timeout)
+        if event is None:
+            raise TimeoutError("peer did not answer in time")
+        return event
+
+    def poll(self, timeout: float) -> Event | None:
+        """The next event within ``timeout`` seconds, else None (I/O and timers keep running)."""
+        deadline = time.monotonic() + timeout
         while True:
             event = self.connection.next_event()
             if event is not NEED_DATA:
                 assert isinstance(event, Event)
                 return event
             self._write()  # answers such as PONG go out before we sleep
+            if time.monotonic() >= deadline:
+                return None
             self._wait(deadline)
 
     def close(self) -> None:

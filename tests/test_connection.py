@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from wire import drain, feed, handshaken_pair, take_output, transfer
 
 from zmtp_core import (
     NEED_DATA,
@@ -24,6 +23,8 @@ from zmtp_core import (
 )
 from zmtp_core._commands import encode_command, encode_properties
 from zmtp_core._connection import TRANSITIONS
+
+from wire import drain, feed, handshaken_pair, take_output, transfer
 
 
 def greeting(minor: int = 1, mechanism: bytes = b"NULL") -> bytes:

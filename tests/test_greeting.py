@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from wire import drain, feed, take_output
 
 from zmtp_core import NEED_DATA, Connection, ConnectionClosed, ConnectionState, RemoteProtocolError
 from zmtp_core._greeting import (
@@ -12,6 +11,8 @@ from zmtp_core._greeting import (
     decode_greeting,
     encode_greeting,
 )
+
+from wire import drain, feed, take_output
 
 # What libzmq 4.3.5 sends as a NULL socket with no routing id (wire facts §1).
 LIBZMQ_NULL_GREETING = (

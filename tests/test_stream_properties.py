@@ -7,7 +7,6 @@ import random
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from wire import drain, handshaken_pair, take_output
 
 from zmtp_core import (
     NEED_DATA,
@@ -20,6 +19,8 @@ from zmtp_core import (
     Subscribe,
 )
 from zmtp_core._framereader import PREALLOCATE_LIMIT
+
+from wire import drain, handshaken_pair, take_output
 
 # Body sizes biased to the interesting places: tiny, around the short/long
 # header edge (255/256), around the zero-copy threshold (8192), and large.
