@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import enum
 import math
-from collections import deque
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 
@@ -34,10 +33,10 @@ from ._events import (
     Event,
     Frame,
     HandshakeComplete,
-    Message,
     NeedData,
     PeerError,
     Subscribe,
+    message_event,
 )
 from ._framereader import COMMAND, MORE, FrameReader
 from ._greeting import (
@@ -104,6 +103,7 @@ class _Timer(enum.Enum):
     PEER_TTL = "peer ttl"
 
 
+_TRAFFIC = ConnectionState.TRAFFIC
 _SUBSCRIBING_PEERS = frozenset({SocketType.PUB, SocketType.XPUB})
 
 
@@ -161,8 +161,8 @@ class Connection:
             lazy_compact=resolve_toggle(LAZY_COMPACT, lazy_compact),
         )
         self._state = ConnectionState.GREETING
-        self._events: deque[Event] = deque()
         self._partial: list[Frame] = []
+        self._wraps = self._mechanism.wraps_traffic
         self._closed_event: ConnectionClosed | None = None
         self._subscriptions_in_data = self.socket_type in _SUBSCRIBING_PEERS
         self.peer_version: tuple[int, int] | None = None
@@ -223,41 +223,43 @@ class Connection:
 
     def next_event(self) -> Event | NeedData:
         """The next event, or NEED_DATA. Peer violations come back as ConnectionClosed."""
-        if self._events:
-            return self._events.popleft()
-        if self._closed_event is not None:
-            return self._closed_event
         try:
-            if self._state is ConnectionState.TRAFFIC:
+            if self._state is _TRAFFIC:
                 return self._next_traffic_event()
+            if self._closed_event is not None:
+                return self._closed_event
             return self._next_handshake_event()
         except RemoteProtocolError as error:
             return self._fail(error)
 
     def _next_traffic_event(self) -> Event | NeedData:
-        reader = self._reader
-        decode = self._mechanism.decode if self._mechanism.wraps_traffic else None
+        next_frame = self._reader.next_frame
+        decode = self._mechanism.decode if self._wraps else None
         while True:
-            item = reader.next_frame()
+            item = next_frame()
             if item is None:
                 return self._end_of_input()
             flags, body = item
             if decode is not None:
                 flags, body = decode(flags, body)
-            if flags & COMMAND:
-                event = self._traffic_command(body)
-                if event is not None:
-                    return event
+            if flags:  # MORE or COMMAND
+                if flags & COMMAND:
+                    event = self._traffic_command(body)
+                    if event is not None:
+                        return event
+                else:
+                    self._partial.append(body)
                 continue
-            frames = self._partial
-            frames.append(body)
-            if flags & MORE:
-                continue
-            self._partial = []
-            if self._subscriptions_in_data and len(frames) == 1 and body and body[0] <= 1:
+            if self._partial:
+                frames = self._partial
+                frames.append(body)
+                self._partial = []
+            elif self._subscriptions_in_data and body and body[0] <= 1:
                 topic = bytes(body[1:])
                 return Subscribe(topic) if body[0] else Cancel(topic)
-            return Message(frames)
+            else:
+                frames = [body]
+            return message_event(frames)
 
     def _traffic_command(self, body: bytes | bytearray) -> Event | None:
         name, data = cmd.split_command(body)
@@ -367,19 +369,20 @@ class Connection:
         A mutable body at or above the zero-copy threshold must stay unchanged
         until ``tracker.done``: the queue holds it, not a copy.
         """
-        if self._state is not ConnectionState.TRAFFIC:
+        if self._state is _TRAFFIC and frames and not self._wraps:
+            self._out.add_frames(frames, tracker)
+            return
+        if self._state is not _TRAFFIC:
             raise LocalProtocolError(f"cannot send a message in state {self._state.value}")
         if not frames:
             raise LocalProtocolError("a message has at least one frame")
-        if self._mechanism.wraps_traffic:
+        if self._wraps:
             last = len(frames) - 1
             for index, frame in enumerate(frames):
                 _, body = self._mechanism.encode(MORE if index < last else 0, frame)
                 self._out.add_command(body)
             if tracker is not None:
                 self._out.track(tracker)
-            return
-        self._out.add_frames(frames, tracker=tracker)
 
     def send_subscribe(self, topic: bytes) -> None:
         """Subscribe the peer's PUB to ``topic``, in the form its ZMTP version reads."""
@@ -398,7 +401,7 @@ class Connection:
             self._send_command(cmd.encode_command(name, topic))
 
     def _send_command(self, body: bytes) -> None:
-        if self._mechanism.wraps_traffic:
+        if self._wraps:
             body = self._mechanism.encode(COMMAND, body)[1]
         self._out.add_command(body)
 

@@ -17,6 +17,7 @@ and less than max(2 KiB, size/5) is free; an empty buffer rewinds for free.
 from __future__ import annotations
 
 import struct
+import sys
 
 from ._counters import counters
 from ._errors import RemoteProtocolError
@@ -73,7 +74,7 @@ class FrameReader:
         self._pos = 0
         self._end = 0
         self._big = max(1, min(large_threshold, buffer_size // 2))
-        self._max_frame = max_frame_size
+        self._max_frame = sys.maxsize if max_frame_size < 0 else max_frame_size
         self._lazy = lazy_compact
         self._body: bytearray | None = None
         self._body_fill = 0
@@ -153,37 +154,29 @@ class FrameReader:
 
     def next_frame(self) -> tuple[int, bytes | bytearray] | None:
         """The next complete frame as (flags, body), or None until more bytes come."""
-        body = self._body
-        if body is not None:
-            if self._body_fill < self._body_size:
-                return None
-            self._body = None
-            flags = self._body_flags
-            self._exact = True
-            self._big_in_message = bool(flags & MORE)
-            return flags, body
+        if self._body is not None:
+            return self._finish_body()
         pos = self._pos
-        available = self._end - pos
-        if available < 2:
+        end = self._end
+        if end - pos < 2:
             return None
         buf = self._buf
         flags = buf[pos]
-        long = flags & LONG
-        flags &= MORE | COMMAND  # reserved bits are ignored, as libzmq does
-        if long:
-            if available < 9:
+        if flags & LONG:
+            if end - pos < 9:
                 return None
             size = _U64.unpack_from(buf, pos + 1)[0]
             start = pos + 9
         else:
             size = buf[pos + 1]
             start = pos + 2
-        if self._max_frame >= 0 and size > self._max_frame:
+        flags &= MORE | COMMAND  # reserved bits are ignored, as libzmq does
+        if size > self._max_frame:
             raise RemoteProtocolError(
                 f"frame of {size} bytes exceeds the maximum message size {self._max_frame}"
             )
         stop = start + size
-        if stop > self._end:
+        if stop > end:
             if size >= self._big:
                 self._start_body(flags, size, start)
             return None
@@ -194,10 +187,21 @@ class FrameReader:
             self._exact = True
             self._big_in_message = bool(flags & MORE)
             return flags, bytearray(self._view[start:stop])
-        if not flags & (MORE | COMMAND):  # a message ends: stay exact only if it had a large frame
+        if not flags and (self._exact or self._big_in_message):
+            # A message ends: stay exact only if it had a large frame.
             self._exact = self._big_in_message
             self._big_in_message = False
         return flags, bytes(self._view[start:stop])
+
+    def _finish_body(self) -> tuple[int, bytearray] | None:
+        body = self._body
+        if body is None or self._body_fill < self._body_size:
+            return None
+        self._body = None
+        flags = self._body_flags
+        self._exact = True
+        self._big_in_message = bool(flags & MORE)
+        return flags, body
 
     def memory_size(self) -> int:
         """Bytes of buffer this reader holds: what a hostile peer can make us allocate."""
@@ -214,7 +218,7 @@ class FrameReader:
         size = _U64.unpack_from(buf, pos + 1)[0]
         if size < self._big or pos + 9 + size <= end:
             return False
-        if self._max_frame >= 0 and size > self._max_frame:
+        if size > self._max_frame:
             return False  # next_frame() reports it
         self._start_body(buf[pos] & (MORE | COMMAND), size, pos + 9)
         return True

@@ -70,7 +70,6 @@ class SendQueue:
         "_marks",
         "_offered_bytes",
         "_offered_count",
-        "_queued_total",
         "_size",
         "_tail",
         "_threshold",
@@ -85,7 +84,6 @@ class SendQueue:
         self._size = 0
         self._offered_bytes = self._offered_count = 0
         self._offered_bytes = 0
-        self._queued_total = 0
         self._written_total = 0
         self._marks: deque[tuple[int, MessageTracker]] = deque()
 
@@ -93,54 +91,48 @@ class SendQueue:
         """Bytes queued and not yet reported written."""
         return self._size
 
-    def add_frames(
-        self,
-        frames: Sequence[Buffer],
-        *,
-        tracker: MessageTracker | None = None,
-    ) -> None:
+    def add_frames(self, frames: Sequence[Buffer], tracker: MessageTracker | None = None) -> None:
         """Queue one message: MORE on every frame but the last."""
         tail = self._tail
         threshold = self._threshold
         counting = counters.enabled
         added = 0
-        last = len(frames) - 1
-        for index, frame in enumerate(frames):
-            body = _byte_view(frame)
+        remaining = len(frames)
+        for frame in frames:
+            remaining -= 1
+            body = frame if type(frame) is bytes or type(frame) is bytearray else _byte_view(frame)
             size = len(body)
-            flags = MORE if index < last else 0
             if size < 256:
-                tail.append(flags)
+                tail.append(MORE if remaining else 0)
                 tail.append(size)
                 header = 2
             else:
-                tail.append(flags | LONG)
+                tail.append(MORE | LONG if remaining else LONG)
                 tail += size.to_bytes(8, "big")
                 header = 9
-            if size >= threshold:
+            if size < threshold:
+                tail += body
+                if counting:
+                    counters.fallback_count += 1
+                    counters.bytes_copied += header + size
+            else:
                 self._chunks.append(tail)
                 self._chunks.append(body)
                 tail = self._tail = bytearray()
                 if counting:
                     counters.zerocopy_count += 1
                     counters.bytes_copied += header
-            else:
-                tail += body
-                if counting:
-                    counters.fallback_count += 1
-                    counters.bytes_copied += header + size
             added += header + size
         self._size += added
-        self._queued_total += added
         if tracker is not None:
             self.track(tracker)
 
     def track(self, tracker: MessageTracker) -> None:
         """Mark ``tracker`` done once everything queued so far is written."""
-        if self._queued_total == self._written_total:
+        if self._size == 0:
             tracker.done = True
         else:
-            self._marks.append((self._queued_total, tracker))
+            self._marks.append((self._written_total + self._size, tracker))
 
     def add_command(self, body: bytes, *, handshake: bool = False) -> None:
         """Queue one command frame (always copied: commands are small)."""
@@ -159,7 +151,6 @@ class SendQueue:
     def _append_copied(self, data: bytes, handshake: bool) -> None:
         self._tail += data
         self._size += len(data)
-        self._queued_total += len(data)
         if counters.enabled:
             counters.fallback_count += 1
             counters.bytes_copied += len(data)
