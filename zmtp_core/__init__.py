@@ -1,13 +1,23 @@
 """zmtp_core: ZeroMQ's ZMTP 3.x as a sans-IO state machine.
 
 No sockets, no threads, no clocks: a :class:`Connection` takes bytes and gives
-back events and scatter lists of buffers; a backend does the I/O. See
-``Connection``'s module for the contract a backend follows.
+back events and scatter lists of buffers; a socket from :func:`create_socket`
+applies a ZeroMQ pattern (routing, fan-out, HWM) over :class:`Pipe` objects,
+one per peer. A backend does the I/O and moves messages between the two. See
+the docstrings of ``_connection.py`` and ``_pipe.py`` for the contracts.
 """
 
 from ._connection import PENDING, Connection, ConnectionState, Input
 from ._counters import DebugCounters, counters, resolve_toggle
-from ._errors import LocalProtocolError, RemoteProtocolError, ZMTPError
+from ._errors import (
+    EFSM,
+    ETERM,
+    Again,
+    LocalProtocolError,
+    RemoteProtocolError,
+    SocketError,
+    ZMTPError,
+)
 from ._events import (
     NEED_DATA,
     Cancel,
@@ -21,13 +31,21 @@ from ._events import (
     Subscribe,
 )
 from ._mechanism import Mechanism, NullMechanism
+from ._options import OPTIONS, Options, OptionSpec
+from ._pipe import Pipe, PipeListener, SubscriptionCommand
 from ._sendqueue import IOV_MAX, Buffer, MessageTracker
 from ._socket_types import SocketType, can_pair
+from ._socketbase import SocketBase
+from ._sockets import create_socket
 
 __all__ = [
+    "EFSM",
+    "ETERM",
     "IOV_MAX",
     "NEED_DATA",
+    "OPTIONS",
     "PENDING",
+    "Again",
     "Buffer",
     "Cancel",
     "Connection",
@@ -44,12 +62,20 @@ __all__ = [
     "MessageTracker",
     "NeedData",
     "NullMechanism",
+    "OptionSpec",
+    "Options",
     "PeerError",
+    "Pipe",
+    "PipeListener",
     "RemoteProtocolError",
+    "SocketBase",
+    "SocketError",
     "SocketType",
     "Subscribe",
+    "SubscriptionCommand",
     "ZMTPError",
     "can_pair",
     "counters",
+    "create_socket",
     "resolve_toggle",
 ]

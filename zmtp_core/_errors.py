@@ -9,7 +9,20 @@ connection and travels inside the :class:`ConnectionClosed` event.
 
 from __future__ import annotations
 
-__all__ = ["LocalProtocolError", "RemoteProtocolError", "ZMTPError"]
+import errno as _errno
+import os
+
+__all__ = [
+    "EFSM",
+    "EMTHREAD",
+    "ENOCOMPATPROTO",
+    "ETERM",
+    "Again",
+    "LocalProtocolError",
+    "RemoteProtocolError",
+    "SocketError",
+    "ZMTPError",
+]
 
 
 class ZMTPError(Exception):
@@ -30,3 +43,50 @@ class RemoteProtocolError(ZMTPError):
     def __init__(self, message: str, *, error_reason: bytes | None = None) -> None:
         super().__init__(message)
         self.error_reason = error_reason
+
+
+# libzmq's own error numbers (ZMQ_HAUSNUMERO + n); the others are the system's.
+EFSM = 156384763
+ENOCOMPATPROTO = 156384764
+ETERM = 156384765
+EMTHREAD = 156384766
+
+_ERRNO_NAMES = {
+    EFSM: ("EFSM", "Operation cannot be accomplished in current state"),
+    ENOCOMPATPROTO: ("ENOCOMPATPROTO", "The protocol is not compatible with the socket type"),
+    ETERM: ("ETERM", "Context was terminated"),
+    EMTHREAD: ("EMTHREAD", "No thread available"),
+}
+
+
+class SocketError(ZMTPError):
+    """A socket operation failed as the libzmq call would: with an errno.
+
+    ``errno`` uses libzmq's numbers (EFSM, ETERM...) and the system's for the
+    rest (EAGAIN, EINVAL, EHOSTUNREACH...), so pyzmq-style code can compare.
+    """
+
+    def __init__(self, errno: int, message: str | None = None) -> None:
+        self.errno = errno
+        self.strerror = message or _describe(errno)
+        super().__init__(self.strerror)
+
+    @property
+    def errno_name(self) -> str:
+        """The symbolic name, e.g. ``"EAGAIN"``."""
+        if self.errno in _ERRNO_NAMES:
+            return _ERRNO_NAMES[self.errno][0]
+        return _errno.errorcode.get(self.errno, str(self.errno))
+
+
+class Again(SocketError):
+    """The operation would block: EAGAIN (HWM reached, nothing to receive...)."""
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(_errno.EAGAIN, message)
+
+
+def _describe(errno: int) -> str:
+    if errno in _ERRNO_NAMES:
+        return _ERRNO_NAMES[errno][1]
+    return os.strerror(errno)

@@ -34,18 +34,37 @@ COMMAND = 0x04
 
 
 class MessageTracker:
-    """Says when a queued message no longer needs its buffers.
+    """Says when a message no longer needs its buffers.
 
-    ``done`` becomes true once the last byte of the message has been reported
-    written, or the message was discarded (``dropped`` is then true as well).
-    Until then a mutable body sent by reference must not be changed.
+    ``done`` becomes true once every copy of the message (a PUB sends one per
+    subscriber) has been written to the kernel or discarded; ``dropped`` is set
+    if any copy was discarded. Until then a mutable body sent by reference must
+    not be changed.
+
+    A new tracker holds one claim, for the message not yet handed over. Whatever
+    takes the message (a queue, a pipe) takes over that claim and releases it
+    when done with the copy; fanning out adds one claim per extra copy.
     """
 
-    __slots__ = ("done", "dropped")
+    __slots__ = ("_claims", "dropped")
 
     def __init__(self) -> None:
-        self.done = False
+        self._claims = 1
         self.dropped = False
+
+    @property
+    def done(self) -> bool:
+        return self._claims <= 0
+
+    def add_copies(self, count: int) -> None:
+        """The message now lives in ``count`` more places (``-1`` when it went nowhere)."""
+        self._claims += count
+
+    def release(self, *, dropped: bool = False) -> None:
+        """One copy is written (or, with ``dropped``, discarded)."""
+        if dropped:
+            self.dropped = True
+        self._claims -= 1
 
     def __repr__(self) -> str:
         state = "dropped" if self.dropped else "done" if self.done else "pending"
@@ -128,9 +147,9 @@ class SendQueue:
             self.track(tracker)
 
     def track(self, tracker: MessageTracker) -> None:
-        """Mark ``tracker`` done once everything queued so far is written."""
+        """Release ``tracker``'s claim once everything queued so far is written."""
         if self._size == 0:
-            tracker.done = True
+            tracker.release()
         else:
             self._marks.append((self._written_total + self._size, tracker))
 
@@ -197,12 +216,12 @@ class SendQueue:
                 left = 0
         marks = self._marks
         while marks and marks[0][0] <= self._written_total:
-            marks.popleft()[1].done = True
+            marks.popleft()[1].release()
 
     def discard(self) -> None:
         """Forget everything queued (the connection is gone); trackers say dropped."""
         for _, tracker in self._marks:
-            tracker.dropped = tracker.done = True
+            tracker.release(dropped=True)
         self._marks.clear()
         self._chunks.clear()
         self._tail = bytearray()

@@ -1,0 +1,205 @@
+"""A pipe: a socket's link to one peer, with a bounded queue each way.
+
+The socket pattern (load balancing, fan-out, routing...) writes whole messages
+into pipes and reads whole messages out of them; the backend moves them
+between a pipe and its peer (a :class:`Connection`, or another socket's pipe
+for inproc). High-water marks count messages, never frames, so a multipart
+message is always all in a queue or not at all.
+
+The backend's side of the contract:
+
+* take outgoing items with :meth:`Pipe.pop_outbound` while its connection has
+  room (so that SNDHWM, not an unbounded send buffer, absorbs a slow peer);
+* hand incoming messages to :meth:`Pipe.deliver` and subscriptions to
+  :meth:`Pipe.deliver_subscription`, and stop reading the peer while
+  :attr:`Pipe.inbound_full` (RCVHWM);
+* report the handshake with :meth:`Pipe.connected`, a lost connection that will
+  be retried with :meth:`Pipe.disconnected`, and the end with :meth:`Pipe.detach`;
+* implement :class:`PipeListener` to hear when output is waiting or the socket
+  wants the peer dropped.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from ._events import Frame
+from ._sendqueue import Buffer, MessageTracker
+
+if TYPE_CHECKING:
+    from ._socketbase import SocketBase
+
+__all__ = ["OutgoingMessage", "Pipe", "PipeListener", "SubscriptionCommand"]
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionCommand:
+    """An outgoing SUBSCRIBE (or CANCEL); never counted against SNDHWM."""
+
+    subscribe: bool
+    topic: bytes
+
+
+#: An outgoing message and the tracker of its buffers (if the sender asked for one).
+OutgoingMessage = tuple[Sequence[Buffer], MessageTracker | None]
+
+
+class PipeListener(Protocol):
+    """What a backend hears from a pipe."""
+
+    def output_ready(self, pipe: Pipe) -> None:
+        """The outbound queue went from empty to non-empty."""
+
+    def close_requested(self, pipe: Pipe, reason: str) -> None:
+        """The socket wants this peer dropped (PAIR's second peer, ROUTER handover...)."""
+
+
+class Pipe:
+    """One peer of a socket, seen from the socket."""
+
+    __slots__ = (
+        "_ever_connected",
+        "_fq_queued",
+        "_out_messages",
+        "_rcvhwm",
+        "_sndhwm",
+        "conflate",
+        "detached",
+        "ignored",
+        "inbound",
+        "is_connected",
+        "listener",
+        "locally_initiated",
+        "outbound",
+        "peer_routing_id",
+        "peer_socket_type",
+        "routing_id",
+        "socket",
+    )
+
+    def __init__(
+        self,
+        socket: SocketBase,
+        *,
+        sndhwm: int,
+        rcvhwm: int,
+        conflate: bool = False,
+        locally_initiated: bool = False,
+        routing_id: bytes | None = None,
+    ) -> None:
+        self.socket = socket
+        self.outbound: deque[OutgoingMessage | SubscriptionCommand] = deque()
+        self.inbound: deque[list[Frame]] = deque()
+        self._sndhwm = sndhwm
+        self._rcvhwm = rcvhwm
+        self.conflate = conflate
+        self._out_messages = 0
+        self._fq_queued = False
+        #: How a ROUTER addresses this peer (None until known).
+        self.routing_id = routing_id
+        self.peer_routing_id = b""
+        self.peer_socket_type = ""
+        self.locally_initiated = locally_initiated
+        self.is_connected = False
+        self._ever_connected = False
+        self.detached = False
+        #: A ROUTER refused this peer (duplicate routing id): nothing flows.
+        self.ignored = False
+        self.listener: PipeListener | None = None
+
+    def __repr__(self) -> str:
+        state = "detached" if self.detached else "connected" if self.is_connected else "waiting"
+        return f"<Pipe {self.routing_id!r} {state} out={self._out_messages} in={len(self.inbound)}>"
+
+    # -- the backend's side -----------------------------------------------
+
+    @property
+    def has_outbound(self) -> bool:
+        return bool(self.outbound)
+
+    def pop_outbound(self) -> OutgoingMessage | SubscriptionCommand | None:
+        """The next item to send; a tracker's claim passes to the caller's send queue."""
+        if not self.outbound:
+            return None
+        item = self.outbound.popleft()
+        if type(item) is tuple:
+            self._out_messages -= 1
+        return item
+
+    @property
+    def inbound_full(self) -> bool:
+        """Stop reading this peer: RCVHWM messages wait for the application."""
+        return 0 < self._rcvhwm <= len(self.inbound) and not self.conflate
+
+    def deliver(self, frames: list[Frame]) -> None:
+        """A whole message from the peer.
+
+        Raises :class:`RemoteProtocolError` when the message breaks the socket
+        pattern on the wire (a REQ's reply without its delimiter): close the
+        connection, as libzmq does.
+        """
+        if not self.detached and not self.ignored:
+            self.socket._deliver(self, frames)
+
+    def deliver_subscription(self, subscribe: bool, topic: bytes) -> None:
+        """A SUBSCRIBE/CANCEL command (or 0x01/0x00 frame) from the peer."""
+        if not self.detached and not self.ignored:
+            self.socket._subscription(self, subscribe, topic)
+
+    def connected(self, peer_routing_id: bytes = b"", peer_socket_type: str = "") -> None:
+        """The handshake with the peer completed (again, after a reconnect)."""
+        self.peer_routing_id = peer_routing_id
+        self.peer_socket_type = peer_socket_type
+        reconnected = self._ever_connected
+        self.is_connected = self._ever_connected = True
+        if not self.detached:
+            self.socket._pipe_connected(self, reconnected)
+
+    def disconnected(self) -> None:
+        """The connection is lost and the backend will reconnect; the pipe stays."""
+        if self.is_connected:
+            self.is_connected = False
+            self.socket._pipe_disconnected(self)
+
+    def detach(self) -> None:
+        """The peer is gone for good; queued output is dropped."""
+        if not self.detached:
+            self.detached = True
+            self.socket._detach(self)
+            self.drop_outbound()
+
+    def drop_outbound(self) -> None:
+        """Discard what waits to be sent (LINGER expired); trackers report dropped."""
+        for item in self.outbound:
+            if type(item) is tuple and item[1] is not None:
+                item[1].release(dropped=True)
+        self.outbound.clear()
+        self._out_messages = 0
+
+    # -- the socket's side ----------------------------------------------------
+
+    def can_write(self) -> bool:
+        """Room for one more message (always, under CONFLATE)."""
+        return self.conflate or self._sndhwm == 0 or self._out_messages < self._sndhwm
+
+    def write(self, frames: Sequence[Buffer], tracker: MessageTracker | None) -> None:
+        """Queue a message; the caller checked :meth:`can_write` and gave us a claim."""
+        if self.conflate and self._out_messages:
+            self.drop_outbound()
+        outbound = self.outbound
+        outbound.append((frames, tracker))
+        self._out_messages += 1
+        if len(outbound) == 1 and self.listener is not None:
+            self.listener.output_ready(self)
+
+    def write_command(self, command: SubscriptionCommand) -> None:
+        self.outbound.append(command)
+        if len(self.outbound) == 1 and self.listener is not None:
+            self.listener.output_ready(self)
+
+    def request_close(self, reason: str) -> None:
+        if self.listener is not None:
+            self.listener.close_requested(self, reason)

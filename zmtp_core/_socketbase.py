@@ -1,0 +1,185 @@
+"""What every socket type shares: options, pipes, and the send/recv entry points.
+
+A socket pattern is a subclass that overrides a few hooks: ``_send`` and
+``_recv`` for the application's side, ``_deliver`` and ``_subscription`` for
+what peers send, and ``_attach``/``_detach``/``_pipe_connected`` for peers
+coming and going. Everything is synchronous and I/O-free: a backend calls in,
+and learns what to do from the pipes (see :mod:`zmtp_core._pipe`).
+
+Errors follow libzmq: :class:`Again` (EAGAIN) when a message cannot be queued
+or none is waiting, :class:`SocketError` with EFSM, ENOTSUP, EHOSTUNREACH or
+EINVAL otherwise. A send either queues the whole message or raises and queues
+nothing.
+"""
+
+from __future__ import annotations
+
+import errno
+from collections.abc import Sequence
+from typing import ClassVar
+
+from ._errors import Again, SocketError
+from ._events import Frame
+from ._options import Options, OptionValue
+from ._pipe import Pipe, PipeListener
+from ._routing import FairQueue
+from ._sendqueue import Buffer, MessageTracker
+from ._socket_types import SocketType
+
+__all__ = ["SocketBase"]
+
+# libzmq honours CONFLATE only on these (socket_base.cpp).
+_CONFLATING = frozenset(
+    {SocketType.DEALER, SocketType.PULL, SocketType.PUSH, SocketType.PUB, SocketType.SUB}
+)
+
+
+class SocketBase:
+    """The pattern-independent half of a sans-IO socket."""
+
+    socket_type: ClassVar[SocketType]
+
+    def __init__(self, options: Options | None = None) -> None:
+        self.options = options if options is not None else Options(self.socket_type)
+        self.pipes: list[Pipe] = []
+        self._fq = FairQueue()
+        self.closed = False
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} pipes={len(self.pipes)}>"
+
+    # -- options --------------------------------------------------------------
+
+    def setsockopt(self, option: str | int, value: object) -> None:
+        """Set an option by name or number; EINVAL (naming it) when unknown or invalid."""
+        spec, normalised = self.options.set(option, value)
+        if spec.name in ("SNDHWM", "RCVHWM"):
+            for pipe in self.pipes:
+                pipe._sndhwm = self.options["SNDHWM"]
+                pipe._rcvhwm = self.options["RCVHWM"]
+        self._option_changed(spec.name, normalised)
+
+    def getsockopt(self, option: str | int) -> OptionValue:
+        return self.options.get(option)
+
+    def _option_changed(self, name: str, value: object) -> None:
+        """A hook for options that act at once (SUBSCRIBE...)."""
+
+    # -- peers --------------------------------------------------------------
+
+    def attach_pipe(
+        self,
+        *,
+        listener: PipeListener | None = None,
+        locally_initiated: bool = False,
+        routing_id: bytes | None = None,
+    ) -> Pipe:
+        """A new peer: at connect() time (messages may queue before the handshake) or
+        when an accepted connection completes its handshake.
+
+        ``listener`` hears from the pipe from the start (a PAIR may refuse it at
+        once); ``routing_id`` is CONNECT_ROUTING_ID for a ROUTER's connect side.
+        """
+        if self.closed:
+            raise SocketError(errno.ENOTSOCK, "the socket is closed")
+        pipe = Pipe(
+            self,
+            sndhwm=self.options["SNDHWM"],
+            rcvhwm=self.options["RCVHWM"],
+            conflate=bool(self.options["CONFLATE"]) and self.socket_type in _CONFLATING,
+            locally_initiated=locally_initiated,
+            routing_id=routing_id,
+        )
+        pipe.listener = listener
+        self.pipes.append(pipe)
+        self._attach(pipe)
+        return pipe
+
+    def close(self) -> None:
+        """Detach every pipe; the socket takes no more calls."""
+        for pipe in list(self.pipes):
+            pipe.detach()
+        self.closed = True
+
+    def _attach(self, pipe: Pipe) -> None:
+        """Hook: a pipe joined."""
+
+    def _detach(self, pipe: Pipe) -> None:
+        """A pipe left for good; its queued inbound messages stay readable."""
+        self.pipes.remove(pipe)
+
+    def _pipe_connected(self, pipe: Pipe, reconnected: bool) -> None:
+        """Hook: the pipe's handshake completed (``reconnected`` after a loss)."""
+
+    def _pipe_disconnected(self, pipe: Pipe) -> None:
+        """Hook: the pipe's connection was lost; it will be retried."""
+
+    def _deliver(self, pipe: Pipe, frames: list[Frame]) -> None:
+        """A message from a peer: queue it for fair-queued reading."""
+        if pipe.conflate:
+            pipe.inbound.clear()
+        pipe.inbound.append(frames)
+        self._fq.activated(pipe)
+
+    def _subscription(self, pipe: Pipe, subscribe: bool, topic: bytes) -> None:
+        """Hook: a peer (un)subscribed; only publishers care."""
+
+    # -- the application's side -------------------------------------------------
+
+    def send(self, frames: Sequence[Buffer], tracker: MessageTracker | None = None) -> None:
+        """Queue one whole message, or raise and queue nothing.
+
+        The socket keeps ``frames`` by reference: hand over a sequence you will
+        not change. A tracker gives its claim to the socket (see MessageTracker).
+        """
+        if not frames:
+            raise SocketError(errno.EINVAL, "a message has at least one frame")
+        self._send(frames, tracker)
+
+    def recv(self) -> list[Frame]:
+        """The next whole message, or Again."""
+        return self._recv()
+
+    @property
+    def readable(self) -> bool:
+        """recv() would return a message now (POLLIN)."""
+        return bool(self._fq)
+
+    @property
+    def writable(self) -> bool:
+        """send() would queue a message now (POLLOUT)."""
+        return False
+
+    def _send(self, frames: Sequence[Buffer], tracker: MessageTracker | None) -> None:
+        raise SocketError(errno.ENOTSUP, f"{self.socket_type.name} sockets cannot send")
+
+    def _recv(self) -> list[Frame]:
+        raise SocketError(errno.ENOTSUP, f"{self.socket_type.name} sockets cannot receive")
+
+    def _next_message(self) -> tuple[Pipe, list[Frame]]:
+        item = self._fq.next()
+        if item is None:
+            raise Again("no message is waiting")
+        return item
+
+
+def write_to_all(
+    pipes: Sequence[Pipe], frames: Sequence[Buffer], tracker: MessageTracker | None
+) -> int:
+    """Fan a message out to every pipe with room (the others drop it); returns the copies made."""
+    copies = 0
+    dropped = False
+    for pipe in pipes:
+        if pipe.can_write():
+            if tracker is not None and copies:
+                tracker.add_copies(1)
+            pipe.write(frames, tracker)
+            copies += 1
+        else:
+            dropped = True
+    if tracker is not None:
+        if dropped:
+            tracker.dropped = True
+        if not copies:
+            tracker.release()
+    return copies

@@ -1,0 +1,28 @@
+"""One factory for the eleven socket patterns."""
+
+from __future__ import annotations
+
+from ._options import Options
+from ._pipeline import Pair, Pull, Push
+from ._pubsub import Pub, Sub, XPub, XSub
+from ._reqrep import Dealer, Rep, Req, Router
+from ._socket_types import SocketType
+from ._socketbase import SocketBase
+
+__all__ = ["SOCKET_CLASSES", "create_socket"]
+
+SOCKET_CLASSES: dict[SocketType, type[SocketBase]] = {
+    cls.socket_type: cls
+    for cls in (Pair, Pub, Sub, Req, Rep, Dealer, Router, Pull, Push, XPub, XSub)
+}
+
+
+def create_socket(
+    socket_type: SocketType | str | int, options: Options | None = None
+) -> SocketBase:
+    """A sans-IO socket of the given type (``"DEALER"``, ``SocketType.DEALER`` or 5)."""
+    if isinstance(socket_type, str):
+        kind = SocketType[socket_type.upper()]
+    else:
+        kind = SocketType(socket_type)
+    return SOCKET_CLASSES[kind](options)
