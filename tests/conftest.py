@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import HealthCheck, settings
 
+import backends
 from zmtp_core import DebugCounters, counters
 
 # Deterministic by default (CI must not flake); HYPOTHESIS_PROFILE=explore to search wider.
@@ -40,3 +41,17 @@ def debug_counters() -> Iterator[DebugCounters]:
     finally:
         counters.enable(was)
         counters.reset()
+
+
+@pytest.fixture(params=backends.BACKENDS)
+def zmtp(request: pytest.FixtureRequest) -> object:
+    """A zmtp backend module with pyzmq's API (one run per backend)."""
+    return backends.load(request.param)
+
+
+@pytest.fixture(autouse=True)
+def _no_unexpected_backend_errors(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """A reactor swallows handler errors to stay alive; a test must not."""
+    yield
+    errors = [r for r in caplog.records if r.name.startswith("zmtp") and r.levelname == "ERROR"]
+    assert not errors, [r.getMessage() + (r.exc_text or "") for r in errors]

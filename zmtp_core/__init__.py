@@ -9,6 +9,7 @@ the docstrings of ``_connection.py`` and ``_pipe.py`` for the contracts.
 
 from ._connection import PENDING, Connection, ConnectionState, Input
 from ._counters import DebugCounters, counters, resolve_toggle
+from ._endpoints import Endpoint, parse_endpoint
 from ._errors import (
     EFSM,
     ETERM,
@@ -52,6 +53,7 @@ __all__ = [
     "ConnectionClosed",
     "ConnectionState",
     "DebugCounters",
+    "Endpoint",
     "Event",
     "Frame",
     "HandshakeComplete",
@@ -77,5 +79,6 @@ __all__ = [
     "can_pair",
     "counters",
     "create_socket",
+    "parse_endpoint",
     "resolve_toggle",
 ]

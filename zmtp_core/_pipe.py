@@ -15,8 +15,8 @@ The backend's side of the contract:
   :attr:`Pipe.inbound_full` (RCVHWM);
 * report the handshake with :meth:`Pipe.connected`, a lost connection that will
   be retried with :meth:`Pipe.disconnected`, and the end with :meth:`Pipe.detach`;
-* implement :class:`PipeListener` to hear when output is waiting or the socket
-  wants the peer dropped.
+* implement :class:`PipeListener` to hear of every message queued (to write it
+  at once or batch it) and of the socket wanting the peer dropped.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ class PipeListener(Protocol):
     """What a backend hears from a pipe."""
 
     def output_ready(self, pipe: Pipe) -> None:
-        """The outbound queue went from empty to non-empty."""
+        """A message (or subscription) was queued in ``pipe``: send it now or batch it."""
 
     def close_requested(self, pipe: Pipe, reason: str) -> None:
         """The socket wants this peer dropped (PAIR's second peer, ROUTER handover...)."""
@@ -189,15 +189,14 @@ class Pipe:
         """Queue a message; the caller checked :meth:`can_write` and gave us a claim."""
         if self.conflate and self._out_messages:
             self.drop_outbound()
-        outbound = self.outbound
-        outbound.append((frames, tracker))
+        self.outbound.append((frames, tracker))
         self._out_messages += 1
-        if len(outbound) == 1 and self.listener is not None:
+        if self.listener is not None:
             self.listener.output_ready(self)
 
     def write_command(self, command: SubscriptionCommand) -> None:
         self.outbound.append(command)
-        if len(self.outbound) == 1 and self.listener is not None:
+        if self.listener is not None:
             self.listener.output_ready(self)
 
     def request_close(self, reason: str) -> None:

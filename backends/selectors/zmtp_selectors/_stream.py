@@ -1,0 +1,351 @@
+"""A stream: one connected transport socket, its core Connection, and the Pipe it serves.
+
+Every method runs with the owning zmtp socket's lock held: the application's
+thread calls in when it sends or receives, the reactor's leader when the
+kernel says the socket is ready or a timer is due.
+
+Write batching (the seed's phase 3, with ZMTP_WRITE_BATCHING): a message that
+arrives after a quiet spell is written at once; messages that follow it within
+the batching window gather in the pipe and leave together in one sendmsg,
+when 100 of them or 64 KiB are waiting, when the window ends (a timer), or
+before the application blocks. A large message flushes the batch with it.
+"""
+
+from __future__ import annotations
+
+import logging
+import selectors
+import socket
+import threading
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, cast
+
+from zmtp_core import (
+    NEED_DATA,
+    PENDING,
+    Cancel,
+    Connection,
+    ConnectionClosed,
+    HandshakeComplete,
+    Message,
+    Pipe,
+    RemoteProtocolError,
+    SocketBase,
+    Subscribe,
+    SubscriptionCommand,
+    counters,
+    resolve_toggle,
+)
+
+if TYPE_CHECKING:
+    from ._reactor import Reactor, Timer
+
+__all__ = ["Stream"]
+
+log = logging.getLogger("zmtp_selectors")
+
+READ = selectors.EVENT_READ
+WRITE = selectors.EVENT_WRITE
+
+BATCH_WINDOW = 100e-6  # seconds, as the seed
+BATCH_BYTES = 64 * 1024
+BATCH_MESSAGES = 100
+#: Bytes a connection may hold before we stop feeding it from the pipe: beyond
+#: this the pipe (and so SNDHWM) absorbs a slow peer, not an unbounded buffer.
+CONNECTION_BACKLOG = 256 * 1024
+
+
+class Stream:
+    """One peer connection of a zmtp socket."""
+
+    def __init__(
+        self,
+        core: SocketBase,
+        lock: threading.RLock,
+        reactor: Reactor,
+        sock: socket.socket,
+        *,
+        pipe: Pipe | None,
+        on_close: Callable[[Stream, str], None],
+        on_ready: Callable[[Stream], None] | None = None,
+    ) -> None:
+        options = core.options
+        self.core = core
+        self.lock = lock
+        self.reactor = reactor
+        self.sock = sock
+        self.conn = Connection(core.socket_type, **options.connection_kwargs())
+        self.pipe = pipe
+        if pipe is not None:
+            pipe.listener = self
+        self.on_close = on_close
+        self.on_ready = on_ready
+        self.ready = False
+        self.closed = False
+        self.paused = False
+        self.lingering = False
+        self.batching = resolve_toggle("ZMTP_WRITE_BATCHING", bool(options["ZMTP_WRITE_BATCHING"]))
+        self.threshold = int(options["ZMTP_ZEROCOPY_THRESHOLD"])
+        self._interest = 0
+        self._batch_start = 0.0
+        self._batch_bytes = 0
+        self._batch_timer: Timer | None = None
+        self._last_flush = 0.0
+        self._core_timer: Timer | None = None
+        self._core_deadline: float | None = None
+        sock.setblocking(False)
+        self._set_interest(READ)
+        self.flush()  # our greeting goes out at once
+        self._update_timer()
+
+    def __repr__(self) -> str:
+        return f"<Stream fd={self.sock.fileno()} ready={self.ready} closed={self.closed}>"
+
+    # -- readiness, from the reactor ---------------------------------------------
+
+    def _on_ready(self, mask: int) -> None:
+        with self.lock:
+            if self.closed:
+                return
+            if mask & WRITE:
+                self.flush()
+            if mask & READ and not self.closed:
+                self.read()
+
+    def _set_interest(self, mask: int) -> None:
+        if self.paused:
+            mask &= ~READ
+        if mask != self._interest and not self.closed:
+            self._interest = mask
+            if mask:
+                self.reactor.register(self.sock, mask, self._on_ready)
+            else:
+                self.reactor.unregister(self.sock)
+
+    # -- bytes in -----------------------------------------------------------
+
+    def read(self) -> None:
+        """Read what the kernel has (up to a bound), decode it, deliver it."""
+        conn, sock = self.conn, self.sock
+        for _ in range(16):
+            if self.paused or self.closed:
+                return
+            try:
+                count = sock.recv_into(conn.receive_buffer())
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                count = 0  # a reset ends the input like a close
+            conn.received(count)
+            self.process()
+            if count == 0:
+                return
+
+    def process(self) -> None:
+        """Hand every decoded event to the pipe, until it is full."""
+        conn = self.conn
+        pipe = self.pipe
+        while True:
+            if pipe is not None and pipe.inbound_full:
+                self._pause()
+                break
+            event = conn.next_event()
+            if event is NEED_DATA:
+                break
+            kind = type(event)
+            if kind is Message:
+                assert pipe is not None
+                try:
+                    pipe.deliver(cast(Message, event).frames)
+                except RemoteProtocolError as error:
+                    self.close(str(error))
+                    return
+            elif kind is Subscribe or kind is Cancel:
+                assert pipe is not None
+                pipe.deliver_subscription(kind is Subscribe, cast(Subscribe, event).topic)
+            elif kind is HandshakeComplete:
+                assert isinstance(event, HandshakeComplete)
+                self._handshake_done(event)
+                pipe = self.pipe
+            elif kind is ConnectionClosed:
+                assert isinstance(event, ConnectionClosed)
+                self.close(event.reason)
+                return
+        self.flush()
+        self._update_timer()
+
+    def _handshake_done(self, event: HandshakeComplete) -> None:
+        self.ready = True
+        if self.on_ready is not None:
+            self.on_ready(self)  # the bind side attaches its pipe here
+        if self.pipe is not None:
+            self.pipe.listener = self
+            self.pipe.connected(event.routing_id, event.socket_type)
+
+    def _pause(self) -> None:
+        if not self.paused:
+            self.paused = True
+            self._set_interest(self._interest & ~READ)
+
+    def resume(self) -> None:
+        """The application read from a full pipe: take input again."""
+        if self.paused and self.pipe is not None and not self.pipe.inbound_full:
+            self.paused = False
+            self._set_interest(self._interest | READ)
+            self.process()
+
+    # -- bytes out ----------------------------------------------------------
+
+    def close_requested(self, pipe: Pipe, reason: str) -> None:
+        """PipeListener: the pattern refuses this peer (PAIR's second, ROUTER handover)."""
+        self.close(reason)
+
+    def output_ready(self, pipe: Pipe) -> None:
+        """PipeListener: a message was queued in our pipe (socket lock held)."""
+        if not self.ready or self.closed:
+            return
+        if not self.batching:
+            self.flush()
+            return
+        now = time.monotonic()
+        waiting = len(pipe.outbound)
+        item = pipe.outbound[-1]
+        size = sum(len(frame) for frame in item[0]) if type(item) is tuple else 0
+        self._batch_bytes += size
+        if size >= self.threshold or self._batch_bytes >= BATCH_BYTES:
+            self._flush_batch(now, "size")
+        elif waiting >= BATCH_MESSAGES:
+            self._flush_batch(now, "count")
+        elif waiting == 1 and now - self._last_flush >= BATCH_WINDOW:
+            self._flush_batch(now, None)  # a lone message leaves at once
+        elif self._batch_start and now - self._batch_start >= BATCH_WINDOW:
+            self._flush_batch(now, "timeout")
+        elif not self._batch_start:
+            self._batch_start = now
+            if self._batch_timer is None:
+                self._batch_timer = self.reactor.call_at(now + BATCH_WINDOW, self._on_batch_timer)
+
+    def _on_batch_timer(self) -> None:
+        with self.lock:
+            self._batch_timer = None
+            if self.closed or not self._batch_start:
+                return
+            now = time.monotonic()
+            due = self._batch_start + BATCH_WINDOW
+            if now >= due:
+                self._flush_batch(now, "timeout")
+            else:
+                self._batch_timer = self.reactor.call_at(due, self._on_batch_timer)
+
+    def flush_batch(self) -> None:
+        """Send what the batch holds now (the application is about to block)."""
+        if self._batch_start and self.ready and not self.closed:
+            self._flush_batch(time.monotonic(), None)
+
+    def _flush_batch(self, now: float, reason: str | None) -> None:
+        if counters.enabled and self.pipe is not None:
+            counters.batch_flush_count += 1
+            if reason is not None:
+                name = f"batch_{reason}_flush_count"
+                setattr(counters, name, getattr(counters, name) + 1)
+            counters.batch_messages_total += self.pipe._out_messages
+            counters.batch_bytes_total += self._batch_bytes
+        self._batch_start = 0.0
+        self._batch_bytes = 0
+        self._last_flush = now
+        self.flush()
+
+    def flush(self) -> None:
+        """Feed the connection from the pipe and write until done or the kernel is full."""
+        conn, pipe, sock = self.conn, self.pipe, self.sock
+        while not self.closed:
+            if self.ready and pipe is not None:
+                while conn.bytes_to_send < CONNECTION_BACKLOG:
+                    item = pipe.pop_outbound()
+                    if item is None:
+                        break
+                    if type(item) is tuple:
+                        conn.send_message(item[0], tracker=item[1])
+                    else:
+                        assert isinstance(item, SubscriptionCommand)
+                        if item.subscribe:
+                            conn.send_subscribe(item.topic)
+                        else:
+                            conn.send_cancel(item.topic)
+            if not conn.bytes_to_send:
+                break
+            buffers = conn.buffers_to_send()
+            try:
+                written = sock.sendmsg(buffers)
+            except (BlockingIOError, InterruptedError):
+                written = 0
+            except OSError as error:
+                self.close(f"write failed: {error.strerror or error}")
+                return
+            conn.sent(written)
+            if conn.bytes_to_send and written < sum(memoryview(b).nbytes for b in buffers):
+                self._set_interest(self._interest | WRITE)  # the kernel is full: wait for room
+                return
+        if not self.closed:
+            self._set_interest(self._interest & ~WRITE)
+            if self.lingering and self.drained:
+                self.close("linger: everything was sent")
+
+    @property
+    def drained(self) -> bool:
+        """Nothing left to send, in the pipe or the connection."""
+        return not self.conn.bytes_to_send and (self.pipe is None or not self.pipe.outbound)
+
+    # -- time -------------------------------------------------------------
+
+    def _update_timer(self) -> None:
+        deadline = self.conn.next_deadline
+        if deadline is not None and (deadline == PENDING or deadline <= time.monotonic()):
+            self.conn.handle_timer(time.monotonic())
+            deadline = self.conn.next_deadline
+        if deadline == self._core_deadline:
+            return
+        if self._core_timer is not None:
+            self._core_timer.cancel()
+            self._core_timer = None
+        self._core_deadline = deadline
+        if deadline is not None and not self.closed:
+            self._core_timer = self.reactor.call_at(deadline, self._on_core_timer)
+
+    def _on_core_timer(self) -> None:
+        with self.lock:
+            if self.closed:
+                return
+            self._core_timer = None
+            self._core_deadline = None
+            self.conn.handle_timer(time.monotonic())
+            self.process()  # a timeout shows as ConnectionClosed; a PING needs writing
+
+    # -- the end ----------------------------------------------------------------
+
+    def close(self, reason: str) -> None:
+        """Drop the connection now; what was not written is lost (trackers say dropped)."""
+        if self.closed:
+            return
+        self.closed = True
+        for timer in (self._core_timer, self._batch_timer):
+            if timer is not None:
+                timer.cancel()
+        self.reactor.unregister(self.sock)
+        self.conn.close()
+        self.conn.discard_output()
+        self.reactor.call_in_loop(self.sock.close)  # after the selector forgot it
+        if self.pipe is not None and self.pipe.listener is self:
+            self.pipe.listener = None
+        log.debug("stream closed: %s", reason)
+        self.on_close(self, reason)
+
+    def linger(self) -> None:
+        """The socket is closing: finish sending (the handshake first, if need be), then close."""
+        self.lingering = True
+        if self.drained:
+            self.close("socket closed")
+        else:
+            self.flush_batch()
+            self.flush()

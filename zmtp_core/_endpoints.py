@@ -1,0 +1,73 @@
+"""Endpoint strings, parsed once for every backend: tcp://, ipc://, inproc://.
+
+Parsing is pure; opening the socket is the backend's job. Errors are libzmq's:
+EPROTONOSUPPORT for an unknown transport, EINVAL for a malformed address.
+"""
+
+from __future__ import annotations
+
+import errno
+from dataclasses import dataclass
+
+from ._errors import SocketError
+
+__all__ = ["TRANSPORTS", "Endpoint", "parse_endpoint"]
+
+TRANSPORTS = ("tcp", "ipc", "inproc")
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """A parsed endpoint.
+
+    tcp: ``host`` ("*" for every interface, brackets removed from IPv6) and
+    ``port`` (0 for "*"). ipc: ``path`` ("\\0name" for the abstract ``@name``,
+    "*" for a fresh temporary path). inproc: ``path`` is the name.
+    """
+
+    transport: str
+    host: str = ""
+    port: int = 0
+    path: str = ""
+
+    @property
+    def is_ipv6_literal(self) -> bool:
+        return ":" in self.host
+
+
+def parse_endpoint(text: str) -> Endpoint:
+    """Parse ``transport://address`` as libzmq does."""
+    transport, separator, address = text.partition("://")
+    if not separator:
+        raise SocketError(errno.EINVAL, f"invalid endpoint {text!r}: expected transport://address")
+    if transport not in TRANSPORTS:
+        raise SocketError(errno.EPROTONOSUPPORT, f"transport {transport!r} is not supported")
+    if not address:
+        raise SocketError(errno.EINVAL, f"invalid endpoint {text!r}: empty address")
+    if transport == "tcp":
+        return _parse_tcp(text, address)
+    if transport == "ipc":
+        return Endpoint("ipc", path="\0" + address[1:] if address.startswith("@") else address)
+    return Endpoint("inproc", path=address)
+
+
+def _parse_tcp(text: str, address: str) -> Endpoint:
+    # A connect may name its source ("src;dst"); zmtp connects from anywhere.
+    address = address.rpartition(";")[2]
+    host, colon, port_text = address.rpartition(":")
+    if not colon or not host:
+        raise SocketError(errno.EINVAL, f"invalid endpoint {text!r}: expected host:port")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    elif ":" in host:
+        raise SocketError(errno.EINVAL, f"invalid endpoint {text!r}: put IPv6 addresses in []")
+    if port_text == "*":
+        port = 0
+    else:
+        try:
+            port = int(port_text)
+        except ValueError:
+            raise SocketError(errno.EINVAL, f"invalid port in {text!r}") from None
+        if not 0 <= port <= 65535:
+            raise SocketError(errno.EINVAL, f"port out of range in {text!r}")
+    return Endpoint("tcp", host=host, port=port)
