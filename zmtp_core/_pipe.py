@@ -183,11 +183,11 @@ class Pipe:
 
     def can_write(self) -> bool:
         """Room for one more message (always, under CONFLATE)."""
-        return self.conflate or self._sndhwm == 0 or self._out_messages < self._sndhwm
+        return self._out_messages < self._sndhwm or not self._sndhwm or self.conflate
 
     def write(self, frames: Sequence[Buffer], tracker: MessageTracker | None) -> None:
         """Queue a message; the caller checked :meth:`can_write` and gave us a claim."""
-        if self.conflate and self._out_messages:
+        if self.conflate and self._out_messages:  # (conflate is rare: tested first)
             self.drop_outbound()
         self.outbound.append((frames, tracker))
         self._out_messages += 1

@@ -37,6 +37,9 @@ class LoadBalancer:
         """The next pipe in turn that can take a message, or None (EAGAIN)."""
         pipes = self.pipes
         count = len(pipes)
+        if count == 1:  # the common case: one peer
+            pipe = pipes[0]
+            return pipe if pipe.can_write() else None
         start = self._next
         for step in range(count):
             index = (start + step) % count

@@ -25,12 +25,21 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 __all__ = ["Reactor", "Timer"]
 
 Handler = Callable[[int], None]  # called with the ready mask
 T = TypeVar("T")
+
+#: How often the leader looks at clients that asked for ticks (held write batches).
+TICK = 100e-6
+
+
+class Ticking(Protocol):
+    def tick(self, now: float) -> None: ...
+
+
 log = logging.getLogger("zmtp_selectors")
 
 
@@ -68,6 +77,7 @@ class Reactor:
         self._ops_lock = threading.Lock()
         self._ops: list[Callable[[], None]] = []
         self._timers: list[tuple[float, int, Timer]] = []
+        self._ticking: set[Ticking] = set()
         self._sequence = itertools.count()
         self._woken = False
         # Leadership: who runs select(), and how many application threads want to.
@@ -106,6 +116,22 @@ class Reactor:
         if earliest:
             self.wake()
         return timer
+
+    def tick_soon(self, client: Ticking) -> None:
+        """Call ``client.tick(now)`` about every TICK until it calls stop_ticking().
+
+        One wake-up starts the ticking; a client that keeps asking while it is
+        already ticked costs nothing (a burst of batches, for instance).
+        """
+        with self._ops_lock:
+            first = not self._ticking
+            self._ticking.add(client)
+        if first:
+            self.wake()
+
+    def in_background(self) -> bool:
+        """Whether the calling thread is the reactor's own background thread."""
+        return threading.get_ident() == self._thread.ident
 
     def wake(self) -> None:
         """Make the leader return from select() (at most one byte in flight)."""
@@ -186,6 +212,8 @@ class Reactor:
             else:
                 self._guarded(key.data, mask)
         self._run_timers()
+        if self._ticking:
+            self._tick()
         if self.idle_work is not None:
             self._guarded(_call, self.idle_work)
 
@@ -193,10 +221,25 @@ class Reactor:
         with self._ops_lock:
             if self._ops:
                 return 0
+            if self._ticking:
+                timeout = TICK if timeout is None else min(timeout, TICK)
             if not self._timers:
                 return timeout
             until = max(0.0, self._timers[0][0] - time.monotonic())
         return until if timeout is None else min(until, timeout)
+
+    def _tick(self) -> None:
+        now = time.monotonic()
+        with self._ops_lock:
+            clients = list(self._ticking)
+        for client in clients:
+            self._guarded(client.tick, now)
+
+    def stop_ticking(self, client: Ticking) -> None:
+        """The client has nothing to look at (called under its own lock, so that a
+        tick_soon() racing with it cannot be lost)."""
+        with self._ops_lock:
+            self._ticking.discard(client)
 
     def _run_timers(self) -> None:
         now = time.monotonic()

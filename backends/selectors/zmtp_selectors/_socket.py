@@ -26,7 +26,7 @@ from zmtp_core._options import lookup
 from ._constants import NOBLOCK, POLLIN, POLLOUT, SNDMORE
 from ._errors import ContextTerminated, ZMQBindError
 from ._frame import Frame, MessageTracker
-from ._stream import Stream
+from ._stream import INLINE_READ_STREAMS, Stream
 from ._transports import Connecter, InprocLink, Listener, Owner
 
 if TYPE_CHECKING:
@@ -34,8 +34,9 @@ if TYPE_CHECKING:
 
 __all__ = ["Socket"]
 
-#: Try reading the kernel ourselves before sleeping, for sockets with few peers.
-INLINE_READ_STREAMS = 8
+#: For this long after a recv() call, the application thread is the reader of
+#: its streams and the background thread keeps out (no GIL ping-pong).
+APP_READ_WINDOW = 0.002
 
 Endpoints = Listener | Connecter | InprocLink
 
@@ -242,21 +243,23 @@ class Socket:
         self, data: Any, flags: int = 0, copy: bool = True, track: bool = False, **_: Any
     ) -> MessageTracker | None:
         """Send one frame; with SNDMORE it waits for the rest of its message."""
-        frame = self._frame_buffer(data, copy)
+        frame = data if type(data) is bytes else self._frame_buffer(data, copy)
+        outgoing = self._outgoing
         if flags & SNDMORE:
             with self._lock:
                 self._check_open()
-                if not self._outgoing and not self._core.writable and flags & NOBLOCK:
+                if not outgoing and not self._core.writable and flags & NOBLOCK:
                     raise Again()
-                self._outgoing.append(frame)
+                outgoing.append(frame)
             return None
-        with self._lock:
-            frames, self._outgoing = [*self._outgoing, frame], []
+        if not outgoing:
+            return self._send_frames([frame], flags, track)
+        frames = [*outgoing, frame]
+        outgoing.clear()
         try:
             return self._send_frames(frames, flags, track)
         except Again:
-            with self._lock:
-                self._outgoing = frames[:-1]  # retrying the last frame completes it
+            outgoing.extend(frames[:-1])  # retrying the last frame completes the message
             raise
 
     def send_multipart(
@@ -305,7 +308,6 @@ class Socket:
 
     def _send_frames(self, frames: list[Buffer], flags: int, track: bool) -> MessageTracker | None:
         tracker = MessageTracker(self._reactor) if track else None
-        timeout = -1
         while True:
             with self._lock:
                 self._check_open()
@@ -318,23 +320,33 @@ class Socket:
                         raise
             if not self._wait(lambda: self._core.writable, timeout):
                 raise Again("sending timed out (SNDTIMEO)")
-        self._after_call()
+        if self.context._pending_transfers:
+            self.context._run_transfers()
         return tracker
 
     # -- receiving --------------------------------------------------------------------
 
     def recv(self, flags: int = 0, copy: bool = True, track: bool = False) -> Any:
         """The next frame (of the current message, or of the next one)."""
-        if not self._incoming:
-            self._incoming = self._recv_message(flags)
-        frame = self._incoming.pop(0)
-        return self._deliverable(frame, copy, bool(self._incoming))
+        incoming = self._incoming
+        if not incoming:
+            incoming.extend(self._recv_message(flags))
+        frame = incoming.pop(0)
+        if copy:
+            return frame if type(frame) is bytes else bytes(frame)
+        return Frame(frame, bool(incoming))
 
     def recv_multipart(self, flags: int = 0, copy: bool = True, track: bool = False) -> list[Any]:
         """The next whole message (or the rest of one read with recv())."""
-        frames, self._incoming = (self._incoming or self._recv_message(flags)), []
+        if self._incoming:
+            frames = self._incoming[:]
+            self._incoming.clear()
+        else:
+            frames = self._recv_message(flags)
+        if copy:
+            return [frame if type(frame) is bytes else bytes(frame) for frame in frames]
         last = len(frames) - 1
-        return [self._deliverable(frame, copy, index < last) for index, frame in enumerate(frames)]
+        return [Frame(frame, index < last) for index, frame in enumerate(frames)]
 
     def recv_string(self, flags: int = 0, encoding: str = "utf-8") -> str:
         return bytes(self.recv(flags)).decode(encoding)
@@ -347,17 +359,13 @@ class Socket:
 
     recv_unicode = recv_string
 
-    @staticmethod
-    def _deliverable(frame: Any, copy: bool, more: bool) -> Any:
-        if copy:
-            return frame if type(frame) is bytes else bytes(frame)
-        return Frame(frame, more)
-
     def _recv_message(self, flags: int) -> list[Any]:
         """The next message from the core, waiting as NOBLOCK and RCVTIMEO allow."""
+        owner = self._owner
         while True:
             with self._lock:
                 self._check_open()
+                owner.receiving_until = time.monotonic() + APP_READ_WINDOW
                 try:
                     frames = self._core.recv()
                 except Again:
@@ -367,13 +375,16 @@ class Socket:
                     if timeout == 0:
                         raise
                 else:
-                    self._resume_streams()
-                    for link in self._links:
-                        link.reading()
+                    if owner.paused:
+                        self._resume_streams()
+                    if self._links:
+                        for link in self._links:
+                            link.reading()
                     break
             if not self._wait(lambda: self._core.readable, timeout):
                 raise Again("receiving timed out (RCVTIMEO)")
-        self._after_call()
+        if self.context._pending_transfers:
+            self.context._run_transfers()
         return frames
 
     def _read_inline(self) -> bool:
@@ -387,9 +398,8 @@ class Socket:
         return self._core.readable
 
     def _resume_streams(self) -> None:
-        for stream in self._streams:
-            if stream.paused:
-                stream.resume()
+        for stream in list(self._owner.paused):
+            stream.resume()
 
     # -- waiting ------------------------------------------------------------------
 
@@ -399,6 +409,7 @@ class Socket:
         with self._lock:
             for stream in self._streams:
                 stream.flush_batch()  # never sleep on a held batch
+                stream.reclaim_reads()  # we are about to lead: select on our streams
 
         def ready() -> bool:
             if self.context._terminated or self._closed:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 import selectors
 import socket
-import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
@@ -31,7 +30,6 @@ from zmtp_core import (
     Message,
     Pipe,
     RemoteProtocolError,
-    SocketBase,
     Subscribe,
     SubscriptionCommand,
     counters,
@@ -39,7 +37,8 @@ from zmtp_core import (
 )
 
 if TYPE_CHECKING:
-    from ._reactor import Reactor, Timer
+    from ._reactor import Timer
+    from ._transports import Owner
 
 __all__ = ["Stream"]
 
@@ -51,6 +50,8 @@ WRITE = selectors.EVENT_WRITE
 BATCH_WINDOW = 100e-6  # seconds, as the seed
 BATCH_BYTES = 64 * 1024
 BATCH_MESSAGES = 100
+#: The application thread reads inline for sockets with at most this many peers.
+INLINE_READ_STREAMS = 8
 #: Bytes a connection may hold before we stop feeding it from the pipe: beyond
 #: this the pipe (and so SNDHWM) absorbs a slow peer, not an unbounded buffer.
 CONNECTION_BACKLOG = 256 * 1024
@@ -61,19 +62,19 @@ class Stream:
 
     def __init__(
         self,
-        core: SocketBase,
-        lock: threading.RLock,
-        reactor: Reactor,
+        owner: Owner,
         sock: socket.socket,
         *,
         pipe: Pipe | None,
         on_close: Callable[[Stream, str], None],
         on_ready: Callable[[Stream], None] | None = None,
     ) -> None:
+        core = owner.core
         options = core.options
+        self.owner = owner
         self.core = core
-        self.lock = lock
-        self.reactor = reactor
+        self.lock = owner.lock
+        self.reactor = owner.reactor
         self.sock = sock
         self.conn = Connection(core.socket_type, **options.connection_kwargs())
         self.pipe = pipe
@@ -83,19 +84,20 @@ class Stream:
         self.on_ready = on_ready
         self.ready = False
         self.closed = False
-        self.paused = False
+        self.paused = False  # the pipe is at RCVHWM: no reading
+        self.app_reads = False  # the application thread reads us inline for now
+        self._want_write = False  # the kernel refused bytes: wait for room
         self.lingering = False
         self.batching = resolve_toggle("ZMTP_WRITE_BATCHING", bool(options["ZMTP_WRITE_BATCHING"]))
         self.threshold = int(options["ZMTP_ZEROCOPY_THRESHOLD"])
         self._interest = 0
         self._batch_start = 0.0
         self._batch_bytes = 0
-        self._batch_timer: Timer | None = None
         self._last_flush = 0.0
         self._core_timer: Timer | None = None
         self._core_deadline: float | None = None
         sock.setblocking(False)
-        self._set_interest(READ)
+        self._update_interest()
         self.flush()  # our greeting goes out at once
         self._update_timer()
 
@@ -111,17 +113,50 @@ class Stream:
             if mask & WRITE:
                 self.flush()
             if mask & READ and not self.closed:
-                self.read()
+                if self.reactor.in_background() and self._application_is_reading():
+                    self._yield_reads()
+                else:
+                    self.read()
 
-    def _set_interest(self, mask: int) -> None:
-        if self.paused:
-            mask &= ~READ
+    def _update_interest(self) -> None:
+        """Tell the selector what we wait for, from our flags."""
+        mask = 0 if self.paused or self.app_reads else READ
+        if self._want_write:
+            mask |= WRITE
         if mask != self._interest and not self.closed:
             self._interest = mask
             if mask:
                 self.reactor.register(self.sock, mask, self._on_ready)
             else:
                 self.reactor.unregister(self.sock)
+
+    # -- who reads: the application while it is receiving, else the reactor ----
+
+    def _application_is_reading(self) -> bool:
+        owner = self.owner
+        return (
+            owner.receiving_until > time.monotonic() and len(owner.streams) <= INLINE_READ_STREAMS
+        )
+
+    def _yield_reads(self) -> None:
+        """The application thread keeps calling recv(): let it read, keep the GIL quiet."""
+        self.app_reads = True
+        self._update_interest()
+        self.reactor.call_at(self.owner.receiving_until, self._check_reads)
+
+    def _check_reads(self) -> None:
+        with self.lock:
+            if self.closed or not self.app_reads:
+                return
+            if self._application_is_reading():
+                self.reactor.call_at(self.owner.receiving_until, self._check_reads)
+            else:
+                self.reclaim_reads()  # the application went quiet: the reactor reads again
+
+    def reclaim_reads(self) -> None:
+        if self.app_reads:
+            self.app_reads = False
+            self._update_interest()
 
     # -- bytes in -----------------------------------------------------------
 
@@ -186,13 +221,15 @@ class Stream:
     def _pause(self) -> None:
         if not self.paused:
             self.paused = True
-            self._set_interest(self._interest & ~READ)
+            self.owner.paused.add(self)
+            self._update_interest()
 
     def resume(self) -> None:
         """The application read from a full pipe: take input again."""
         if self.paused and self.pipe is not None and not self.pipe.inbound_full:
             self.paused = False
-            self._set_interest(self._interest | READ)
+            self.owner.paused.discard(self)
+            self._update_interest()
             self.process()
 
     # -- bytes out ----------------------------------------------------------
@@ -203,40 +240,45 @@ class Stream:
 
     def output_ready(self, pipe: Pipe) -> None:
         """PipeListener: a message was queued in our pipe (socket lock held)."""
-        if not self.ready or self.closed:
-            return
+        if not self.ready or self.closed or self._want_write:
+            return  # (the kernel is full: the pending write takes this too, when there is room)
         if not self.batching:
             self.flush()
             return
         now = time.monotonic()
-        waiting = len(pipe.outbound)
         item = pipe.outbound[-1]
-        size = sum(len(frame) for frame in item[0]) if type(item) is tuple else 0
+        if type(item) is tuple:
+            frames = item[0]
+            size = len(frames[0]) if len(frames) == 1 else sum(map(len, frames))
+        else:
+            size = 0
         self._batch_bytes += size
+        waiting = len(pipe.outbound)
         if size >= self.threshold or self._batch_bytes >= BATCH_BYTES:
             self._flush_batch(now, "size")
         elif waiting >= BATCH_MESSAGES:
             self._flush_batch(now, "count")
-        elif waiting == 1 and now - self._last_flush >= BATCH_WINDOW:
-            self._flush_batch(now, None)  # a lone message leaves at once
-        elif self._batch_start and now - self._batch_start >= BATCH_WINDOW:
-            self._flush_batch(now, "timeout")
         elif not self._batch_start:
-            self._batch_start = now
-            if self._batch_timer is None:
-                self._batch_timer = self.reactor.call_at(now + BATCH_WINDOW, self._on_batch_timer)
-
-    def _on_batch_timer(self) -> None:
-        with self.lock:
-            self._batch_timer = None
-            if self.closed or not self._batch_start:
-                return
-            now = time.monotonic()
-            due = self._batch_start + BATCH_WINDOW
-            if now >= due:
-                self._flush_batch(now, "timeout")
+            if waiting == 1 and now - self._last_flush >= BATCH_WINDOW:
+                self._flush_batch(now, None)  # a lone message leaves at once
             else:
-                self._batch_timer = self.reactor.call_at(due, self._on_batch_timer)
+                self._batch_start = now
+                self.reactor.tick_soon(self)  # the window's end, if no send comes
+        elif now - self._batch_start >= BATCH_WINDOW:
+            self._flush_batch(now, "timeout")
+
+    def tick(self, now: float) -> None:
+        """The reactor's look at a held batch: flush it once its window is over."""
+        if not self.lock.acquire(blocking=False):
+            return  # the application is sending right now: it flushes, or we look again
+        try:
+            if not self.closed and self._batch_start:
+                if now - self._batch_start < BATCH_WINDOW:
+                    return
+                self._flush_batch(now, "timeout")
+            self.reactor.stop_ticking(self)
+        finally:
+            self.lock.release()
 
     def flush_batch(self) -> None:
         """Send what the batch holds now (the application is about to block)."""
@@ -260,19 +302,8 @@ class Stream:
         """Feed the connection from the pipe and write until done or the kernel is full."""
         conn, pipe, sock = self.conn, self.pipe, self.sock
         while not self.closed:
-            if self.ready and pipe is not None:
-                while conn.bytes_to_send < CONNECTION_BACKLOG:
-                    item = pipe.pop_outbound()
-                    if item is None:
-                        break
-                    if type(item) is tuple:
-                        conn.send_message(item[0], tracker=item[1])
-                    else:
-                        assert isinstance(item, SubscriptionCommand)
-                        if item.subscribe:
-                            conn.send_subscribe(item.topic)
-                        else:
-                            conn.send_cancel(item.topic)
+            if self.ready and pipe is not None and pipe.outbound:
+                self._feed(pipe)
             if not conn.bytes_to_send:
                 break
             buffers = conn.buffers_to_send()
@@ -285,12 +316,33 @@ class Stream:
                 return
             conn.sent(written)
             if conn.bytes_to_send and written < sum(memoryview(b).nbytes for b in buffers):
-                self._set_interest(self._interest | WRITE)  # the kernel is full: wait for room
+                if not self._want_write:  # the kernel is full: wait for room
+                    self._want_write = True
+                    self._update_interest()
                 return
         if not self.closed:
-            self._set_interest(self._interest & ~WRITE)
+            if self._want_write:
+                self._want_write = False
+                self._update_interest()
             if self.lingering and self.drained:
                 self.close("linger: everything was sent")
+
+    def _feed(self, pipe: Pipe) -> None:
+        """Encode what the pipe holds into the connection, up to its backlog."""
+        conn = self.conn
+        send_message = conn.send_message
+        pop = pipe.pop_outbound
+        outbound = pipe.outbound
+        while outbound and conn.bytes_to_send < CONNECTION_BACKLOG:
+            for _ in range(min(32, len(outbound))):  # (the backlog is checked every 32)
+                item = pop()
+                if type(item) is tuple:
+                    send_message(item[0], tracker=item[1])
+                elif isinstance(item, SubscriptionCommand):
+                    if item.subscribe:
+                        conn.send_subscribe(item.topic)
+                    else:
+                        conn.send_cancel(item.topic)
 
     @property
     def drained(self) -> bool:
@@ -329,9 +381,9 @@ class Stream:
         if self.closed:
             return
         self.closed = True
-        for timer in (self._core_timer, self._batch_timer):
-            if timer is not None:
-                timer.cancel()
+        if self._core_timer is not None:
+            self._core_timer.cancel()
+        self.owner.paused.discard(self)
         self.reactor.unregister(self.sock)
         self.conn.close()
         self.conn.discard_output()

@@ -47,7 +47,7 @@ __all__ = ["Connecter", "InprocLink", "Listener"]
 class Owner:
     """What a listener or connecter needs from its zmtp socket."""
 
-    __slots__ = ("core", "lock", "reactor", "stream_closed", "streams")
+    __slots__ = ("core", "lock", "paused", "reactor", "receiving_until", "stream_closed", "streams")
 
     def __init__(
         self,
@@ -62,6 +62,10 @@ class Owner:
         self.reactor = reactor
         self.streams = streams
         self.stream_closed = stream_closed
+        #: Streams that stopped reading because their pipe is at RCVHWM.
+        self.paused: set[Stream] = set()
+        #: Until then the application reads inline: the background thread keeps out.
+        self.receiving_until = 0.0
 
     @property
     def options(self) -> Options:
@@ -214,9 +218,7 @@ class Listener:
                     return  # out of descriptors or the like: try again when readable
                 _tune(sock, owner.options, self.endpoint.transport == "tcp")
                 stream = Stream(
-                    owner.core,
-                    owner.lock,
-                    owner.reactor,
+                    owner,
                     sock,
                     pipe=None,
                     on_close=self._stream_closed,
@@ -357,9 +359,7 @@ class Connecter:
     def _connected(self, sock: socket.socket) -> None:
         owner = self.owner
         self.stream = Stream(
-            owner.core,
-            owner.lock,
-            owner.reactor,
+            owner,
             sock,
             pipe=self.pipe,
             on_close=self._stream_closed,
