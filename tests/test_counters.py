@@ -172,7 +172,7 @@ def test_snapshot_reset_and_repr(debug_counters: DebugCounters) -> None:
     assert "zerocopy_count=3" in repr(debug_counters)
     debug_counters.reset()
     assert debug_counters.snapshot()["zerocopy_count"] == 0
-    assert len(DebugCounters.NAMES) == 18
+    assert len(DebugCounters.NAMES) == 20
 
 
 def test_env_switch_turns_counters_on_at_import() -> None:

@@ -142,3 +142,17 @@ def test_closed_socket_detaches_everything() -> None:
     assert pipe.detached and tracker.dropped and tracker.done
     with pytest.raises(SocketError, match="closed"):
         dealer.attach_pipe()
+
+
+@pytest.mark.parametrize(
+    ("kind", "error"), [("PUB", "ENOTSUP"), ("PUSH", "ENOTSUP"), ("REQ", "EFSM")]
+)
+def test_try_recv_raises_what_recv_raises_but_eagain(kind: str, error: str) -> None:
+    sock = create_socket(kind)
+    with pytest.raises(SocketError) as info:
+        sock.try_recv()
+    assert info.value.errno_name == error
+    pull = create_socket("PULL")
+    assert pull.try_recv() is None
+    peer(pull).deliver([b"x"])
+    assert pull.try_recv() == [b"x"]

@@ -416,7 +416,7 @@ class Connection:
     @property
     def bytes_to_send(self) -> int:
         """Bytes queued and not yet reported sent."""
-        return len(self._out)
+        return self._out.size
 
     def close(self) -> None:
         """End the connection from our side; queued output stays for a lingering flush."""

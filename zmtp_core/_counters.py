@@ -51,11 +51,12 @@ class DebugCounters:
     Write side: ``zerocopy_count`` bodies sent by reference, ``fallback_count``
     frames copied into a coalescing buffer (handshake commands included),
     ``bytes_copied`` bytes those copies moved, ``scatter_gather_count`` writes
-    of more than one buffer, ``partial_write_count`` writes the kernel cut short.
+    of more than one buffer, ``partial_write_count`` writes the kernel cut short,
+    ``write_count`` writes reported at all (one per sendmsg).
     Read side: ``compaction_*`` for the receive buffer, ``read_zerocopy_count``
-    bodies received straight into their own buffer and ``read_bytes_copied``
-    bytes copied out of the receive buffer into frames. ``batch_*`` are kept by
-    backends that batch writes.
+    bodies received straight into their own buffer, ``read_bytes_copied``
+    bytes copied out of the receive buffer into frames, ``read_count`` reads
+    (one per recv_into). ``batch_*`` are kept by backends that batch writes.
     """
 
     __slots__ = (
@@ -75,8 +76,10 @@ class DebugCounters:
         "handshake_copy_count",
         "partial_write_count",
         "read_bytes_copied",
+        "read_count",
         "read_zerocopy_count",
         "scatter_gather_count",
+        "write_count",
         "zerocopy_count",
     )
 
@@ -102,8 +105,10 @@ class DebugCounters:
     handshake_copy_count: int
     partial_write_count: int
     read_bytes_copied: int
+    read_count: int
     read_zerocopy_count: int
     scatter_gather_count: int
+    write_count: int
     zerocopy_count: int
 
     def enable(self, on: bool = True) -> None:

@@ -118,6 +118,8 @@ class FrameReader:
             self.eof = True
             return
         self.bytes_received += nbytes
+        if counters.enabled:
+            counters.read_count += 1
         if self._body is not None and self._body_fill < self._body_size:
             self._body_fill += nbytes
         else:

@@ -107,6 +107,9 @@ class Pub(XPub):
     def _recv(self) -> list[Frame]:
         return SocketBase._recv(self)
 
+    def _check_recv(self) -> None:
+        SocketBase._recv(self)
+
     @property
     def readable(self) -> bool:
         return False

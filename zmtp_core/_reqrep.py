@@ -97,9 +97,12 @@ class Req(Dealer):
         self._reply_pipe = pipe
         self._receiving_reply = True
 
-    def _recv(self) -> list[Frame]:
+    def _check_recv(self) -> None:
         if not self._receiving_reply:
             raise SocketError(EFSM, "REQ must send a request before receiving")
+
+    def _recv(self) -> list[Frame]:
+        self._check_recv()
         correlate = self.options["REQ_CORRELATE"]
         while True:
             pipe, frames = self._next_message()
@@ -229,9 +232,12 @@ class Rep(SocketBase):
         super().__init__(options)
         self._reply_to: tuple[Pipe, list[Frame]] | None = None
 
-    def _recv(self) -> list[Frame]:
+    def _check_recv(self) -> None:
         if self._reply_to is not None:
             raise SocketError(EFSM, "REP must send the reply before receiving again")
+
+    def _recv(self) -> list[Frame]:
+        self._check_recv()
         while True:
             pipe, frames = self._next_message()
             index = next((i for i, frame in enumerate(frames) if not frame), len(frames))

@@ -110,6 +110,11 @@ class SendQueue:
         """Bytes queued and not yet reported written."""
         return self._size
 
+    @property
+    def size(self) -> int:
+        """Bytes queued and not yet reported written (len() without the dunder call)."""
+        return self._size
+
     def add_frames(self, frames: Sequence[Buffer], tracker: MessageTracker | None = None) -> None:
         """Queue one message: MORE on every frame but the last."""
         tail = self._tail
@@ -196,6 +201,7 @@ class SendQueue:
                 f"wrote {nbytes} bytes but the last buffers() offered {offered}"
             )
         if counters.enabled and nbytes:
+            counters.write_count += 1
             if self._offered_count > 1:
                 counters.scatter_gather_count += 1
             if nbytes < offered:

@@ -140,6 +140,24 @@ class SocketBase:
         """The next whole message, or Again."""
         return self._recv()
 
+    def try_recv(self) -> list[Frame] | None:
+        """The next message, or None when none waits (an exception costs more).
+
+        Errors other than EAGAIN (EFSM, ENOTSUP) are raised as recv() would.
+        """
+        if not self.readable:
+            self._check_recv()
+            return None
+        try:
+            return self._recv()
+        except Again:
+            return None
+
+    def _check_recv(self) -> None:
+        """Raise what recv() would raise for a reason other than an empty queue."""
+        if type(self)._recv is SocketBase._recv:
+            self._recv()
+
     @property
     def readable(self) -> bool:
         """recv() would return a message now (POLLIN)."""

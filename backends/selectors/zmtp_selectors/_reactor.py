@@ -34,6 +34,9 @@ T = TypeVar("T")
 
 #: How often the leader looks at clients that asked for ticks (held write batches).
 TICK = 100e-6
+#: After an application thread stops waiting, the background thread stays parked
+#: this long: an application in a request/reply loop then never hands over.
+PARKED_AFTER_WAIT = 0.01
 
 
 class Ticking(Protocol):
@@ -80,10 +83,15 @@ class Reactor:
         self._ticking: set[Ticking] = set()
         self._sequence = itertools.count()
         self._woken = False
-        # Leadership: who runs select(), and how many application threads want to.
-        self._cond = threading.Condition(threading.Lock())
+        # Leadership: who runs select(); application threads that wait for it to be
+        # theirs (followers); the background thread's own parking spot.
+        self._lock = threading.Lock()
+        self._followers = threading.Condition(self._lock)
+        self._parking = threading.Condition(self._lock)
+        self._following = 0
         self._leader: int | None = None
         self._app_waiting = 0
+        self._app_active_until = 0.0
         self._closing = False
         #: Run by the leader every round, with no lock held (inproc deliveries).
         self.idle_work: Callable[[], None] | None = None
@@ -127,7 +135,10 @@ class Reactor:
             first = not self._ticking
             self._ticking.add(client)
         if first:
-            self.wake()
+            self.wake()  # a leader in select() shortens its timeout to the tick
+            with self._lock:
+                self._app_active_until = 0.0
+                self._parking.notify()  # and if nobody leads, the background thread will
 
     def in_background(self) -> bool:
         """Whether the calling thread is the reactor's own background thread."""
@@ -145,7 +156,7 @@ class Reactor:
     def wait_until(self, ready: Callable[[], bool], deadline: float | None) -> bool:
         """Block until ``ready()`` (True) or ``deadline`` passes (False), leading if we can."""
         me = threading.get_ident()
-        with self._cond:
+        with self._lock:
             self._app_waiting += 1
         try:
             while True:
@@ -154,54 +165,70 @@ class Reactor:
                 timeout = None if deadline is None else deadline - time.monotonic()
                 if timeout is not None and timeout <= 0:
                     return False
-                with self._cond:
+                with self._lock:
                     if self._closing:
                         return ready()
                     if self._leader is not None:
                         if self._leader == self._thread.ident:
                             self.wake()  # ask the background thread to step down
-                        self._cond.wait(timeout)
+                        self._following += 1
+                        self._followers.wait(timeout)
+                        self._following -= 1
                         continue
                     self._leader = me
                 try:
                     self.run_once(timeout)
                 finally:
-                    with self._cond:
-                        self._leader = None
-                        self._cond.notify_all()
+                    self._step_down()
         finally:
-            with self._cond:
+            with self._lock:
                 self._app_waiting -= 1
-                self._cond.notify_all()
+                self._app_active_until = time.monotonic() + PARKED_AFTER_WAIT
+
+    def _step_down(self) -> None:
+        with self._lock:
+            self._leader = None
+            if self._following:
+                self._followers.notify_all()
 
     def notify(self) -> None:
         """Something changed for waiters that are not the leader (an inproc delivery)."""
-        with self._cond:
-            self._cond.notify_all()
+        with self._lock:
+            if self._following:
+                self._followers.notify_all()
         if self._leader is not None and self._leader != threading.get_ident():
             self.wake()
 
     def _background(self) -> None:
         while True:
-            with self._cond:
-                while not self._closing and (self._app_waiting or self._leader is not None):
-                    self._cond.wait()
+            with self._lock:
+                while not self._closing:
+                    # Lead only when no application thread waits, and none did a moment
+                    # ago: one in a request/reply loop then never has to take over.
+                    # (Parked with a timeout, the thread needs no notifications.)
+                    if self._app_waiting or self._leader is not None:
+                        self._parking.wait(PARKED_AFTER_WAIT)
+                        continue
+                    idle = self._app_active_until - time.monotonic()
+                    if idle <= 0:
+                        break
+                    self._parking.wait(idle)
                 if self._closing:
                     return
                 self._leader = self._thread.ident
             try:
                 self.run_once(None)
             finally:
-                with self._cond:
-                    self._leader = None
-                    self._cond.notify_all()
+                self._step_down()
 
     def run_once(self, timeout: float | None) -> None:
         """One round as leader: queued operations, select, due timers, handlers."""
-        with self._ops_lock:
-            ops, self._ops = self._ops, []
-        for operation in ops:
-            operation()
+        ops: list[Callable[[], None]] = []
+        if self._ops:  # (read without the lock: appends happen under it, then wake us)
+            with self._ops_lock:
+                ops, self._ops = self._ops, []
+            for operation in ops:
+                operation()
         # An operation may be what a waiter waits for: then only peek, and let
         # the caller look at its condition again before sleeping.
         wait = 0 if ops else self._timer_wait(timeout)
@@ -218,6 +245,8 @@ class Reactor:
             self._guarded(_call, self.idle_work)
 
     def _timer_wait(self, timeout: float | None) -> float | None:
+        if not (self._ops or self._ticking or self._timers):
+            return timeout
         with self._ops_lock:
             if self._ops:
                 return 0
@@ -242,6 +271,8 @@ class Reactor:
             self._ticking.discard(client)
 
     def _run_timers(self) -> None:
+        if not self._timers:
+            return
         now = time.monotonic()
         while True:
             with self._ops_lock:
@@ -287,9 +318,10 @@ class Reactor:
 
     def close(self) -> None:
         """Stop the background thread and release the selector."""
-        with self._cond:
+        with self._lock:
             self._closing = True
-            self._cond.notify_all()
+            self._followers.notify_all()
+            self._parking.notify_all()
         self.wake()
         if self._thread is not threading.current_thread():
             self._thread.join(timeout=5)

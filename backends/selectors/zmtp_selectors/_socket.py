@@ -308,6 +308,7 @@ class Socket:
 
     def _send_frames(self, frames: list[Buffer], flags: int, track: bool) -> MessageTracker | None:
         tracker = MessageTracker(self._reactor) if track else None
+        self._owner.sends_since_wait += 1
         while True:
             with self._lock:
                 self._check_open()
@@ -318,7 +319,7 @@ class Socket:
                     timeout = 0 if flags & NOBLOCK else self._core.options["SNDTIMEO"]
                     if timeout == 0:
                         raise
-            if not self._wait(lambda: self._core.writable, timeout):
+            if not self._wait(self._writable, timeout):
                 raise Again("sending timed out (SNDTIMEO)")
         if self.context._pending_transfers:
             self.context._run_transfers()
@@ -366,14 +367,15 @@ class Socket:
             with self._lock:
                 self._check_open()
                 owner.receiving_until = time.monotonic() + APP_READ_WINDOW
-                try:
-                    frames = self._core.recv()
-                except Again:
-                    if self._read_inline():
-                        continue
+                frames = self._core.try_recv()
+                if frames is None:
                     timeout = 0 if flags & NOBLOCK else self._core.options["RCVTIMEO"]
                     if timeout == 0:
-                        raise
+                        if self._read_inline():  # what the kernel already holds
+                            continue
+                        raise Again("no message is waiting")
+                    # Blocking: lead the reactor at once; its select() returns at once
+                    # if bytes are there, and no recv_into is wasted if they are not.
                 else:
                     if owner.paused:
                         self._resume_streams()
@@ -381,11 +383,17 @@ class Socket:
                         for link in self._links:
                             link.reading()
                     break
-            if not self._wait(lambda: self._core.readable, timeout):
+            if not self._wait(self._readable, timeout):
                 raise Again("receiving timed out (RCVTIMEO)")
         if self.context._pending_transfers:
             self.context._run_transfers()
         return frames
+
+    def _readable(self) -> bool:
+        return self._core.readable
+
+    def _writable(self) -> bool:
+        return self._core.writable
 
     def _read_inline(self) -> bool:
         """Read the kernel ourselves (few peers only); True if a message is now ready."""
@@ -406,6 +414,7 @@ class Socket:
     def _wait(self, condition: Callable[[], bool], timeout_ms: int) -> bool:
         """Run the reactor until ``condition`` holds (checked under the lock) or time is up."""
         deadline = None if timeout_ms < 0 else time.monotonic() + timeout_ms / 1000
+        self._owner.sends_since_wait = 0
         with self._lock:
             for stream in self._streams:
                 stream.flush_batch()  # never sleep on a held batch

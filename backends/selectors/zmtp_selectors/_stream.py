@@ -166,16 +166,17 @@ class Stream:
         for _ in range(16):
             if self.paused or self.closed:
                 return
+            view = conn.receive_buffer()
             try:
-                count = sock.recv_into(conn.receive_buffer())
+                count = sock.recv_into(view)
             except (BlockingIOError, InterruptedError):
                 return
             except OSError:
                 count = 0  # a reset ends the input like a close
             conn.received(count)
             self.process()
-            if count == 0:
-                return
+            if count < len(view):
+                return  # the kernel had less than we offered: it is empty (EOF included)
 
     def process(self) -> None:
         """Hand every decoded event to the pipe, until it is full."""
@@ -207,8 +208,10 @@ class Stream:
                 assert isinstance(event, ConnectionClosed)
                 self.close(event.reason)
                 return
-        self.flush()
-        self._update_timer()
+        if conn.bytes_to_send or (pipe is not None and pipe.outbound):
+            self.flush()  # a PONG, or what waited for the handshake
+        if self._core_deadline is not None or conn.next_deadline is not None:
+            self._update_timer()
 
     def _handshake_done(self, event: HandshakeComplete) -> None:
         self.ready = True
@@ -259,7 +262,8 @@ class Stream:
         elif waiting >= BATCH_MESSAGES:
             self._flush_batch(now, "count")
         elif not self._batch_start:
-            if waiting == 1 and now - self._last_flush >= BATCH_WINDOW:
+            lone = self.owner.sends_since_wait <= 1 or now - self._last_flush >= BATCH_WINDOW
+            if waiting == 1 and lone:
                 self._flush_batch(now, None)  # a lone message leaves at once
             else:
                 self._batch_start = now
@@ -304,7 +308,8 @@ class Stream:
         while not self.closed:
             if self.ready and pipe is not None and pipe.outbound:
                 self._feed(pipe)
-            if not conn.bytes_to_send:
+            pending = conn.bytes_to_send
+            if not pending:
                 break
             buffers = conn.buffers_to_send()
             try:
@@ -315,7 +320,7 @@ class Stream:
                 self.close(f"write failed: {error.strerror or error}")
                 return
             conn.sent(written)
-            if conn.bytes_to_send and written < sum(memoryview(b).nbytes for b in buffers):
+            if written < pending and written < sum(memoryview(b).nbytes for b in buffers):
                 if not self._want_write:  # the kernel is full: wait for room
                     self._want_write = True
                     self._update_interest()

@@ -47,7 +47,16 @@ __all__ = ["Connecter", "InprocLink", "Listener"]
 class Owner:
     """What a listener or connecter needs from its zmtp socket."""
 
-    __slots__ = ("core", "lock", "paused", "reactor", "receiving_until", "stream_closed", "streams")
+    __slots__ = (
+        "core",
+        "lock",
+        "paused",
+        "reactor",
+        "receiving_until",
+        "sends_since_wait",
+        "stream_closed",
+        "streams",
+    )
 
     def __init__(
         self,
@@ -66,6 +75,9 @@ class Owner:
         self.paused: set[Stream] = set()
         #: Until then the application reads inline: the background thread keeps out.
         self.receiving_until = 0.0
+        #: Messages sent since the application last blocked: 2 or more is a burst,
+        #: which batching gathers; a request/reply loop never batches.
+        self.sends_since_wait = 0
 
     @property
     def options(self) -> Options:

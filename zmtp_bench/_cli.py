@@ -1,0 +1,137 @@
+"""``zmtp-bench``: choose what to measure, run it interleaved, write the report."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from zmtp_bench._libraries import BASELINES, LIBRARIES
+from zmtp_bench._report import Sample, chart, markdown, write_json
+from zmtp_bench._workers import Job, run_job
+
+__all__ = ["main"]
+
+PATTERNS = ["PAIR", "PUBSUB", "DEALER_DEALER", "DEALER_ROUTER", "ROUTER_ROUTER"]
+TRANSPORTS = ["tcp", "ipc", "inproc"]
+SIZES = [64, 256, 1024, 65536, 131072, 262144]
+DEFAULT_SIZES = [64, 1024, 65536]
+
+
+def _choice(value: str, allowed: list[str]) -> list[str]:
+    items = allowed if value == "all" else [v.strip() for v in value.split(",") if v.strip()]
+    unknown = [item for item in items if item not in allowed]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown {unknown}; choose from {allowed} or 'all'")
+    return items
+
+
+def _sizes(value: str) -> list[int]:
+    if value == "all":
+        return SIZES
+    try:
+        return [int(size) for size in value.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"sizes are integers: {value!r}") from None
+
+
+def throughput_count(size: int) -> int:
+    """Enough messages for a steady rate, few enough for a minute-long default run."""
+    if size <= 1024:
+        return 100_000
+    return 10_000 if size <= 65536 else 4000
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="zmtp-bench",
+        description="zmtp against pyzmq (libzmq), side by side, medians of interleaved runs.",
+    )
+    parser.add_argument(
+        "--backends", default="selectors", type=lambda v: _choice(v, list(BASELINES))
+    )
+    parser.add_argument("--patterns", default="DEALER_ROUTER", type=lambda v: _choice(v, PATTERNS))
+    parser.add_argument("--transports", default="tcp", type=lambda v: _choice(v, TRANSPORTS))
+    parser.add_argument(
+        "--sizes",
+        default=",".join(map(str, DEFAULT_SIZES)),
+        type=_sizes,
+        help="bytes, comma separated, or 'all' (64,256,1024,65536,131072,262144)",
+    )
+    parser.add_argument(
+        "--metrics",
+        default="throughput,latency",
+        type=lambda v: _choice(v, ["throughput", "latency"]),
+    )
+    parser.add_argument(
+        "--runs", type=int, default=3, help="runs per library (the median is reported)"
+    )
+    parser.add_argument(
+        "--count", type=int, default=0, help="throughput messages per run (default by size)"
+    )
+    parser.add_argument(
+        "--round-trips", type=int, default=2000, help="measured latency round trips"
+    )
+    parser.add_argument("--output", type=Path, default=Path("bench-results"))
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    pairs = [BASELINES[name] for name in args.backends]
+    # Interleaved: for each measurement, run after run, ours then its baseline.
+    jobs = [
+        Job(kind, library, pattern, transport, size, _count(args, kind, size))
+        for pattern in args.patterns
+        for transport in args.transports
+        for size in args.sizes
+        for kind in args.metrics
+        for _ in range(args.runs)
+        for pair in pairs
+        for library in pair
+    ]
+    samples: list[Sample] = []
+    started = time.monotonic()
+    for index, job in enumerate(jobs):
+        run = sum(1 for s in samples if s.job == job)
+        _progress(index, len(jobs), job, f"{run + 1}/{args.runs}", started)
+        samples.append(Sample(job, run, run_job(job)))
+    _progress(len(jobs), len(jobs), None, "", started)
+    args.output.mkdir(parents=True, exist_ok=True)
+    table = markdown(samples, pairs, args.runs)
+    (args.output / "results.md").write_text(table + "\n")
+    settings = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}
+    write_json(args.output / "results.json", samples, settings)
+    drew = chart(args.output / "results.png", samples)
+    print(table)
+    print(
+        f"\nwritten: {args.output / 'results.md'}, {args.output / 'results.json'}"
+        + (
+            f", {args.output / 'results.png'}"
+            if drew
+            else " (no chart: matplotlib is not installed)"
+        )
+    )
+    return 0
+
+
+def _count(args: argparse.Namespace, kind: str, size: int) -> int:
+    if kind == "latency":
+        return int(args.round_trips)
+    return int(args.count) or throughput_count(size)
+
+
+def _progress(done: int, total: int, job: Job | None, run: str, started: float) -> None:
+    width = 30
+    filled = width * done // max(total, 1)
+    bar = "#" * filled + "-" * (width - filled)
+    elapsed = time.monotonic() - started
+    what = "done"
+    if job is not None:
+        library = LIBRARIES[job.library].name
+        what = f"{job.pattern} {job.transport} {job.size} B {job.kind} {library} run {run}"
+    sys.stderr.write(f"\r[{bar}] {done}/{total} {elapsed:5.0f}s  {what:<70}")
+    if job is None:
+        sys.stderr.write("\n")
+    sys.stderr.flush()

@@ -1,0 +1,306 @@
+"""The two ends of every measurement, written once against the pyzmq API.
+
+A measurement has a *binder* (throughput receiver, latency echo server) and a
+*connector* (throughput sender, latency client). Over tcp and ipc they run in
+two processes; over inproc, as two threads sharing one Context. Each end gets
+its library's module, a context and a :class:`Channel` to tell the other end
+its endpoint and when the slow-joining subscriber is ready.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import queue
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any, Protocol
+
+from zmtp_bench._libraries import LIBRARIES
+
+__all__ = ["Channel", "Job", "run_job"]
+
+PROBE = b"~probe~"
+WARMUP_ROUND_TRIPS = 1000
+STOP = b"~stop~"
+
+
+class _Queue(Protocol):
+    def put(self, item: Any) -> None: ...
+    def get(self, block: bool = True, timeout: float | None = None) -> Any: ...
+
+
+@dataclass
+class Channel:
+    """What the two ends tell each other: the bound endpoint, and 'ready'."""
+
+    endpoint: _Queue
+    ready: _Queue
+
+    def is_ready(self) -> bool:
+        try:
+            self.ready.get(block=False)
+        except queue.Empty:
+            return False
+        return True
+
+
+@dataclass(frozen=True)
+class Job:
+    """One measurement."""
+
+    kind: str  # "throughput" or "latency"
+    library: str
+    pattern: str
+    transport: str
+    size: int
+    count: int
+
+
+def new_endpoint(transport: str) -> str:
+    if transport == "tcp":
+        return "tcp://127.0.0.1:*"
+    name = f"zmtp-bench-{uuid.uuid4().hex[:12]}"
+    if transport == "ipc":
+        return f"ipc://{tempfile.gettempdir()}/{name}.sock"
+    return f"inproc://{name}"
+
+
+def _socket(zmq: ModuleType, ctx: Any, kind: str, routing_id: bytes) -> Any:
+    sock = ctx.socket(getattr(zmq, kind))
+    sock.routing_id = routing_id
+    if kind in ("PUB", "SUB"):
+        sock.sndhwm = sock.rcvhwm = 0  # a publisher drops at its HWM: count everything
+    if kind == "SUB":
+        sock.subscribe(b"")
+    if kind == "ROUTER":
+        sock.router_mandatory = 1
+    return sock
+
+
+def _routable_send(zmq: ModuleType, sock: Any, frames: list[bytes]) -> None:
+    """ROUTER to ROUTER: EHOSTUNREACH until the handshake made the peer known."""
+    while True:
+        try:
+            sock.send_multipart(frames)
+            return
+        except zmq.ZMQError as error:
+            if error.errno != zmq.EHOSTUNREACH:
+                raise
+            time.sleep(0.001)
+
+
+def _reset(zmq: ModuleType) -> None:
+    counters = getattr(zmq, "counters", None)
+    if counters is not None:
+        counters.reset()
+
+
+def _snapshot(zmq: ModuleType) -> dict[str, int] | None:
+    counters = getattr(zmq, "counters", None)
+    return None if counters is None else dict(counters.snapshot())
+
+
+# -- throughput -------------------------------------------------------------------
+
+
+def throughput_receiver(zmq: ModuleType, ctx: Any, channel: Channel, job: Job) -> dict[str, Any]:
+    """Time ``count`` messages, from the first received to the last."""
+    kind = {"PAIR": "PAIR", "PUBSUB": "SUB", "DEALER_DEALER": "DEALER"}.get(job.pattern, "ROUTER")
+    sock = _socket(zmq, ctx, kind, b"receiver")
+    sock.bind(new_endpoint(job.transport))
+    channel.endpoint.put(sock.last_endpoint.decode())
+    frames = sock.recv_multipart()
+    if job.pattern == "PUBSUB":  # the slow joiner: say when probes arrive, then skip them
+        channel.ready.put(True)
+        while frames[-1] == PROBE:
+            frames = sock.recv_multipart()
+    started = time.perf_counter()
+    _reset(zmq)
+    recv, copy = sock.recv_multipart, job.size < 65536
+    for _ in range(job.count - 1):
+        recv(copy=copy)
+    elapsed = time.perf_counter() - started
+    result = {"throughput": (job.count - 1) / elapsed, "receiver_counters": _snapshot(zmq)}
+    sock.close(linger=0)
+    return result
+
+
+def throughput_sender(zmq: ModuleType, ctx: Any, channel: Channel, job: Job) -> dict[str, Any]:
+    """Send ``count`` messages as fast as the library takes them."""
+    kind = {"PUBSUB": "PUB", "ROUTER_ROUTER": "ROUTER", "PAIR": "PAIR"}.get(job.pattern, "DEALER")
+    sock = _socket(zmq, ctx, kind, b"sender")
+    sock.connect(channel.endpoint.get(timeout=30))
+    payload = os.urandom(job.size)
+    frames = [b"receiver", payload] if kind == "ROUTER" else [payload]
+    if job.pattern == "PUBSUB":
+        while not channel.is_ready():
+            sock.send(PROBE)
+            time.sleep(0.001)
+    elif kind == "ROUTER":
+        _routable_send(zmq, sock, frames)
+    else:
+        sock.send_multipart(frames)
+    _reset(zmq)
+    send, copy = sock.send_multipart, job.size < 65536
+    for _ in range(job.count - 1):
+        send(frames, copy=copy)
+    result = {"sender_counters": _snapshot(zmq)}
+    sock.close(linger=-1)  # every message must still arrive
+    return result
+
+
+# -- latency ------------------------------------------------------------------
+
+
+def latency_server(zmq: ModuleType, ctx: Any, channel: Channel, job: Job) -> dict[str, Any]:
+    """Echo every message back until a stop."""
+    if job.pattern == "PUBSUB":  # one PUB/SUB pair each way
+        inbound = _socket(zmq, ctx, "SUB", b"server-in")
+        outbound = _socket(zmq, ctx, "PUB", b"server-out")
+        inbound.bind(new_endpoint(job.transport))
+        outbound.bind(new_endpoint(job.transport))
+        channel.endpoint.put((inbound.last_endpoint.decode(), outbound.last_endpoint.decode()))
+    else:
+        kind = {"PAIR": "PAIR", "DEALER_DEALER": "DEALER"}.get(job.pattern, "ROUTER")
+        inbound = outbound = _socket(zmq, ctx, kind, b"server")
+        inbound.bind(new_endpoint(job.transport))
+        channel.endpoint.put(inbound.last_endpoint.decode())
+    recv, send = inbound.recv_multipart, outbound.send_multipart
+    while True:
+        frames = recv()
+        if frames[-1] == STOP:
+            break
+        send(frames)
+    for sock in {id(inbound): inbound, id(outbound): outbound}.values():
+        sock.close(linger=0)
+    return {}
+
+
+def latency_client(zmq: ModuleType, ctx: Any, channel: Channel, job: Job) -> dict[str, Any]:
+    """Round trips after a warm-up; one way is half a round trip."""
+    payload = os.urandom(job.size)
+    endpoint = channel.endpoint.get(timeout=30)
+    if job.pattern == "PUBSUB":
+        outbound = _socket(zmq, ctx, "PUB", b"client-out")
+        inbound = _socket(zmq, ctx, "SUB", b"client-in")
+        outbound.connect(endpoint[0])
+        inbound.connect(endpoint[1])
+        frames = [payload]
+        while True:  # probes go round until both subscriptions have arrived
+            outbound.send(PROBE)
+            if inbound.poll(10):
+                break
+        while inbound.poll(50):
+            inbound.recv_multipart()
+    else:
+        kind = {"PAIR": "PAIR", "ROUTER_ROUTER": "ROUTER"}.get(job.pattern, "DEALER")
+        inbound = outbound = _socket(zmq, ctx, kind, b"client")
+        outbound.connect(endpoint)
+        frames = [b"server", payload] if kind == "ROUTER" else [payload]
+        if kind == "ROUTER":
+            _routable_send(zmq, outbound, frames)
+            inbound.recv_multipart()
+    send, recv = outbound.send_multipart, inbound.recv_multipart
+    for _ in range(WARMUP_ROUND_TRIPS):
+        send(frames)
+        recv()
+    clock = time.perf_counter_ns
+    samples = []
+    _reset(zmq)
+    for _ in range(job.count):
+        started = clock()
+        send(frames)
+        recv()
+        samples.append((clock() - started) / 2000.0)  # one way, in microseconds
+    counters = _snapshot(zmq)
+    send([*frames[:-1], STOP])
+    for sock in {id(inbound): inbound, id(outbound): outbound}.values():
+        sock.close(linger=-1)
+    return {"latency_us": samples, "client_counters": counters}
+
+
+ROLES = {
+    "throughput": (throughput_receiver, throughput_sender),
+    "latency": (latency_server, latency_client),
+}
+
+
+# -- running a job -------------------------------------------------------------------
+
+
+def _prepare(library: str) -> ModuleType:
+    zmq = LIBRARIES[library].load()
+    counters = getattr(zmq, "counters", None)
+    if counters is not None:
+        counters.enable()  # what the I/O paths did, per run (a branch each when off)
+    return zmq
+
+
+def _process_end(role: int, job: Job, channel: Channel, results: _Queue) -> None:
+    """One end in its own process."""
+    zmq = _prepare(job.library)
+    ctx = zmq.Context()
+    try:
+        results.put((role, ROLES[job.kind][role](zmq, ctx, channel, job)))
+    except BaseException as error:  # the parent must not wait forever
+        results.put((role, {"error": repr(error)}))
+        raise
+    finally:
+        ctx.term()
+
+
+def _inproc_ends(job: Job, results: _Queue) -> None:
+    """Both ends in one process, one Context, two threads."""
+    zmq = _prepare(job.library)
+    ctx = zmq.Context()
+    channel = Channel(queue.Queue(), queue.Queue())
+    outcome: dict[int, dict[str, Any]] = {}
+
+    def end(role: int) -> None:
+        try:
+            outcome[role] = ROLES[job.kind][role](zmq, ctx, channel, job)
+        except BaseException as error:
+            outcome[role] = {"error": repr(error)}
+
+    threads = [threading.Thread(target=end, args=(role,)) for role in (0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    ctx.term()
+    for role in (0, 1):
+        results.put((role, outcome[role]))
+
+
+def run_job(job: Job, timeout: float = 120) -> dict[str, Any]:
+    """Run both ends, wait for both, and merge what they measured."""
+    mp = multiprocessing.get_context("spawn")
+    results: Any = mp.Queue()
+    if job.transport == "inproc":
+        processes = [mp.Process(target=_inproc_ends, args=(job, results))]
+    else:
+        channel = Channel(mp.Queue(), mp.Queue())
+        processes = [
+            mp.Process(target=_process_end, args=(role, job, channel, results)) for role in (0, 1)
+        ]
+    for process in processes:
+        process.start()
+    merged: dict[str, Any] = {}
+    try:
+        for _ in range(2):
+            _, outcome = results.get(timeout=timeout)
+            if "error" in outcome:
+                raise RuntimeError(f"{job}: {outcome['error']}")
+            merged.update(outcome)
+    finally:
+        for process in processes:
+            process.join(timeout=10)
+            if process.is_alive():
+                process.kill()
+                process.join()
+    return merged
