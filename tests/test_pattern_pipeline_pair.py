@@ -156,3 +156,17 @@ def test_try_recv_raises_what_recv_raises_but_eagain(kind: str, error: str) -> N
     assert pull.try_recv() is None
     peer(pull).deliver([b"x"])
     assert pull.try_recv() == [b"x"]
+
+
+def test_reading_resumes_at_the_low_water_mark() -> None:
+    pull = create_socket("PULL")
+    pull.setsockopt("RCVHWM", 10)
+    pipe = peer(pull)
+    for n in range(10):
+        pipe.deliver([b"%d" % n])
+    assert pipe.inbound_full and not pipe.inbound_low
+    for _ in range(4):
+        pull.recv()
+    assert not pipe.inbound_low  # 6 queued: not yet
+    pull.recv()
+    assert pipe.inbound_low  # 5 queued: half the HWM

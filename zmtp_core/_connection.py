@@ -162,6 +162,7 @@ class Connection:
         )
         self._state = ConnectionState.GREETING
         self._partial: list[Frame] = []
+        self._held_event: Event | None = None  # decoded after a batch of messages
         self._wraps = self._mechanism.wraps_traffic
         self._closed_event: ConnectionClosed | None = None
         self._subscriptions_in_data = self.socket_type in _SUBSCRIBING_PEERS
@@ -225,20 +226,47 @@ class Connection:
         """The next event, or NEED_DATA. Peer violations come back as ConnectionClosed."""
         try:
             if self._state is _TRAFFIC:
-                return self._next_traffic_event()
+                held = self._take_held_event()
+                if held is not None:
+                    return held
+                messages = self._decode_messages(1)
+                if messages:
+                    return message_event(messages[0])
+                return self._take_held_event() or self._end_of_input()
             if self._closed_event is not None:
                 return self._closed_event
             return self._next_handshake_event()
         except RemoteProtocolError as error:
             return self._fail(error)
 
-    def _next_traffic_event(self) -> Event | NeedData:
+    def _take_held_event(self) -> Event | None:
+        event, self._held_event = self._held_event, None
+        return event
+
+    def next_messages(self, limit: int) -> list[list[Frame]]:
+        """Up to ``limit`` whole messages in one go, for backends that move them in bulk.
+
+        It stops at anything that is not a message (a subscription, the end of
+        the input, a violation): :meth:`next_event` then reports it. An empty
+        list means: ask next_event().
+        """
+        if self._state is not _TRAFFIC or self._held_event is not None:
+            return []
+        try:
+            return self._decode_messages(limit)
+        except RemoteProtocolError as error:
+            self._fail(error)
+            return []
+
+    def _decode_messages(self, limit: int) -> list[list[Frame]]:
+        """The traffic decoder: whole messages out; commands handled or held as an event."""
         next_frame = self._reader.next_frame
         decode = self._mechanism.decode if self._wraps else None
-        while True:
+        messages: list[list[Frame]] = []
+        while len(messages) < limit:
             item = next_frame()
             if item is None:
-                return self._end_of_input()
+                break
             flags, body = item
             if decode is not None:
                 flags, body = decode(flags, body)
@@ -246,7 +274,8 @@ class Connection:
                 if flags & COMMAND:
                     event = self._traffic_command(body)
                     if event is not None:
-                        return event
+                        self._held_event = event
+                        break
                 else:
                     self._partial.append(body)
                 continue
@@ -256,10 +285,12 @@ class Connection:
                 self._partial = []
             elif self._subscriptions_in_data and body and body[0] <= 1:
                 topic = bytes(body[1:])
-                return Subscribe(topic) if body[0] else Cancel(topic)
+                self._held_event = Subscribe(topic) if body[0] else Cancel(topic)
+                break
             else:
                 frames = [body]
-            return message_event(frames)
+            messages.append(frames)
+        return messages
 
     def _traffic_command(self, body: bytes | bytearray) -> Event | None:
         name, data = cmd.split_command(body)
@@ -341,6 +372,9 @@ class Connection:
     def _end_of_input(self) -> Event | NeedData:
         if not self._reader.eof:
             return NEED_DATA
+        if self._state is ConnectionState.CLOSED:  # (a violation in a batch got here first)
+            assert self._closed_event is not None
+            return self._closed_event
         during = "" if self._state is ConnectionState.TRAFFIC else " during the handshake"
         self._advance(Input.EOF)
         self._out.discard()

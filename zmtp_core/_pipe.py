@@ -134,6 +134,17 @@ class Pipe:
         """Stop reading this peer: RCVHWM messages wait for the application."""
         return 0 < self._rcvhwm <= len(self.inbound) and not self.conflate
 
+    @property
+    def inbound_low(self) -> bool:
+        """Start reading again: the queue drained to the low-water mark.
+
+        libzmq's mark (half the HWM, or HWM - 1024 for large ones) keeps a busy
+        peer from flapping between paused and reading on every message.
+        """
+        hwm = self._rcvhwm
+        low = hwm - 1024 if hwm > 2048 else (hwm + 1) // 2
+        return len(self.inbound) <= low
+
     def deliver(self, frames: list[Frame]) -> None:
         """A whole message from the peer.
 
@@ -143,6 +154,18 @@ class Pipe:
         """
         if not self.detached and not self.ignored:
             self.socket._deliver(self, frames)
+
+    def deliver_many(self, messages: list[list[Frame]]) -> None:
+        """Whole messages from the peer, in order (see :meth:`deliver`)."""
+        if not self.detached and not self.ignored:
+            self.socket._deliver_many(self, messages)
+
+    @property
+    def room(self) -> int:
+        """Messages the inbound queue takes before RCVHWM (a large number when unbounded)."""
+        if self._rcvhwm and not self.conflate:
+            return self._rcvhwm - len(self.inbound)
+        return 1 << 30
 
     def deliver_subscription(self, subscribe: bool, topic: bytes) -> None:
         """A SUBSCRIBE/CANCEL command (or 0x01/0x00 frame) from the peer."""

@@ -121,6 +121,15 @@ class SocketBase:
         pipe.inbound.append(frames)
         self._fq.activated(pipe)
 
+    def _deliver_many(self, pipe: Pipe, messages: list[list[Frame]]) -> None:
+        """Many messages at once: one queue extension where the pattern allows."""
+        if type(self)._deliver is SocketBase._deliver and not pipe.conflate:
+            pipe.inbound.extend(messages)
+            self._fq.activated(pipe)
+        else:
+            for frames in messages:
+                self._deliver(pipe, frames)
+
     def _subscription(self, pipe: Pipe, subscribe: bool, topic: bytes) -> None:
         """Hook: a peer (un)subscribed; only publishers care."""
 

@@ -183,9 +183,19 @@ class Stream:
         conn = self.conn
         pipe = self.pipe
         while True:
-            if pipe is not None and pipe.inbound_full:
-                self._pause()
-                break
+            if pipe is not None:
+                room = pipe.room
+                if room <= 0:
+                    self._pause()
+                    break
+                messages = conn.next_messages(room)  # the bulk of traffic, in one loop
+                if messages:
+                    try:
+                        pipe.deliver_many(messages)
+                    except RemoteProtocolError as error:
+                        self.close(str(error))
+                        return
+                    continue
             event = conn.next_event()
             if event is NEED_DATA:
                 break
@@ -229,7 +239,7 @@ class Stream:
 
     def resume(self) -> None:
         """The application read from a full pipe: take input again."""
-        if self.paused and self.pipe is not None and not self.pipe.inbound_full:
+        if self.paused and self.pipe is not None and self.pipe.inbound_low:
             self.paused = False
             self.owner.paused.discard(self)
             self._update_interest()
