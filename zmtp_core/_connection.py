@@ -232,6 +232,8 @@ class Connection:
                 messages = self._decode_messages(1)
                 if messages:
                     return message_event(messages[0])
+                if self._closed_event is not None:  # the peer broke the protocol
+                    return self._closed_event
                 return self._take_held_event() or self._end_of_input()
             if self._closed_event is not None:
                 return self._closed_event
@@ -252,17 +254,23 @@ class Connection:
         """
         if self._state is not _TRAFFIC or self._held_event is not None:
             return []
-        try:
-            return self._decode_messages(limit)
-        except RemoteProtocolError as error:
-            self._fail(error)
-            return []
+        return self._decode_messages(limit)
 
     def _decode_messages(self, limit: int) -> list[list[Frame]]:
-        """The traffic decoder: whole messages out; commands handled or held as an event."""
+        """The traffic decoder: whole messages out; commands handled or held as an event.
+
+        A violation closes the connection; the messages before it are still returned.
+        """
+        messages: list[list[Frame]] = []
+        try:
+            self._decode_into(messages, limit)
+        except RemoteProtocolError as error:
+            self._fail(error)
+        return messages
+
+    def _decode_into(self, messages: list[list[Frame]], limit: int) -> None:
         next_frame = self._reader.next_frame
         decode = self._mechanism.decode if self._wraps else None
-        messages: list[list[Frame]] = []
         while len(messages) < limit:
             item = next_frame()
             if item is None:
@@ -290,7 +298,6 @@ class Connection:
             else:
                 frames = [body]
             messages.append(frames)
-        return messages
 
     def _traffic_command(self, body: bytes | bytearray) -> Event | None:
         name, data = cmd.split_command(body)
