@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """The project's commands; each creates or reuses ``.venv`` by itself.
 
-    python3 tasks.py demo   # our core exchanges messages with a pyzmq peer
+    python3 tasks.py bench  # zmtp against pyzmq (libzmq): the README's main job
     python3 tasks.py test   # ruff, mypy --strict, import layering, pytest
+    python3 tasks.py demo   # our core, in a page of code, talks to a pyzmq peer
 
 Only the standard library is used here, so a fresh machine with python3 and
 access to PyPI is enough.
@@ -33,7 +34,7 @@ def ensure_venv() -> None:
     if not STAMP.exists() or STAMP.read_text() != wanted:
         pip = [str(PYTHON), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
         subprocess.run([*pip, "--upgrade", "pip"], check=True)
-        subprocess.run([*pip, "-e", f"{ROOT}[dev]"], check=True)
+        subprocess.run([*pip, "-e", f"{ROOT}[dev,bench]"], check=True)
         STAMP.write_text(wanted)
 
 
@@ -60,10 +61,12 @@ def test(pytest_args: list[str]) -> int:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"demo", "test"}:
+    if not argv or argv[0] not in {"bench", "demo", "test"}:
         print(__doc__)
         return 2
     ensure_venv()
+    if argv[0] == "bench":
+        return run(str(BIN / "zmtp-bench"), *argv[1:])
     if argv[0] == "demo":
         return run(str(PYTHON), str(ROOT / "examples" / "pyzmq_demo.py"), *argv[1:])
     return test(argv[1:])

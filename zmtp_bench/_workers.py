@@ -115,10 +115,10 @@ def throughput_receiver(zmq: ModuleType, ctx: Any, channel: Channel, job: Job) -
     sock.bind(new_endpoint(job.transport))
     channel.endpoint.put(sock.last_endpoint.decode())
     frames = sock.recv_multipart()
-    if job.pattern == "PUBSUB":  # the slow joiner: say when probes arrive, then skip them
+    if job.pattern == "PUBSUB":  # the slow joiner: say when probes arrive
         channel.ready.put(True)
-        while frames[-1] == PROBE:
-            frames = sock.recv_multipart()
+    while frames[-1] == PROBE:  # probes are not counted
+        frames = sock.recv_multipart()
     started = time.perf_counter()
     _reset(zmq)
     recv, copy = sock.recv_multipart, job.size < 65536
@@ -142,12 +142,10 @@ def throughput_sender(zmq: ModuleType, ctx: Any, channel: Channel, job: Job) -> 
             sock.send(PROBE)
             time.sleep(0.001)
     elif kind == "ROUTER":
-        _routable_send(zmq, sock, frames)
-    else:
-        sock.send_multipart(frames)
+        _routable_send(zmq, sock, [b"receiver", PROBE])
     _reset(zmq)
     send, copy = sock.send_multipart, job.size < 65536
-    for _ in range(job.count - 1):
+    for _ in range(job.count):
         send(frames, copy=copy)
     result = {"sender_counters": _snapshot(zmq)}
     sock.close(linger=-1)  # every message must still arrive

@@ -1,0 +1,63 @@
+"""The benchmark measures every pattern and transport, for both libraries (tiny counts)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from zmtp_bench._cli import main
+from zmtp_bench._workers import Job, run_job
+
+from peers import require_pyzmq
+
+
+@pytest.mark.parametrize(
+    ("pattern", "transport"),
+    [
+        ("PAIR", "ipc"),
+        ("PUBSUB", "tcp"),
+        ("DEALER_DEALER", "inproc"),
+        ("ROUTER_ROUTER", "tcp"),
+        ("DEALER_ROUTER", "inproc"),
+    ],
+)
+@pytest.mark.parametrize("library", ["pyzmq", "zmtp-selectors"])
+def test_each_pattern_and_transport_measures(pattern: str, transport: str, library: str) -> None:
+    require_pyzmq()
+    throughput = run_job(Job("throughput", library, pattern, transport, 100, 300), timeout=60)
+    assert throughput["throughput"] > 0
+    latency = run_job(Job("latency", library, pattern, transport, 100, 20), timeout=60)
+    assert len(latency["latency_us"]) == 20
+    if library == "zmtp-selectors":
+        assert throughput["receiver_counters"]["read_bytes_copied"] >= 0
+
+
+def test_the_command_writes_markdown_json_and_counters(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    require_pyzmq()
+    code = main(
+        [
+            "--sizes",
+            "64",
+            "--runs",
+            "2",
+            "--count",
+            "500",
+            "--round-trips",
+            "20",
+            "--output",
+            str(tmp_path),
+        ]
+    )
+    assert code == 0
+    table = (tmp_path / "results.md").read_text()
+    assert "| Size (B) | Metric | pyzmq | zmtp-selectors | ratio |" in table
+    assert "| 64 | msg/s |" in table and "| 64 | latency p50 (us) |" in table
+    assert "bytes copied on write" in table
+    document = json.loads((tmp_path / "results.json").read_text())
+    libraries = [s["job"]["library"] for s in document["samples"]]
+    assert libraries == ["zmtp-selectors", "pyzmq"] * 4  # interleaved, 2 runs x 2 metrics
+    assert "| Size (B)" in capsys.readouterr().out
