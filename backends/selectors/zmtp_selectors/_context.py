@@ -10,9 +10,9 @@ from typing import Any, ClassVar
 from zmtp_core import SocketError, SocketType
 
 from ._errors import ContextTerminated
+from ._inproc import InprocLink
 from ._reactor import Reactor
 from ._socket import Socket
-from ._transports import InprocLink
 
 __all__ = ["Context"]
 

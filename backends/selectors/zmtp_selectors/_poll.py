@@ -57,8 +57,7 @@ class Poller:
             step_deadline = None if step is None else time.monotonic() + step
             for sock in zsockets:
                 with sock._lock:
-                    for stream in sock._streams:
-                        stream.flush_batch()
+                    sock._batcher.flush_all()
             reactor.wait_until(lambda: bool(self._ready(fds=False)), step_deadline)
 
     def _ready(self, fds: bool = True) -> list[tuple[Any, int]]:

@@ -27,7 +27,10 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
-__all__ = ["Reactor", "Timer"]
+__all__ = ["READ", "WRITE", "Reactor", "Timer"]
+
+READ = selectors.EVENT_READ
+WRITE = selectors.EVENT_WRITE
 
 Handler = Callable[[int], None]  # called with the ready mask
 T = TypeVar("T")

@@ -22,21 +22,18 @@ from zmtp_core import (
     parse_endpoint,
 )
 from zmtp_core._options import lookup
+from zmtp_transport import Connecter, Listener, Owner
 
+from ._adapters import APP_READ_WINDOW, INLINE_READ_STREAMS, SocketLoop, WindowBatcher
 from ._constants import NOBLOCK, POLLIN, POLLOUT, SNDMORE
 from ._errors import ContextTerminated, ZMQBindError
 from ._frame import Frame, MessageTracker
-from ._stream import INLINE_READ_STREAMS, Stream
-from ._transports import Connecter, InprocLink, Listener, Owner
+from ._inproc import InprocLink
 
 if TYPE_CHECKING:
     from ._context import Context
 
 __all__ = ["Socket"]
-
-#: For this long after a recv() call, the application thread is the reader of
-#: its streams and the background thread keeps out (no GIL ping-pong).
-APP_READ_WINDOW = 0.002
 
 Endpoints = Listener | Connecter | InprocLink
 
@@ -70,10 +67,11 @@ class Socket:
         self._core = create_socket(socket_type)
         self._lock = threading.RLock()
         self._reactor = context._reactor
-        self._streams: set[Stream] = set()
-        self._owner = Owner(
-            self._core, self._lock, self._reactor, self._streams, self._check_linger
-        )
+        self._loop = SocketLoop(self._reactor, self._lock)
+        self._batcher = WindowBatcher(self._reactor, self._lock)
+        self._owner = Owner(self._core, self._loop, self._batcher, self._check_linger)
+        self._streams = self._owner.streams
+        self._loop.streams = self._streams
         self._endpoints: dict[str, list[Endpoints]] = {}
         self._closed = False
         self._lingering = False
@@ -208,9 +206,12 @@ class Socket:
 
     def unbind(self, addr: str) -> None:
         """Stop listening; when this returns the port (or path) can be bound again."""
-        for listener in self._forget(addr, Listener, "bound"):
-            assert isinstance(listener, Listener)
-            self._reactor.wait_until(listener.released.is_set, time.monotonic() + 5)
+        listening = [
+            e.sock for e in self._forget(addr, Listener, "bound") if isinstance(e, Listener)
+        ]
+        self._reactor.wait_until(
+            lambda: all(sock.fileno() == -1 for sock in listening), time.monotonic() + 5
+        )
 
     def disconnect(self, addr: str) -> None:
         self._forget(addr, (Connecter, InprocLink), "connected")
@@ -308,7 +309,7 @@ class Socket:
 
     def _send_frames(self, frames: list[Buffer], flags: int, track: bool) -> MessageTracker | None:
         tracker = MessageTracker(self._reactor) if track else None
-        self._owner.sends_since_wait += 1
+        self._batcher.sends_since_wait += 1
         while True:
             with self._lock:
                 self._check_open()
@@ -366,7 +367,7 @@ class Socket:
         while True:
             with self._lock:
                 self._check_open()
-                owner.receiving_until = time.monotonic() + APP_READ_WINDOW
+                self._loop.receiving_until = time.monotonic() + APP_READ_WINDOW
                 frames = self._core.try_recv()
                 if frames is None:
                     timeout = 0 if flags & NOBLOCK else self._core.options["RCVTIMEO"]
@@ -414,11 +415,10 @@ class Socket:
     def _wait(self, condition: Callable[[], bool], timeout_ms: int) -> bool:
         """Run the reactor until ``condition`` holds (checked under the lock) or time is up."""
         deadline = None if timeout_ms < 0 else time.monotonic() + timeout_ms / 1000
-        self._owner.sends_since_wait = 0
+        self._batcher.sends_since_wait = 0
         with self._lock:
-            for stream in self._streams:
-                stream.flush_batch()  # never sleep on a held batch
-                stream.reclaim_reads()  # we are about to lead: select on our streams
+            self._batcher.flush_all()  # never sleep on a held batch
+            self._loop.reclaim_reads()  # we are about to lead: select on our streams
 
         def ready() -> bool:
             if self.context._terminated or self._closed:

@@ -1,22 +1,21 @@
-"""A stream: one connected transport socket, its core Connection, and the Pipe it serves.
+"""A stream: one connected raw socket, its core Connection, and the Pipe it serves.
 
-Every method runs with the owning zmtp socket's lock held: the application's
-thread calls in when it sends or receives, the reactor's leader when the
-kernel says the socket is ready or a timer is due.
+Reading goes ``recv_into`` the core's buffer, then decodes every whole message
+in one loop (``Connection.next_messages``) into the pipe, up to RCVHWM; a full
+pipe pauses reading until it drains to its low-water mark. Writing feeds the
+connection from the pipe (at most CONNECTION_BACKLOG bytes, so that SNDHWM and
+not an unbounded buffer absorbs a slow peer) and hands its scatter list to one
+``sendmsg``; what the kernel refuses waits for writability.
 
-Write batching (the seed's phase 3, with ZMTP_WRITE_BATCHING): a message that
-arrives after a quiet spell is written at once; messages that follow it within
-the batching window gather in the pipe and leave together in one sendmsg,
-when 100 of them or 64 KiB are waiting, when the window ends (a timer), or
-before the application blocks. A large message flushes the batch with it.
+When to write is the backend's :class:`Batcher`'s call. Everything here runs
+under whatever the backend uses to protect the zmtp socket (its loop thread,
+a lock).
 """
 
 from __future__ import annotations
 
 import logging
-import selectors
 import socket
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
 
@@ -27,34 +26,24 @@ from zmtp_core import (
     Connection,
     ConnectionClosed,
     HandshakeComplete,
-    Message,
     Pipe,
     RemoteProtocolError,
     Subscribe,
     SubscriptionCommand,
-    counters,
     resolve_toggle,
 )
 
 if TYPE_CHECKING:
-    from ._reactor import Timer
-    from ._transports import Owner
+    from ._loop import Handle, Owner
 
-__all__ = ["Stream"]
+__all__ = ["CONNECTION_BACKLOG", "Stream"]
 
-log = logging.getLogger("zmtp_selectors")
+log = logging.getLogger("zmtp")
 
-READ = selectors.EVENT_READ
-WRITE = selectors.EVENT_WRITE
-
-BATCH_WINDOW = 100e-6  # seconds, as the seed
-BATCH_BYTES = 64 * 1024
-BATCH_MESSAGES = 100
-#: The application thread reads inline for sockets with at most this many peers.
-INLINE_READ_STREAMS = 8
-#: Bytes a connection may hold before we stop feeding it from the pipe: beyond
-#: this the pipe (and so SNDHWM) absorbs a slow peer, not an unbounded buffer.
+#: Bytes a connection may hold before we stop feeding it from the pipe.
 CONNECTION_BACKLOG = 256 * 1024
+#: Reads per readiness event before giving others a turn.
+READS_PER_EVENT = 16
 
 
 class Stream:
@@ -72,9 +61,7 @@ class Stream:
         core = owner.core
         options = core.options
         self.owner = owner
-        self.core = core
-        self.lock = owner.lock
-        self.reactor = owner.reactor
+        self.loop = owner.loop
         self.sock = sock
         self.conn = Connection(core.socket_type, **options.connection_kwargs())
         self.pipe = pipe
@@ -85,85 +72,56 @@ class Stream:
         self.ready = False
         self.closed = False
         self.paused = False  # the pipe is at RCVHWM: no reading
-        self.app_reads = False  # the application thread reads us inline for now
-        self._want_write = False  # the kernel refused bytes: wait for room
+        self.want_write = False  # the kernel refused bytes: wait for room
         self.lingering = False
         self.batching = resolve_toggle("ZMTP_WRITE_BATCHING", bool(options["ZMTP_WRITE_BATCHING"]))
         self.threshold = int(options["ZMTP_ZEROCOPY_THRESHOLD"])
-        self._interest = 0
-        self._batch_start = 0.0
-        self._batch_bytes = 0
-        self._last_flush = 0.0
-        self._core_timer: Timer | None = None
+        #: For the Batcher's own bookkeeping.
+        self.batch_started = 0.0
+        self.batch_bytes = 0
+        self.last_flush = 0.0
+        self._watching = (False, False)
+        self._core_timer: Handle | None = None
         self._core_deadline: float | None = None
         sock.setblocking(False)
-        self._update_interest()
+        owner.streams.add(self)
+        self.update_interest()
         self.flush()  # our greeting goes out at once
         self._update_timer()
 
     def __repr__(self) -> str:
         return f"<Stream fd={self.sock.fileno()} ready={self.ready} closed={self.closed}>"
 
-    # -- readiness, from the reactor ---------------------------------------------
+    # -- readiness ------------------------------------------------------------------
 
-    def _on_ready(self, mask: int) -> None:
-        with self.lock:
-            if self.closed:
-                return
-            if mask & WRITE:
-                self.flush()
-            if mask & READ and not self.closed:
-                if self.reactor.in_background() and self._application_is_reading():
-                    self._yield_reads()
-                else:
-                    self.read()
+    def on_readiness(self, readable: bool, writable: bool) -> None:
+        """The loop's call: write first (it frees kernel buffers), then read."""
+        if self.closed:
+            return
+        if writable:
+            self.flush()
+        if readable and not self.closed:
+            self.read()
 
-    def _update_interest(self) -> None:
-        """Tell the selector what we wait for, from our flags."""
-        mask = 0 if self.paused or self.app_reads else READ
-        if self._want_write:
-            mask |= WRITE
-        if mask != self._interest and not self.closed:
-            self._interest = mask
-            if mask:
-                self.reactor.register(self.sock, mask, self._on_ready)
-            else:
-                self.reactor.unregister(self.sock)
+    def reads_suppressed(self) -> bool:
+        """A backend may read for itself for a while (see zmtp_selectors)."""
+        return False
 
-    # -- who reads: the application while it is receiving, else the reactor ----
-
-    def _application_is_reading(self) -> bool:
-        owner = self.owner
-        return (
-            owner.receiving_until > time.monotonic() and len(owner.streams) <= INLINE_READ_STREAMS
-        )
-
-    def _yield_reads(self) -> None:
-        """The application thread keeps calling recv(): let it read, keep the GIL quiet."""
-        self.app_reads = True
-        self._update_interest()
-        self.reactor.call_at(self.owner.receiving_until, self._check_reads)
-
-    def _check_reads(self) -> None:
-        with self.lock:
-            if self.closed or not self.app_reads:
-                return
-            if self._application_is_reading():
-                self.reactor.call_at(self.owner.receiving_until, self._check_reads)
-            else:
-                self.reclaim_reads()  # the application went quiet: the reactor reads again
-
-    def reclaim_reads(self) -> None:
-        if self.app_reads:
-            self.app_reads = False
-            self._update_interest()
+    def update_interest(self) -> None:
+        """Tell the loop what we wait for."""
+        if self.closed:
+            return
+        wanted = (not self.paused and not self.reads_suppressed(), self.want_write)
+        if wanted != self._watching:
+            self._watching = wanted
+            self.loop.watch(self.sock, wanted[0], wanted[1], self.on_readiness)
 
     # -- bytes in -----------------------------------------------------------
 
     def read(self) -> None:
         """Read what the kernel has (up to a bound), decode it, deliver it."""
         conn, sock = self.conn, self.sock
-        for _ in range(16):
+        for _ in range(READS_PER_EVENT):
             if self.paused or self.closed:
                 return
             view = conn.receive_buffer()
@@ -179,7 +137,7 @@ class Stream:
                 return  # the kernel had less than we offered: it is empty (EOF included)
 
     def process(self) -> None:
-        """Hand every decoded event to the pipe, until it is full."""
+        """Hand what the connection decoded to the pipe, until the pipe is full."""
         conn = self.conn
         pipe = self.pipe
         while True:
@@ -200,23 +158,14 @@ class Stream:
             if event is NEED_DATA:
                 break
             kind = type(event)
-            if kind is Message:
-                assert pipe is not None
-                try:
-                    pipe.deliver(cast(Message, event).frames)
-                except RemoteProtocolError as error:
-                    self.close(str(error))
-                    return
-            elif kind is Subscribe or kind is Cancel:
+            if kind is Subscribe or kind is Cancel:
                 assert pipe is not None
                 pipe.deliver_subscription(kind is Subscribe, cast(Subscribe, event).topic)
             elif kind is HandshakeComplete:
-                assert isinstance(event, HandshakeComplete)
-                self._handshake_done(event)
+                self._handshake_done(cast(HandshakeComplete, event))
                 pipe = self.pipe
             elif kind is ConnectionClosed:
-                assert isinstance(event, ConnectionClosed)
-                self.close(event.reason)
+                self.close(cast(ConnectionClosed, event).reason)
                 return
         if conn.bytes_to_send or (pipe is not None and pipe.outbound):
             self.flush()  # a PONG, or what waited for the handshake
@@ -235,14 +184,14 @@ class Stream:
         if not self.paused:
             self.paused = True
             self.owner.paused.add(self)
-            self._update_interest()
+            self.update_interest()
 
     def resume(self) -> None:
-        """The application read from a full pipe: take input again."""
+        """The application read from a full pipe: read again once it is low."""
         if self.paused and self.pipe is not None and self.pipe.inbound_low:
             self.paused = False
             self.owner.paused.discard(self)
-            self._update_interest()
+            self.update_interest()
             self.process()
 
     # -- bytes out ----------------------------------------------------------
@@ -252,65 +201,19 @@ class Stream:
         self.close(reason)
 
     def output_ready(self, pipe: Pipe) -> None:
-        """PipeListener: a message was queued in our pipe (socket lock held)."""
-        if not self.ready or self.closed or self._want_write:
+        """PipeListener: a message was queued in our pipe."""
+        if not self.ready or self.closed or self.want_write:
             return  # (the kernel is full: the pending write takes this too, when there is room)
         if not self.batching:
             self.flush()
             return
-        now = time.monotonic()
         item = pipe.outbound[-1]
         if type(item) is tuple:
             frames = item[0]
             size = len(frames[0]) if len(frames) == 1 else sum(map(len, frames))
         else:
             size = 0
-        self._batch_bytes += size
-        waiting = len(pipe.outbound)
-        if size >= self.threshold or self._batch_bytes >= BATCH_BYTES:
-            self._flush_batch(now, "size")
-        elif waiting >= BATCH_MESSAGES:
-            self._flush_batch(now, "count")
-        elif not self._batch_start:
-            lone = self.owner.sends_since_wait <= 1 or now - self._last_flush >= BATCH_WINDOW
-            if waiting == 1 and lone:
-                self._flush_batch(now, None)  # a lone message leaves at once
-            else:
-                self._batch_start = now
-                self.reactor.tick_soon(self)  # the window's end, if no send comes
-        elif now - self._batch_start >= BATCH_WINDOW:
-            self._flush_batch(now, "timeout")
-
-    def tick(self, now: float) -> None:
-        """The reactor's look at a held batch: flush it once its window is over."""
-        if not self.lock.acquire(blocking=False):
-            return  # the application is sending right now: it flushes, or we look again
-        try:
-            if not self.closed and self._batch_start:
-                if now - self._batch_start < BATCH_WINDOW:
-                    return
-                self._flush_batch(now, "timeout")
-            self.reactor.stop_ticking(self)
-        finally:
-            self.lock.release()
-
-    def flush_batch(self) -> None:
-        """Send what the batch holds now (the application is about to block)."""
-        if self._batch_start and self.ready and not self.closed:
-            self._flush_batch(time.monotonic(), None)
-
-    def _flush_batch(self, now: float, reason: str | None) -> None:
-        if counters.enabled and self.pipe is not None:
-            counters.batch_flush_count += 1
-            if reason is not None:
-                name = f"batch_{reason}_flush_count"
-                setattr(counters, name, getattr(counters, name) + 1)
-            counters.batch_messages_total += self.pipe._out_messages
-            counters.batch_bytes_total += self._batch_bytes
-        self._batch_start = 0.0
-        self._batch_bytes = 0
-        self._last_flush = now
-        self.flush()
+        self.owner.batcher.queued(self, pipe, size)
 
     def flush(self) -> None:
         """Feed the connection from the pipe and write until done or the kernel is full."""
@@ -331,14 +234,14 @@ class Stream:
                 return
             conn.sent(written)
             if written < pending and written < sum(memoryview(b).nbytes for b in buffers):
-                if not self._want_write:  # the kernel is full: wait for room
-                    self._want_write = True
-                    self._update_interest()
+                if not self.want_write:  # the kernel is full: wait for room
+                    self.want_write = True
+                    self.update_interest()
                 return
         if not self.closed:
-            if self._want_write:
-                self._want_write = False
-                self._update_interest()
+            if self.want_write:
+                self.want_write = False
+                self.update_interest()
             if self.lingering and self.drained:
                 self.close("linger: everything was sent")
 
@@ -368,8 +271,8 @@ class Stream:
 
     def _update_timer(self) -> None:
         deadline = self.conn.next_deadline
-        if deadline is not None and (deadline == PENDING or deadline <= time.monotonic()):
-            self.conn.handle_timer(time.monotonic())
+        if deadline is not None and (deadline == PENDING or deadline <= self.loop.time()):
+            self.conn.handle_timer(self.loop.time())
             deadline = self.conn.next_deadline
         if deadline == self._core_deadline:
             return
@@ -378,16 +281,15 @@ class Stream:
             self._core_timer = None
         self._core_deadline = deadline
         if deadline is not None and not self.closed:
-            self._core_timer = self.reactor.call_at(deadline, self._on_core_timer)
+            self._core_timer = self.loop.call_at(deadline, self._on_core_timer)
 
     def _on_core_timer(self) -> None:
-        with self.lock:
-            if self.closed:
-                return
-            self._core_timer = None
-            self._core_deadline = None
-            self.conn.handle_timer(time.monotonic())
-            self.process()  # a timeout shows as ConnectionClosed; a PING needs writing
+        if self.closed:
+            return
+        self._core_timer = None
+        self._core_deadline = None
+        self.conn.handle_timer(self.loop.time())
+        self.process()  # a timeout shows as ConnectionClosed; a PING needs writing
 
     # -- the end ----------------------------------------------------------------
 
@@ -399,10 +301,10 @@ class Stream:
         if self._core_timer is not None:
             self._core_timer.cancel()
         self.owner.paused.discard(self)
-        self.reactor.unregister(self.sock)
+        self.owner.streams.discard(self)
+        self.loop.release(self.sock)
         self.conn.close()
         self.conn.discard_output()
-        self.reactor.call_in_loop(self.sock.close)  # after the selector forgot it
         if self.pipe is not None and self.pipe.listener is self:
             self.pipe.listener = None
         log.debug("stream closed: %s", reason)
@@ -414,5 +316,5 @@ class Stream:
         if self.drained:
             self.close("socket closed")
         else:
-            self.flush_batch()
+            self.owner.batcher.flush_now(self)
             self.flush()
