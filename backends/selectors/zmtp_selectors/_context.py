@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import errno
 import threading
 import weakref
 from typing import Any, ClassVar
 
-from zmtp_core import SocketError, SocketType
+from zmtp_core import SocketType
+from zmtp_transport import InprocRegistry
 
 from ._errors import ContextTerminated
-from ._inproc import InprocLink
 from ._reactor import Reactor
 from ._socket import Socket
 
@@ -28,11 +27,7 @@ class Context:
         self._sockets: weakref.WeakSet[Socket] = weakref.WeakSet()
         self._lingering: set[Socket] = set()
         self._terminated = False
-        self._lock = threading.Lock()
-        self._inproc_bound: dict[str, Socket] = {}
-        self._inproc_waiting: dict[str, list[InprocLink]] = {}
-        self._pending_transfers: set[InprocLink] = set()
-        self._transfer_lock = threading.Lock()
+        self._inproc = InprocRegistry(threading.Lock)
         self._reactor.idle_work = self._run_transfers
 
     @classmethod
@@ -54,52 +49,14 @@ class Context:
         self._sockets.add(sock)
         return sock
 
-    # -- inproc -------------------------------------------------------------------
-
-    def _inproc_bind(self, name: str, sock: Socket) -> None:
-        with self._lock:
-            if name in self._inproc_bound:
-                raise SocketError(errno.EADDRINUSE, f"inproc://{name} is already bound")
-            self._inproc_bound[name] = sock
-            waiting = self._inproc_waiting.pop(name, [])
-        for link in waiting:
-            link.complete(sock)
-
-    def _inproc_unbind(self, name: str, sock: Socket) -> None:
-        with self._lock:
-            if self._inproc_bound.get(name) is not sock:
-                raise SocketError(errno.ENOENT, f"inproc://{name} is not bound here")
-            del self._inproc_bound[name]
-
-    def _inproc_connect(self, name: str, sock: Socket) -> InprocLink:
-        link = InprocLink(sock, self._schedule_transfer)
-        with self._lock:
-            bound = self._inproc_bound.get(name)
-            if bound is None:  # connect before bind: messages wait in the pipe
-                self._inproc_waiting.setdefault(name, []).append(link)
-        if bound is not None:
-            link.complete(bound)
-        return link
-
-    def _schedule_transfer(self, link: InprocLink) -> None:
-        self._pending_transfers.add(link)  # run by the caller when it lets go of its lock
-
     def _run_transfers(self) -> None:
         """Move inproc messages; called by any thread that holds no socket lock."""
-        if not self._pending_transfers:
-            return
-        with self._transfer_lock:
-            while self._pending_transfers:
-                link = self._pending_transfers.pop()
-                link.transfer()
+        self._inproc.run_transfers()
 
     # -- the end ---------------------------------------------------------------
 
     def _socket_closed(self, sock: Socket) -> None:
-        with self._lock:
-            for name, bound in list(self._inproc_bound.items()):
-                if bound is sock:
-                    del self._inproc_bound[name]
+        self._inproc.forget(sock._inproc)
         self._reactor.notify()
 
     def term(self) -> None:

@@ -22,13 +22,12 @@ from zmtp_core import (
     parse_endpoint,
 )
 from zmtp_core._options import lookup
-from zmtp_transport import Connecter, Listener, Owner
+from zmtp_transport import Connecter, InprocEnd, InprocLink, Listener, Owner
 
 from ._adapters import APP_READ_WINDOW, INLINE_READ_STREAMS, SocketLoop, WindowBatcher
 from ._constants import NOBLOCK, POLLIN, POLLOUT, SNDMORE
 from ._errors import ContextTerminated, ZMQBindError
 from ._frame import Frame, MessageTracker
-from ._inproc import InprocLink
 
 if TYPE_CHECKING:
     from ._context import Context
@@ -72,6 +71,7 @@ class Socket:
         self._owner = Owner(self._core, self._loop, self._batcher, self._check_linger)
         self._streams = self._owner.streams
         self._loop.streams = self._streams
+        self._inproc = InprocEnd(self._core, self._lock, self._reactor.notify)
         self._endpoints: dict[str, list[Endpoints]] = {}
         self._closed = False
         self._lingering = False
@@ -79,7 +79,6 @@ class Socket:
         self._outgoing: list[Buffer] = []  # frames of a message sent with SNDMORE so far
         self._incoming: list[Any] = []  # the rest of a message read frame by frame
         self._closing_endpoints: list[Endpoints] = []
-        self._links: list[InprocLink] = []  # inproc peers, at either end
 
     # -- options ------------------------------------------------------------
 
@@ -159,7 +158,7 @@ class Socket:
         with self._lock:
             self._check_open()
             if endpoint.transport == "inproc":
-                self.context._inproc_bind(endpoint.path, self)
+                self.context._inproc.bind(endpoint.path, self._inproc)
                 bound: Endpoints | None = None
                 last = addr
             else:
@@ -196,7 +195,7 @@ class Socket:
         with self._lock:
             self._check_open()
             if endpoint.transport == "inproc":
-                link: Endpoints = self.context._inproc_connect(endpoint.path, self)
+                link: Endpoints = self.context._inproc.connect(endpoint.path, self._inproc)
             else:
                 link = Connecter(self._owner, endpoint, addr)
             self._endpoints.setdefault(addr, []).append(link)
@@ -220,7 +219,7 @@ class Socket:
         with self._lock:
             self._check_open()
             if addr.startswith("inproc://") and kinds is Listener:
-                self.context._inproc_unbind(parse_endpoint(addr).path, self)
+                self.context._inproc.unbind(parse_endpoint(addr).path, self._inproc)
                 return []
             found = [e for e in self._endpoints.get(addr, ()) if isinstance(e, kinds)]
             if not found:
@@ -322,7 +321,7 @@ class Socket:
                         raise
             if not self._wait(self._writable, timeout):
                 raise Again("sending timed out (SNDTIMEO)")
-        if self.context._pending_transfers:
+        if self.context._inproc.pending:
             self.context._run_transfers()
         return tracker
 
@@ -380,13 +379,13 @@ class Socket:
                 else:
                     if owner.paused:
                         self._resume_streams()
-                    if self._links:
-                        for link in self._links:
+                    if self._inproc.links:
+                        for link in self._inproc.links:
                             link.reading()
                     break
             if not self._wait(self._readable, timeout):
                 raise Again("receiving timed out (RCVTIMEO)")
-        if self.context._pending_transfers:
+        if self.context._inproc.pending:
             self.context._run_transfers()
         return frames
 
@@ -438,7 +437,7 @@ class Socket:
 
     def _after_call(self) -> None:
         """Work that must happen outside the lock: inproc deliveries."""
-        if self.context._pending_transfers:
+        if self.context._inproc.pending:
             self.context._run_transfers()
 
     def poll(self, timeout: int | None = None, flags: int = POLLIN) -> int:

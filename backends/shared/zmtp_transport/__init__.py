@@ -10,6 +10,7 @@ a backend hands it a :class:`Loop` (readiness, timers, a clock) and an
 """
 
 from ._connecting import Connecter, Listener
+from ._inproc import InprocEnd, InprocLink, InprocRegistry
 from ._loop import Batcher, Handle, Loop, Owner
 from ._sockets import describe, open_listener, tcp_address, tune
 from ._stream import CONNECTION_BACKLOG, Stream
@@ -19,6 +20,9 @@ __all__ = [
     "Batcher",
     "Connecter",
     "Handle",
+    "InprocEnd",
+    "InprocLink",
+    "InprocRegistry",
     "Listener",
     "Loop",
     "Owner",
