@@ -56,12 +56,13 @@ path; a stale socket file is replaced, a live one refused), ``inproc://``
 from __future__ import annotations
 
 from zmtp_core import counters
+from zmtp_transport import constants as _constants
+from zmtp_transport.constants import *  # noqa: F403 - pyzmq's flat namespace
+from zmtp_transport.errors import Again, ContextTerminated, NotDone, ZMQBindError, ZMQError
+from zmtp_transport.frame import Frame
 
-from . import _constants
-from ._constants import *  # noqa: F403 - pyzmq's flat namespace
 from ._context import Context
-from ._errors import Again, ContextTerminated, NotDone, ZMQBindError, ZMQError
-from ._frame import Frame, MessageTracker
+from ._frame import MessageTracker
 from ._poll import Poller, select_sockets
 from ._socket import Socket
 

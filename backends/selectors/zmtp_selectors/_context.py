@@ -8,8 +8,8 @@ from typing import Any, ClassVar
 
 from zmtp_core import SocketType
 from zmtp_transport import InprocRegistry
+from zmtp_transport.errors import ContextTerminated
 
-from ._errors import ContextTerminated
 from ._reactor import Reactor
 from ._socket import Socket
 

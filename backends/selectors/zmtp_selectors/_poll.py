@@ -6,7 +6,8 @@ import select
 import time
 from typing import Any
 
-from ._constants import POLLERR, POLLIN, POLLOUT
+from zmtp_transport.constants import POLLERR, POLLIN, POLLOUT
+
 from ._socket import Socket
 
 __all__ = ["Poller", "select_sockets"]
@@ -57,7 +58,7 @@ class Poller:
             step_deadline = None if step is None else time.monotonic() + step
             for sock in zsockets:
                 with sock._lock:
-                    sock._batcher.flush_all()
+                    sock._window.flush_all()
             reactor.wait_until(lambda: bool(self._ready(fds=False)), step_deadline)
 
     def _ready(self, fds: bool = True) -> list[tuple[Any, int]]:

@@ -1,4 +1,4 @@
-"""pyzmq's exception names over the core's errno-carrying errors.
+"""pyzmq's exception names over the core's errno-carrying errors, for every backend.
 
 ``ZMQError`` is the core's :class:`SocketError` and ``Again`` its EAGAIN
 subclass, so an error raised deep in the core is caught by pyzmq-style code.

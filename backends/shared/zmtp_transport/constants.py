@@ -1,4 +1,6 @@
-"""pyzmq's constants, from the core's tables, so ``zmq.DEALER`` code reads the same."""
+"""pyzmq's constants, from the core's tables, so ``zmq.DEALER`` code reads the same.
+
+Every backend re-exports these at its top level."""
 
 from __future__ import annotations
 

@@ -1,0 +1,450 @@
+"""The half of pyzmq's Socket API that does not block: shared by every backend.
+
+Options (``setsockopt``, attributes such as ``sock.sndhwm``), bind/connect and
+their undoing, SNDMORE accumulation, frame-by-frame receiving, ``copy=False``
+frames, and closing with LINGER. A backend subclasses :class:`SocketAPI` and
+adds the calls that wait - plain ones, or coroutines - using ``_try_send``,
+``_try_recv`` and ``_events``.
+"""
+
+from __future__ import annotations
+
+import errno
+import random
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
+
+from zmtp_core import Again, Buffer, SocketError, SocketType, create_socket, parse_endpoint
+from zmtp_core._options import lookup
+
+from ._connecting import Connecter, Listener
+from ._inproc import InprocEnd, InprocLink, InprocRegistry
+from ._loop import Batcher, Handle, Loop, Owner
+from .constants import NOBLOCK, POLLIN, POLLOUT, SNDMORE
+from .errors import ContextTerminated, ZMQBindError
+from .frame import Frame
+
+__all__ = ["ContextAPI", "EndpointContext", "SocketAPI"]
+
+Endpoints = Listener | Connecter | InprocLink
+
+
+class ContextAPI(Protocol):
+    """What a socket needs from its backend's Context."""
+
+    _terminated: bool
+    _inproc: InprocRegistry
+    _lingering: set[Any]
+
+    def _socket_closed(self, sock: Any) -> None: ...
+
+
+class EndpointContext:
+    """What bind()/connect() return: ``with sock.bind(url):`` unbinds at the end."""
+
+    def __init__(self, socket: SocketAPI, kind: str, endpoint: str) -> None:
+        self.socket, self.kind, self.endpoint = socket, kind, endpoint
+
+    def __enter__(self) -> EndpointContext:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.socket.closed:
+            return
+        if self.kind == "bind":
+            self.socket.unbind(self.endpoint)
+        else:
+            self.socket.disconnect(self.endpoint)
+
+    def __repr__(self) -> str:
+        return f"<{self.kind} {self.endpoint}>"
+
+
+class SocketAPI:
+    """pyzmq's Socket, less the waiting."""
+
+    #: How pyzmq users poll this socket, for the FD option's error message.
+    _poller_name = "Poller"
+
+    def __init__(
+        self,
+        context: ContextAPI,
+        socket_type: SocketType | int,
+        *,
+        lock: AbstractContextManager[object],
+        loop: Loop,
+        batcher: Batcher,
+        wake: Callable[[], None],
+    ) -> None:
+        self.context = context
+        self._core = create_socket(socket_type)
+        self._lock = lock
+        self._loop = loop
+        self._batcher = batcher
+        self._owner = Owner(self._core, loop, batcher, self._check_linger)
+        self._streams = self._owner.streams
+        self._inproc = InprocEnd(self._core, lock, wake)
+        self._endpoints: dict[str, list[Endpoints]] = {}
+        self._closing_endpoints: list[Endpoints] = []
+        self._closed = False
+        self._lingering = False
+        self._linger_timer: Handle | None = None
+        self._outgoing: list[Buffer] = []  # frames of a message sent with SNDMORE so far
+        self._incoming: list[Any] = []  # the rest of a message read frame by frame
+
+    # -- options ------------------------------------------------------------
+
+    def setsockopt(self, option: int | str, value: Any) -> None:
+        with self._lock:
+            self._check_open()
+            self._core.setsockopt(option, value)
+        self._after_call()  # a SUBSCRIBE may be bound for an inproc publisher
+
+    def getsockopt(self, option: int | str) -> Any:
+        spec = lookup(option)
+        with self._lock:
+            self._check_open()
+            if spec.name == "RCVMORE":
+                return int(bool(self._incoming))
+            if spec.name == "EVENTS":
+                return self._events()
+            if spec.name == "FD":
+                raise SocketError(errno.EINVAL, f"FD is not available: use {self._poller_name}")
+            return self._core.getsockopt(option)
+
+    set = setsockopt
+    get = getsockopt
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        try:
+            lookup(name)
+        except SocketError:
+            raise AttributeError(f"{type(self).__name__!r} has no attribute {name!r}") from None
+        return self.getsockopt(name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if not name.startswith("_") and name != "context":
+            try:
+                lookup(name)
+            except SocketError:
+                pass
+            else:
+                self.setsockopt(name, value)
+                return
+        object.__setattr__(self, name, value)
+
+    @property
+    def hwm(self) -> int:
+        return int(self.getsockopt("SNDHWM"))
+
+    @hwm.setter
+    def hwm(self, value: int) -> None:
+        self.setsockopt("SNDHWM", value)
+        self.setsockopt("RCVHWM", value)
+
+    @property
+    def type(self) -> SocketType:
+        return self._core.socket_type
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    @property
+    def rcvmore(self) -> bool:
+        return bool(self._incoming)
+
+    def subscribe(self, topic: str | bytes) -> None:
+        self.setsockopt("SUBSCRIBE", topic)
+
+    def unsubscribe(self, topic: str | bytes) -> None:
+        self.setsockopt("UNSUBSCRIBE", topic)
+
+    # -- endpoints ----------------------------------------------------------
+
+    def bind(self, addr: str) -> EndpointContext:
+        """Bind; ``tcp://host:*`` and ``ipc://*`` pick a free port or path (see last_endpoint)."""
+        endpoint = parse_endpoint(addr)
+        with self._lock:
+            self._check_open()
+            if endpoint.transport == "inproc":
+                self.context._inproc.bind(endpoint.path, self._inproc)
+                bound: Endpoints | None = None
+                last = addr
+            else:
+                bound = Listener(self._owner, endpoint)
+                last = bound.last_endpoint
+            self._core.options.set_by_backend("LAST_ENDPOINT", last.encode())
+        if bound is not None:
+            for name in {addr, last}:
+                self._endpoints.setdefault(name, []).append(bound)
+        self._after_call()  # inproc peers that connected first may have messages waiting
+        return EndpointContext(self, "bind", last)
+
+    def bind_to_random_port(
+        self, addr: str, min_port: int = 49152, max_port: int = 65536, max_tries: int = 100
+    ) -> int:
+        """pyzmq's helper: bind to a free port and return it."""
+        if min_port == 49152 and max_port == 65536:
+            self.bind(f"{addr}:*")
+            return int(self.getsockopt("LAST_ENDPOINT").decode().rpartition(":")[2])
+        candidates = random.sample(range(min_port, max_port), min(max_tries, max_port - min_port))
+        for port in candidates:
+            try:
+                self.bind(f"{addr}:{port}")
+            except SocketError as error:
+                if error.errno != errno.EADDRINUSE:
+                    raise
+            else:
+                return port
+        raise ZMQBindError("could not bind socket to random port")
+
+    def connect(self, addr: str) -> EndpointContext:
+        """Connect; the peer may come later (messages wait in the pipe, IMMEDIATE=0)."""
+        endpoint = parse_endpoint(addr)
+        with self._lock:
+            self._check_open()
+            if endpoint.transport == "inproc":
+                link: Endpoints = self.context._inproc.connect(endpoint.path, self._inproc)
+            else:
+                link = Connecter(self._owner, endpoint, addr)
+            self._endpoints.setdefault(addr, []).append(link)
+            self._core.options.set_by_backend("LAST_ENDPOINT", addr.encode())
+        self._after_call()
+        return EndpointContext(self, "connect", addr)
+
+    def unbind(self, addr: str) -> None:
+        """Stop listening; when this returns the port (or path) can be bound again."""
+        found = self._forget(addr, Listener, "bound")
+        self._wait_released([e.sock for e in found if isinstance(e, Listener)])
+
+    def disconnect(self, addr: str) -> None:
+        self._forget(addr, (Connecter, InprocLink), "connected")
+
+    def _wait_released(self, sockets: list[Any]) -> None:
+        """Hook: return once these listening sockets are really closed."""
+
+    def _forget(self, addr: str, kinds: Any, what: str) -> list[Endpoints]:
+        with self._lock:
+            self._check_open()
+            if addr.startswith("inproc://") and kinds is Listener:
+                self.context._inproc.unbind(parse_endpoint(addr).path, self._inproc)
+                return []
+            found = [e for e in self._endpoints.get(addr, ()) if isinstance(e, kinds)]
+            if not found:
+                raise SocketError(errno.ENOENT, f"{addr} is not {what}")
+            for endpoint in found:
+                for name, items in list(self._endpoints.items()):
+                    if endpoint in items:
+                        items.remove(endpoint)
+                        if not items:
+                            del self._endpoints[name]
+                if not isinstance(endpoint, InprocLink):
+                    endpoint.close()
+        for endpoint in found:
+            if isinstance(endpoint, InprocLink):
+                endpoint.close()  # (takes both ends' locks: outside ours)
+        return found
+
+    # -- sending ------------------------------------------------------------------
+
+    def _frames_to_send(self, data: Any, flags: int, copy: bool) -> list[Buffer] | None:
+        """The whole message once its last frame comes (SNDMORE frames wait here)."""
+        frame = data if type(data) is bytes else self._frame_buffer(data, copy)
+        outgoing = self._outgoing
+        if flags & SNDMORE:
+            with self._lock:
+                self._check_open()
+                if not outgoing and not self._core.writable and flags & NOBLOCK:
+                    raise Again()
+                outgoing.append(frame)
+            return None
+        if not outgoing:
+            return [frame]
+        frames = [*outgoing, frame]
+        outgoing.clear()
+        return frames
+
+    def _unsent(self, frames: list[Buffer]) -> None:
+        """A message could not be queued: retrying its last frame completes it again."""
+        if len(frames) > 1:
+            self._outgoing.extend(frames[:-1])
+
+    @staticmethod
+    def _frame_buffer(data: Any, copy: bool) -> Buffer:
+        if isinstance(data, bytes):
+            return data  # immutable: never needs a copy
+        if isinstance(data, Frame):
+            data = data.buffer
+        if isinstance(data, str):
+            raise TypeError("unicode not allowed, use send_string")
+        try:
+            view = memoryview(data)
+        except TypeError:
+            raise TypeError(f"a frame must be bytes-like, not {type(data).__name__}") from None
+        # A mutable buffer sent with copy=True must not change under us.
+        return view.tobytes() if copy else data
+
+    def _try_send(self, frames: Sequence[Buffer], tracker: Any) -> bool:
+        """Queue the whole message (True), or nothing (False: at the high-water mark)."""
+        with self._lock:
+            self._check_open()
+            try:
+                self._core.send(frames, tracker)
+            except Again:
+                return False
+        if self.context._inproc.pending:
+            self.context._inproc.run_transfers()
+        return True
+
+    # -- receiving --------------------------------------------------------------------
+
+    def _try_recv(self) -> list[Any] | None:
+        """The next whole message, or None; EFSM and the like raise."""
+        with self._lock:
+            self._check_open()
+            self._receiving()
+            frames = self._core.try_recv()
+            if frames is None:
+                return None
+            if self._owner.paused:
+                for stream in list(self._owner.paused):
+                    stream.resume()
+            for link in self._inproc.links:
+                link.reading()
+        if self.context._inproc.pending:
+            self.context._inproc.run_transfers()
+        return frames
+
+    def _receiving(self) -> None:
+        """Hook: the application is receiving now (called under the lock)."""
+
+    def _read_inline(self, limit: int = 8) -> bool:
+        """Read the kernel now (sockets with few peers); True if a message is ready."""
+        with self._lock:
+            streams = self._streams
+            if not streams or len(streams) > limit:
+                return False
+            for stream in list(streams):
+                if stream.ready and not stream.paused and not stream.closed:
+                    stream.read()
+            return self._core.readable
+
+    def _next_frame(self, frames: list[Any] | None, copy: bool) -> Any:
+        """recv(): one frame of the current message (``frames`` starts a new one)."""
+        incoming = self._incoming
+        if frames is not None:
+            incoming.extend(frames)
+        frame = incoming.pop(0)
+        if copy:
+            return frame if type(frame) is bytes else bytes(frame)
+        return Frame(frame, bool(incoming))
+
+    def _rest_of_message(self) -> list[Any] | None:
+        """recv_multipart() after recv(): what is left of the current message."""
+        if not self._incoming:
+            return None
+        frames = self._incoming[:]
+        self._incoming.clear()
+        return frames
+
+    @staticmethod
+    def _deliverable(frames: list[Any], copy: bool) -> list[Any]:
+        if copy:
+            return [frame if type(frame) is bytes else bytes(frame) for frame in frames]
+        last = len(frames) - 1
+        return [Frame(frame, index < last) for index, frame in enumerate(frames)]
+
+    # -- state ----------------------------------------------------------------------
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise SocketError(errno.ENOTSOCK, "the socket is closed")
+        if self.context._terminated:
+            raise ContextTerminated()
+
+    def _after_call(self) -> None:
+        """Work that must happen outside the lock: inproc deliveries."""
+        if self.context._inproc.pending:
+            self.context._inproc.run_transfers()
+
+    def _events(self) -> int:
+        events = 0
+        if self._incoming or self._core.readable:
+            events |= POLLIN
+        if self._core.writable:
+            events |= POLLOUT
+        return events
+
+    # -- the end ------------------------------------------------------------------
+
+    def close(self, linger: int | None = None) -> None:
+        """Close; with LINGER != 0 queued messages keep flowing in the background."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            if linger is not None:
+                self._core.options.set("LINGER", linger)
+            linger_ms = self._core.options["LINGER"]
+            unique = {id(e): e for items in self._endpoints.values() for e in items}
+            endpoints = self._closing_endpoints = list(unique.values())
+            self._endpoints.clear()
+            links = [e for e in endpoints if isinstance(e, InprocLink)]
+            for endpoint in endpoints:
+                if isinstance(endpoint, Listener):
+                    endpoint.stop_accepting()
+            if linger_ms == 0:
+                self._finish()
+            else:
+                self._lingering = True
+                self.context._lingering.add(self)
+                for stream in list(self._streams):
+                    stream.linger()
+                for endpoint in endpoints:
+                    if isinstance(endpoint, Connecter):
+                        endpoint.linger()
+                if linger_ms > 0:
+                    self._linger_timer = self._loop.call_at(
+                        self._loop.time() + linger_ms / 1000, self._linger_expired
+                    )
+                self._check_linger()
+        for link in links:
+            link.close()
+        self.context._inproc.forget(self._inproc)
+        self.context._socket_closed(self)
+
+    def _check_linger(self) -> None:
+        """A stream closed: if we linger and all is sent, finish."""
+        if self._lingering and not self._streams and not any(p.outbound for p in self._core.pipes):
+            self._finish()
+
+    def _linger_expired(self) -> None:
+        if self._lingering:
+            self._finish()
+
+    def _finish(self) -> None:
+        """Drop everything that is left (called with the lock held)."""
+        self._lingering = False
+        if self._linger_timer is not None:
+            self._linger_timer.cancel()
+        for endpoint in self._closing_endpoints:
+            if not isinstance(endpoint, InprocLink):
+                endpoint.close()  # connecters first: they must not reconnect
+        for stream in list(self._streams):
+            stream.close("socket closed")
+        self._core.close()  # detaches the pipes
+        self.context._lingering.discard(self)
+        self._finished()
+
+    def _finished(self) -> None:
+        """Hook: lingering is over (wake whoever waits for it)."""
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else "open"
+        return (
+            f"<{type(self).__module__.split('.')[0]}.Socket({self._core.socket_type.name}) {state}>"
+        )
