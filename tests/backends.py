@@ -1,22 +1,220 @@
 """The backends under test, behind pyzmq's synchronous API.
 
 The conformance tests are written once against ``zmq``-like modules: pyzmq
-itself (the reference peer) and each zmtp backend. A backend whose API is not
-synchronous joins through a facade with the same names.
+itself (the reference peer) and each zmtp backend. A backend whose API is
+asynchronous joins through :class:`AsyncFacade`: an event loop runs in a helper
+thread and every call is carried out there (coroutines awaited), so the tests
+exercise the backend's own async API.
 """
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import tempfile
+import threading
+from collections.abc import Callable, Coroutine
 from types import ModuleType
-from typing import Any
+from typing import Any, ClassVar
 
-BACKENDS = ["selectors"]
+BACKENDS = ["selectors", "asyncio"]
+
+#: How long a facade waits for one call before declaring the backend stuck.
+CALL_TIMEOUT = 30.0
 
 
-def load(name: str) -> ModuleType:
-    return importlib.import_module(f"zmtp_{name}")
+def load(name: str) -> Any:
+    """A backend by name: "selectors", "asyncio", or "asyncio+uvloop"."""
+    package, _, flavour = name.partition("+")
+    module = importlib.import_module(f"zmtp_{package}")
+    if package == "asyncio":
+        return AsyncFacade.shared(module, flavour)
+    return module
+
+
+class AsyncFacade:
+    """An asyncio backend module, presented with pyzmq's blocking API."""
+
+    _shared: ClassVar[dict[str, AsyncFacade]] = {}
+
+    def __init__(
+        self, module: ModuleType, new_loop: Callable[[], asyncio.AbstractEventLoop] | None = None
+    ) -> None:
+        self.module = module
+        self.__name__ = module.__name__
+        self.loop = (new_loop or asyncio.new_event_loop)()
+        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True, name="facade")
+        self._thread.start()
+        facade = self
+
+        class Context(_Context):
+            _facade = facade
+
+        class Poller(_Poller):
+            _facade = facade
+
+        self.Context = Context
+        self.Poller = Poller
+
+    @classmethod
+    def shared(cls, module: ModuleType, flavour: str = "") -> AsyncFacade:
+        """One loop thread per flavour for the whole session (a thread per test would count)."""
+        key = f"{module.__name__}+{flavour}"
+        if key not in cls._shared:
+            new_loop = None
+            if flavour == "uvloop":
+                import uvloop  # noqa: PLC0415 - only where uvloop is asked for
+
+                new_loop = uvloop.new_event_loop
+            cls._shared[key] = cls(module, new_loop)
+        return cls._shared[key]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.module, name)  # constants, errors, Frame...
+
+    def call(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Run a plain function on the loop thread."""
+
+        async def run() -> Any:
+            return function(*args, **kwargs)
+
+        return self.run(run())
+
+    def run(self, coroutine: Coroutine[Any, Any, Any]) -> Any:
+        """Await a coroutine on the loop thread."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(CALL_TIMEOUT)
+
+    @property
+    def MessageTracker(self) -> type:
+        return _Tracker
+
+
+class _Tracker:
+    def __init__(self, facade: AsyncFacade, tracker: Any) -> None:
+        self._facade, self._tracker = facade, tracker
+
+    @property
+    def done(self) -> bool:
+        return bool(self._tracker.done)
+
+    @property
+    def dropped(self) -> bool:
+        return bool(self._tracker.dropped)
+
+    def wait(self, timeout: float = -1) -> None:
+        self._facade.run(self._tracker.wait(timeout))
+
+
+class _Context:
+    _facade: AsyncFacade
+    _instance: _Context | None = None
+
+    def __init__(self) -> None:
+        self._context = self._facade.module.Context()
+
+    @classmethod
+    def instance(cls) -> _Context:
+        if cls._instance is None or cls._instance.closed:
+            cls._instance = cls()
+        return cls._instance
+
+    @property
+    def closed(self) -> bool:
+        return bool(self._context.closed)
+
+    def socket(self, kind: Any) -> _Socket:
+        return _Socket(self._facade, self._facade.call(self._context.socket, kind))
+
+    def term(self) -> None:
+        self._facade.call(self._context.term)
+        self._facade.run(self._context.wait_closed())
+
+    def destroy(self, linger: int | None = None) -> None:
+        self._facade.call(self._context.destroy, linger)
+        self._facade.run(self._context.wait_closed())
+
+    def __enter__(self) -> _Context:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.destroy()
+
+
+_AWAITED = {
+    "send",
+    "send_multipart",
+    "send_string",
+    "send_json",
+    "send_pyobj",
+    "recv",
+    "recv_multipart",
+    "recv_string",
+    "recv_json",
+    "recv_pyobj",
+    "poll",
+}
+
+
+class _Socket:
+    def __init__(self, facade: AsyncFacade, socket: Any) -> None:
+        object.__setattr__(self, "_facade", facade)
+        object.__setattr__(self, "_socket", socket)
+
+    def __getattr__(self, name: str) -> Any:
+        facade, sock = self._facade, self._socket
+        if name in _AWAITED:
+            coroutine_function = getattr(sock, name)
+
+            def awaited(*args: Any, **kwargs: Any) -> Any:
+                result = facade.run(coroutine_function(*args, **kwargs))
+                is_tracker = isinstance(result, facade.module.MessageTracker)
+                return _Tracker(facade, result) if is_tracker else result
+
+            return awaited
+        if callable(getattr(type(sock), name, None)):  # a plain method
+            method = getattr(sock, name)
+            return lambda *args, **kwargs: facade.call(method, *args, **kwargs)
+        return facade.call(getattr, sock, name)  # an option or a property
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        self._facade.call(setattr, self._socket, name, value)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Socket) and other._socket is self._socket
+
+    def __hash__(self) -> int:
+        return id(self._socket)
+
+    def __repr__(self) -> str:
+        return f"<facade {self._socket!r}>"
+
+
+class _Poller:
+    _facade: AsyncFacade
+
+    def __init__(self) -> None:
+        self._poller = self._facade.module.Poller()
+        self._wrapped: dict[int, Any] = {}
+
+    def _inner(self, sock: Any) -> Any:
+        if isinstance(sock, _Socket):
+            self._wrapped[id(sock._socket)] = sock
+            return sock._socket
+        self._wrapped[id(sock)] = sock
+        return sock
+
+    def register(self, sock: Any, flags: int = 3) -> None:
+        self._poller.register(self._inner(sock), flags)
+
+    def modify(self, sock: Any, flags: int = 3) -> None:
+        self._poller.modify(self._inner(sock), flags)
+
+    def unregister(self, sock: Any) -> None:
+        self._poller.unregister(self._inner(sock))
+
+    def poll(self, timeout: float | None = None) -> list[tuple[Any, int]]:
+        ready = self._facade.run(self._poller.poll(timeout))
+        return [(self._wrapped.get(id(sock), sock), events) for sock, events in ready]
 
 
 def configure(sock: Any, timeout_ms: int = 5000) -> Any:

@@ -283,6 +283,7 @@ def test_abrupt_close_mid_stream_is_survived_and_reconnected(
     raise AssertionError("no reconnect after the abrupt close")
 
 
+@pytest.mark.parametrize("zmtp", ["selectors"], indirect=True)  # asyncio: per loop iteration
 def test_batching_a_burst_leaves_in_few_writes(
     ctx: TrackedContext,
     theirs: TrackedContext,
@@ -308,6 +309,7 @@ def test_batching_a_burst_leaves_in_few_writes(
     assert debug_counters.batch_count_flush_count + debug_counters.batch_timeout_flush_count > 0
 
 
+@pytest.mark.parametrize("zmtp", ["selectors"], indirect=True)  # asyncio: per loop iteration
 def test_a_lone_message_and_a_large_one_are_not_held(
     ctx: Any, zmtp: ModuleType, debug_counters: Any
 ) -> None:

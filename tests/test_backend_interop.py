@@ -14,9 +14,12 @@ from typing import Any
 
 import pytest
 
-from backends import TrackedContext, endpoint_pair
+from backends import BACKENDS, TrackedContext, endpoint_pair
 
 from peers import require_pyzmq
+
+# The matrix also runs on uvloop (the asyncio backend's other event loop).
+pytestmark = pytest.mark.parametrize("zmtp", [*BACKENDS, "asyncio+uvloop"], indirect=True)
 
 SIZES = [0, 1, 255, 256, 8191, 8192, 65536, 262144]
 

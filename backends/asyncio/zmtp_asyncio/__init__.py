@@ -1,4 +1,64 @@
-"""zmtp_asyncio: the asyncio backend (a zmq.asyncio-like API).
+"""zmtp_asyncio: ZeroMQ with zmq.asyncio's API, in pure Python.
 
-Not implemented yet: this package only reserves the name and the layout.
+    import zmtp_asyncio as zmq
+
+    async def main():
+        ctx = zmq.Context()
+        sock = ctx.socket(zmq.DEALER)
+        sock.connect("tcp://127.0.0.1:5555")
+        await sock.send_multipart([b"hello", b"world"])
+        reply = await sock.recv_multipart()
+
+Everything runs on the event loop's thread: the raw sockets are registered
+with ``loop.add_reader``/``add_writer`` (the default loop and uvloop alike),
+written with ``sendmsg`` and read with ``recv_into``; timers (heartbeats,
+reconnects, LINGER) are ``loop.call_at``. There is no helper thread.
+
+* Sending queues the whole message at once (or, at the high-water mark, waits
+  and then queues it whole); what one loop iteration queued leaves in one
+  ``sendmsg`` at the end of that iteration; a large message leaves at once.
+* Receiving takes a message in one synchronous step. A coroutine cancelled
+  while it waits holds nothing: no message and no frame is ever lost to a
+  cancellation or a timeout (``asyncio.wait_for``), and a waiting coroutine
+  costs one future, released when it returns or is cancelled.
+* ``close()`` returns at once; with LINGER, queued messages keep leaving while
+  the loop runs. ``async with ctx:`` (or ``await ctx.wait_closed()``) waits
+  for them.
+
+Sockets must be bound, connected and used while their event loop runs.
 """
+
+from __future__ import annotations
+
+from zmtp_core import counters
+from zmtp_transport import constants as _constants
+from zmtp_transport.constants import *  # noqa: F403 - pyzmq's flat namespace
+from zmtp_transport.errors import Again, ContextTerminated, NotDone, ZMQBindError, ZMQError
+from zmtp_transport.frame import Frame
+
+from ._context import Context
+from ._poll import Poller
+from ._socket import MessageTracker, Socket
+
+Message = Frame
+
+__all__ = [  # noqa: PLE0604 - the constants' names come from their module
+    "Again",
+    "Context",
+    "ContextTerminated",
+    "Frame",
+    "Message",
+    "MessageTracker",
+    "NotDone",
+    "Poller",
+    "Socket",
+    "ZMQBindError",
+    "ZMQError",
+    "counters",
+    *_constants.__all__,
+]
+
+
+def __getattr__(name: str) -> int:
+    """Option constants (``zmtp_asyncio.SNDHWM``...) come from the core's table."""
+    return _constants.__getattr__(name)

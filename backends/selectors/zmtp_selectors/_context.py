@@ -56,7 +56,9 @@ class Context:
     # -- the end ---------------------------------------------------------------
 
     def _socket_closed(self, sock: Socket) -> None:
-        self._inproc.forget(sock._inproc)
+        self._reactor.notify()
+
+    def _socket_finished(self, sock: Socket) -> None:
         self._reactor.notify()
 
     def term(self) -> None:

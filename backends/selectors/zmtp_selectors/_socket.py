@@ -167,9 +167,6 @@ class Socket(SocketAPI):
             lambda: all(sock.fileno() == -1 for sock in sockets), time.monotonic() + 5
         )
 
-    def _finished(self) -> None:
-        self._reactor.notify()
-
     def poll(self, timeout: int | None = None, flags: int = POLLIN) -> int:
         """pyzmq's poll: the events among ``flags`` that are ready, waiting up to ``timeout`` ms."""
         with self._lock:

@@ -37,7 +37,13 @@ class ContextAPI(Protocol):
     _inproc: InprocRegistry
     _lingering: set[Any]
 
-    def _socket_closed(self, sock: Any) -> None: ...
+    def _socket_closed(self, sock: Any) -> None:
+        """close() was called (wake what waits on the socket)."""
+        ...
+
+    def _socket_finished(self, sock: Any) -> None:
+        """The socket is done for good: nothing lingers any more."""
+        ...
 
 
 class EndpointContext:
@@ -438,10 +444,7 @@ class SocketAPI:
             stream.close("socket closed")
         self._core.close()  # detaches the pipes
         self.context._lingering.discard(self)
-        self._finished()
-
-    def _finished(self) -> None:
-        """Hook: lingering is over (wake whoever waits for it)."""
+        self.context._socket_finished(self)
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open"

@@ -34,7 +34,12 @@ class Listener:
         self._bound = open_listener(endpoint, owner.core.options)
         self.sock = self._bound.sock
         self.last_endpoint = self._bound.last_endpoint
-        owner.loop.watch(self.sock, True, False, self._on_acceptable)
+        try:
+            owner.loop.watch(self.sock, True, False, self._on_acceptable)
+        except BaseException:
+            self.sock.close()
+            self._bound.cleanup()
+            raise
 
     def _on_acceptable(self, readable: bool, writable: bool) -> None:
         owner = self.owner

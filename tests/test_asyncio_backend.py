@@ -1,0 +1,214 @@
+"""What only an asyncio backend can show: batching per loop iteration and cancellation."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import threading
+from typing import Any
+
+import pytest
+
+import zmtp_asyncio as zmq
+from zmtp_core import DebugCounters
+
+from peers import require_pyzmq
+
+
+async def pair(ctx: zmq.Context, kinds: tuple[int, int] = (zmq.PUSH, zmq.PULL)) -> tuple[Any, Any]:
+    a, b = ctx.socket(kinds[0]), ctx.socket(kinds[1])
+    for sock in (a, b):
+        sock.linger = 0
+        sock.rcvtimeo = 5000
+    b.bind("tcp://127.0.0.1:*")
+    a.connect(b.last_endpoint.decode())
+    return a, b
+
+
+def test_one_iteration_of_sends_leaves_in_one_write(debug_counters: DebugCounters) -> None:
+    async def main() -> None:
+        async with zmq.Context() as ctx:
+            push, pull = await pair(ctx)
+            await push.send(b"warm-up")
+            assert await pull.recv() == b"warm-up"
+            debug_counters.reset()
+            for n in range(200):
+                await push.send(b"%d" % n)  # no wait: all within one loop iteration
+            assert debug_counters.write_count == 0  # nothing yet: the iteration is not over
+            await asyncio.sleep(0)
+            assert debug_counters.write_count == 1  # then one sendmsg for the 200
+            assert debug_counters.batch_messages_total == 200
+            assert [await pull.recv() for _ in range(200)] == [b"%d" % n for n in range(200)]
+            debug_counters.reset()
+            await push.send(b"lone")
+            await asyncio.sleep(0)  # a lone message leaves with the current iteration
+            assert debug_counters.write_count == 1
+            await push.send(bytes(100_000))  # a large one leaves at once
+            assert debug_counters.write_count >= 2
+            assert debug_counters.batch_size_flush_count == 1
+
+    asyncio.run(main())
+
+
+def test_ten_thousand_cancelled_receives_lose_nothing() -> None:
+    """A peer streams numbered multipart messages; receives are cancelled at random."""
+    pyzmq = require_pyzmq()
+    total = 20_000
+
+    async def main() -> None:
+        async with zmq.Context() as ctx:
+            pull = ctx.socket(zmq.PULL)
+            pull.linger = 0
+            pull.rcvhwm = 100
+            pull.bind("tcp://127.0.0.1:*")
+            endpoint = pull.last_endpoint.decode()
+            theirs = pyzmq.Context()
+            push = theirs.socket(pyzmq.PUSH)
+
+            def stream() -> None:
+                push.connect(endpoint)
+                for n in range(total):
+                    push.send_multipart([b"%d" % n, b"middle", b"%d-end" % n])
+                push.close(linger=-1)
+
+            sender = threading.Thread(target=stream)
+            sender.start()
+            rng = random.Random(7)
+            received: list[int] = []
+            cancelled = 0
+            try:
+                while len(received) < total:
+                    task = asyncio.ensure_future(pull.recv_multipart())
+                    for _ in range(rng.randrange(3)):  # cancel after 0, 1 or 2 loop iterations
+                        if task.done():
+                            break
+                        await asyncio.sleep(0)
+                    if not task.done():
+                        task.cancel()
+                        cancelled += 1
+                        try:
+                            await task
+                        except asyncio.CancelledError:
+                            continue
+                    first, middle, last = task.result()
+                    assert middle == b"middle" and last == first + b"-end"  # whole
+                    received.append(int(first))
+                    if rng.random() < 0.001:  # and asyncio.wait_for, too
+                        with pytest.raises(TimeoutError):
+                            await asyncio.wait_for(asyncio.Event().wait(), 0)
+            finally:
+                sender.join(30)
+                theirs.term()
+            assert received == list(range(total))  # once each, in order
+            assert cancelled >= 10_000
+            assert pull._waiters == []  # nothing left behind by the cancelled ones
+
+    asyncio.run(main())
+
+
+def test_wait_for_timeouts_lose_nothing() -> None:
+    async def main() -> None:
+        async with zmq.Context() as ctx:
+            push, pull = await pair(ctx)
+
+            async def stream() -> None:
+                for n in range(300):
+                    await push.send_multipart([b"%d" % n, b"x"])
+                    if n % 7 == 0:
+                        await asyncio.sleep(0.0005)
+
+            sender = asyncio.ensure_future(stream())
+            got: list[list[bytes]] = []
+            timeouts = 0
+            while len(got) < 300:
+                try:
+                    got.append(await asyncio.wait_for(pull.recv_multipart(), 0.0002))
+                except TimeoutError:
+                    timeouts += 1
+            await sender
+            assert got == [[b"%d" % n, b"x"] for n in range(300)]
+            assert timeouts > 0 and pull._waiters == []
+
+    asyncio.run(main())
+
+
+def test_a_busy_receiver_does_not_grow() -> None:
+    """pyzmq#1928: memory grew under a receiver that did not keep up."""
+
+    async def main() -> None:
+        async with zmq.Context() as ctx:
+            push, pull = await pair(ctx)
+            pull.rcvhwm = 50
+            push.sndhwm = 50
+            sent = 0
+            while True:  # the receiver is "busy": nobody reads
+                try:
+                    await push.send(bytes(1000), zmq.NOBLOCK)
+                except zmq.Again:
+                    break
+                sent += 1
+                if sent % 100 == 0:
+                    await asyncio.sleep(0.001)  # let the loop move bytes
+            inbound = sum(len(p.inbound) for p in pull._core.pipes)
+            assert inbound <= 50  # RCVHWM bounds what the receiver holds
+            assert pull._waiters == [] and push._waiters == []
+            for _ in range(sent):
+                await pull.recv()
+
+    asyncio.run(main())
+
+
+def test_a_cancelled_send_is_all_or_nothing() -> None:
+    async def main() -> None:
+        async with zmq.Context() as ctx:
+            push, pull = await pair(ctx)
+            push.sndhwm = 1
+            pull.rcvhwm = 1
+            await push.send(b"first")
+            # Fill until send must wait, then cancel the waiting one.
+            blocked = None
+            for n in range(10_000):
+                task = asyncio.ensure_future(push.send_multipart([b"%d" % n, b"a", b"b"]))
+                await asyncio.sleep(0)
+                if not task.done():
+                    blocked = (n, task)
+                    break
+            assert blocked is not None
+            number, task = blocked
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            await push.send_multipart([b"last", b"a", b"b"])
+            assert await pull.recv() == b"first"
+            got = [await pull.recv_multipart() for _ in range(number)]
+            assert got == [[b"%d" % n, b"a", b"b"] for n in range(number)]
+            assert await pull.recv_multipart() == [b"last", b"a", b"b"]  # not the cancelled one
+
+    asyncio.run(main())
+
+
+def test_no_tasks_and_no_descriptors_outlive_the_context() -> None:
+    import os  # noqa: PLC0415
+
+    async def main() -> None:
+        before_tasks = asyncio.all_tasks()
+        fds = len(os.listdir("/proc/self/fd"))
+        async with zmq.Context() as ctx:
+            for _ in range(50):
+                push, pull = await pair(ctx)
+                await push.send(b"x")
+                assert await pull.recv() == b"x"
+                push.close()
+                pull.close()
+        await asyncio.sleep(0)
+        assert asyncio.all_tasks() == before_tasks
+        assert len(os.listdir("/proc/self/fd")) == fds
+
+    asyncio.run(main())
+
+
+def test_sockets_need_a_running_loop() -> None:
+    sock = zmq.Context().socket(zmq.PULL)
+    with pytest.raises(RuntimeError, match="running event loop"):
+        sock.bind("tcp://127.0.0.1:*")
+    sock.close()
