@@ -187,6 +187,30 @@ def test_a_cancelled_send_is_all_or_nothing() -> None:
     asyncio.run(main())
 
 
+def test_inproc_sender_at_its_hwm_resumes_when_the_receiver_drains() -> None:
+    """Two tasks of one loop: the sender waits at its HWM until the receiver makes room."""
+
+    async def main() -> None:
+        async with zmq.Context() as ctx:
+            pull, push = ctx.socket(zmq.PULL), ctx.socket(zmq.PUSH)
+            for sock in (pull, push):
+                sock.linger = 0
+                sock.sndhwm = sock.rcvhwm = 5
+            pull.bind("inproc://drain")
+            push.connect("inproc://drain")
+
+            async def send_all() -> None:
+                for n in range(200):
+                    await push.send(b"%d" % n)
+
+            sender = asyncio.ensure_future(send_all())
+            received = [await pull.recv() for _ in range(200)]
+            await asyncio.wait_for(sender, 5)
+            assert received == [b"%d" % n for n in range(200)]
+
+    asyncio.run(asyncio.wait_for(main(), 10))
+
+
 def test_no_tasks_and_no_descriptors_outlive_the_context() -> None:
     import os  # noqa: PLC0415
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from zmtp_bench._cli import main
+from zmtp_bench._libraries import LIBRARIES
 from zmtp_bench._workers import Job, run_job
 
 from peers import require_pyzmq
@@ -23,14 +24,14 @@ from peers import require_pyzmq
         ("DEALER_ROUTER", "inproc"),
     ],
 )
-@pytest.mark.parametrize("library", ["pyzmq", "zmtp-selectors"])
+@pytest.mark.parametrize("library", list(LIBRARIES))
 def test_each_pattern_and_transport_measures(pattern: str, transport: str, library: str) -> None:
     require_pyzmq()
     throughput = run_job(Job("throughput", library, pattern, transport, 100, 300), timeout=60)
     assert throughput["throughput"] > 0
     latency = run_job(Job("latency", library, pattern, transport, 100, 20), timeout=60)
     assert len(latency["latency_us"]) == 20
-    if library == "zmtp-selectors":
+    if LIBRARIES[library].ours:
         assert throughput["receiver_counters"]["read_bytes_copied"] >= 0
 
 
@@ -55,9 +56,11 @@ def test_the_command_writes_markdown_json_and_counters(
     assert code == 0
     table = (tmp_path / "results.md").read_text()
     assert "| Size (B) | Metric | pyzmq | zmtp-selectors | ratio |" in table
+    assert "| Size (B) | Metric | zmq.asyncio | zmtp-asyncio | ratio |" in table
     assert "| 64 | msg/s |" in table and "| 64 | latency p50 (us) |" in table
     assert "bytes copied on write" in table
     document = json.loads((tmp_path / "results.json").read_text())
     libraries = [s["job"]["library"] for s in document["samples"]]
-    assert libraries == ["zmtp-selectors", "pyzmq"] * 4  # interleaved, 2 runs x 2 metrics
+    # Interleaved: 2 metrics x 2 runs, each run every backend then its baseline.
+    assert libraries == ["zmtp-selectors", "pyzmq", "zmtp-asyncio", "zmq.asyncio"] * 4
     assert "| Size (B)" in capsys.readouterr().out

@@ -49,7 +49,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         description="zmtp against pyzmq (libzmq), side by side, medians of interleaved runs.",
     )
     parser.add_argument(
-        "--backends", default="selectors", type=lambda v: _choice(v, list(BASELINES))
+        "--backends", default=",".join(BASELINES), type=lambda v: _choice(v, list(BASELINES))
     )
     parser.add_argument("--patterns", default="DEALER_ROUTER", type=lambda v: _choice(v, PATTERNS))
     parser.add_argument("--transports", default="tcp", type=lambda v: _choice(v, TRANSPORTS))

@@ -9,6 +9,7 @@ its endpoint and when the slow-joining subscriber is ready.
 
 from __future__ import annotations
 
+import asyncio
 import multiprocessing
 import os
 import queue
@@ -232,28 +233,40 @@ ROLES = {
 
 
 def _prepare(library: str) -> ModuleType:
-    zmq = LIBRARIES[library].load()
-    counters = getattr(zmq, "counters", None)
+    """Import the library and switch its counters on, if it has any."""
+    counters = getattr(LIBRARIES[library].load_constants(), "counters", None)
     if counters is not None:
         counters.enable()  # what the I/O paths did, per run (a branch each when off)
-    return zmq
+    return LIBRARIES[library].load()
 
 
 def _process_end(role: int, job: Job, channel: Channel, results: _Queue) -> None:
     """One end in its own process."""
-    zmq = _prepare(job.library)
-    ctx = zmq.Context()
     try:
-        results.put((role, ROLES[job.kind][role](zmq, ctx, channel, job)))
+        if LIBRARIES[job.library].asynchronous:
+            from zmtp_bench._async_workers import one_end  # noqa: PLC0415
+
+            results.put((role, asyncio.run(one_end(role, job, channel))))
+            return
+        zmq = _prepare(job.library)
+        ctx = zmq.Context()
+        try:
+            results.put((role, ROLES[job.kind][role](zmq, ctx, channel, job)))
+        finally:
+            ctx.term()
     except BaseException as error:  # the parent must not wait forever
         results.put((role, {"error": repr(error)}))
         raise
-    finally:
-        ctx.term()
 
 
 def _inproc_ends(job: Job, results: _Queue) -> None:
-    """Both ends in one process, one Context, two threads."""
+    """Both ends in one process, one Context: two threads (or two tasks)."""
+    if LIBRARIES[job.library].asynchronous:
+        from zmtp_bench._async_workers import both_ends  # noqa: PLC0415
+
+        for role, result in asyncio.run(both_ends(job)).items():
+            results.put((role, result))
+        return
     zmq = _prepare(job.library)
     ctx = zmq.Context()
     channel = Channel(queue.Queue(), queue.Queue())

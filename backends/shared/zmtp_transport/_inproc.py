@@ -98,16 +98,18 @@ class InprocLink:
     @staticmethod
     def _move(src: InprocEnd, src_pipe: Pipe, dst: InprocEnd, dst_pipe: Pipe) -> bool:
         with dst.lock:
-            hwm = dst_pipe._rcvhwm
-            room = hwm - len(dst_pipe.inbound) if hwm and not dst_pipe.conflate else 1 << 30
+            room = dst_pipe.room
         if room <= 0:
             return False
         with src.lock:
+            was_full = not src_pipe.can_write()
             items: list[OutgoingMessage | _Command] = []
             while len(items) < room and (item := src_pipe.pop_outbound()) is not None:
                 items.append(item)
         if not items:
             return False
+        if was_full:
+            src.wake()  # a sender waiting at its high-water mark may go on
         publisher = dst.core.socket_type in _PUBLISHERS
         with dst.lock:
             for item in items:

@@ -1,0 +1,192 @@
+"""The measuring ends for asyncio libraries: the same steps as _workers, awaited."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import queue
+import time
+from types import ModuleType
+from typing import Any
+
+from zmtp_bench._libraries import LIBRARIES
+from zmtp_bench._workers import (
+    PROBE,
+    STOP,
+    WARMUP_ROUND_TRIPS,
+    Channel,
+    Job,
+    _prepare,
+    _reset,
+    _snapshot,
+    _socket,
+    new_endpoint,
+)
+
+__all__ = ["both_ends", "one_end"]
+
+
+async def _routable_send(zmq: ModuleType, sock: Any, frames: list[bytes]) -> None:
+    while True:
+        try:
+            await sock.send_multipart(frames)
+            return
+        except zmq.ZMQError as error:
+            if error.errno != zmq.EHOSTUNREACH:
+                raise
+            await asyncio.sleep(0.001)
+
+
+async def _get(queue: Any) -> Any:
+    """A multiprocessing queue read without blocking the event loop."""
+    return await asyncio.get_running_loop().run_in_executor(None, lambda: queue.get(timeout=30))
+
+
+async def throughput_receiver(
+    zmq: ModuleType, ctx: Any, channel: Channel, job: Job
+) -> dict[str, Any]:
+    kind = {"PAIR": "PAIR", "PUBSUB": "SUB", "DEALER_DEALER": "DEALER"}.get(job.pattern, "ROUTER")
+    sock = _socket(zmq, ctx, kind, b"receiver")
+    sock.bind(new_endpoint(job.transport))
+    channel.endpoint.put(sock.last_endpoint.decode())
+    frames = await sock.recv_multipart()
+    if job.pattern == "PUBSUB":
+        channel.ready.put(True)
+    while frames[-1] == PROBE:
+        frames = await sock.recv_multipart()
+    started = time.perf_counter()
+    _reset(zmq)
+    recv, copy = sock.recv_multipart, job.size < 65536
+    for _ in range(job.count - 1):
+        await recv(copy=copy)
+    elapsed = time.perf_counter() - started
+    result = {"throughput": (job.count - 1) / elapsed, "receiver_counters": _snapshot(zmq)}
+    sock.close(linger=0)
+    return result
+
+
+async def throughput_sender(
+    zmq: ModuleType, ctx: Any, channel: Channel, job: Job
+) -> dict[str, Any]:
+    kind = {"PUBSUB": "PUB", "ROUTER_ROUTER": "ROUTER", "PAIR": "PAIR"}.get(job.pattern, "DEALER")
+    sock = _socket(zmq, ctx, kind, b"sender")
+    sock.connect(await _get(channel.endpoint))
+    payload = os.urandom(job.size)
+    frames = [b"receiver", payload] if kind == "ROUTER" else [payload]
+    if job.pattern == "PUBSUB":
+        while not channel.is_ready():
+            await sock.send(PROBE)
+            await asyncio.sleep(0.001)
+    elif kind == "ROUTER":
+        await _routable_send(zmq, sock, [b"receiver", PROBE])
+    _reset(zmq)
+    send, copy = sock.send_multipart, job.size < 65536
+    for _ in range(job.count):
+        await send(frames, copy=copy)
+    result = {"sender_counters": _snapshot(zmq)}
+    sock.close(linger=-1)
+    return result
+
+
+async def latency_server(zmq: ModuleType, ctx: Any, channel: Channel, job: Job) -> dict[str, Any]:
+    if job.pattern == "PUBSUB":
+        inbound = _socket(zmq, ctx, "SUB", b"server-in")
+        outbound = _socket(zmq, ctx, "PUB", b"server-out")
+        inbound.bind(new_endpoint(job.transport))
+        outbound.bind(new_endpoint(job.transport))
+        channel.endpoint.put((inbound.last_endpoint.decode(), outbound.last_endpoint.decode()))
+    else:
+        kind = {"PAIR": "PAIR", "DEALER_DEALER": "DEALER"}.get(job.pattern, "ROUTER")
+        inbound = outbound = _socket(zmq, ctx, kind, b"server")
+        inbound.bind(new_endpoint(job.transport))
+        channel.endpoint.put(inbound.last_endpoint.decode())
+    recv, send = inbound.recv_multipart, outbound.send_multipart
+    while True:
+        frames = await recv()
+        if frames[-1] == STOP:
+            break
+        await send(frames)
+    for sock in {id(inbound): inbound, id(outbound): outbound}.values():
+        sock.close(linger=0)
+    return {}
+
+
+async def latency_client(zmq: ModuleType, ctx: Any, channel: Channel, job: Job) -> dict[str, Any]:
+    payload = os.urandom(job.size)
+    endpoint = await _get(channel.endpoint)
+    if job.pattern == "PUBSUB":
+        outbound = _socket(zmq, ctx, "PUB", b"client-out")
+        inbound = _socket(zmq, ctx, "SUB", b"client-in")
+        outbound.connect(endpoint[0])
+        inbound.connect(endpoint[1])
+        frames = [payload]
+        while True:
+            await outbound.send(PROBE)
+            if await inbound.poll(10):
+                break
+        while await inbound.poll(50):
+            await inbound.recv_multipart()
+    else:
+        kind = {"PAIR": "PAIR", "ROUTER_ROUTER": "ROUTER"}.get(job.pattern, "DEALER")
+        inbound = outbound = _socket(zmq, ctx, kind, b"client")
+        outbound.connect(endpoint)
+        frames = [b"server", payload] if kind == "ROUTER" else [payload]
+        if kind == "ROUTER":
+            await _routable_send(zmq, outbound, frames)
+            await inbound.recv_multipart()
+    send, recv = outbound.send_multipart, inbound.recv_multipart
+    for _ in range(WARMUP_ROUND_TRIPS):
+        await send(frames)
+        await recv()
+    clock = time.perf_counter_ns
+    samples = []
+    _reset(zmq)
+    for _ in range(job.count):
+        started = clock()
+        await send(frames)
+        await recv()
+        samples.append((clock() - started) / 2000.0)
+    counters = _snapshot(zmq)
+    await send([*frames[:-1], STOP])
+    for sock in {id(inbound): inbound, id(outbound): outbound}.values():
+        sock.close(linger=-1)
+    return {"latency_us": samples, "client_counters": counters}
+
+
+ROLES = {
+    "throughput": (throughput_receiver, throughput_sender),
+    "latency": (latency_server, latency_client),
+}
+
+
+async def _finish(ctx: Any) -> None:
+    """term(); zmtp_asyncio's lingering sockets send only while the loop runs."""
+    ctx.term()
+    wait_closed = getattr(ctx, "wait_closed", None)
+    if wait_closed is not None:
+        await wait_closed()
+
+
+async def one_end(role: int, job: Job, channel: Channel) -> dict[str, Any]:
+    """One end in its own process, under asyncio.run()."""
+    ctx = _prepare(job.library).Context()
+    zmq = LIBRARIES[job.library].load_constants()
+    try:
+        result: dict[str, Any] = await ROLES[job.kind][role](zmq, ctx, channel, job)
+    finally:
+        await _finish(ctx)
+    return result
+
+
+async def both_ends(job: Job) -> dict[int, dict[str, Any]]:
+    """Both ends as two tasks of one process, one Context."""
+    ctx = _prepare(job.library).Context()
+    zmq = LIBRARIES[job.library].load_constants()
+    channel = Channel(queue.Queue(), queue.Queue())
+    try:
+        outcome = await asyncio.gather(
+            *(ROLES[job.kind][role](zmq, ctx, channel, job) for role in (0, 1))
+        )
+    finally:
+        await _finish(ctx)
+    return dict(enumerate(outcome))
