@@ -17,34 +17,32 @@ from collections.abc import Callable, Coroutine
 from types import ModuleType
 from typing import Any, ClassVar
 
-BACKENDS = ["selectors", "asyncio"]
+BACKENDS = ["selectors", "asyncio", "anyio+asyncio", "anyio+trio"]
 
 #: How long a facade waits for one call before declaring the backend stuck.
 CALL_TIMEOUT = 30.0
 
 
 def load(name: str) -> Any:
-    """A backend by name: "selectors", "asyncio", or "asyncio+uvloop"."""
+    """A backend by name: "selectors", "asyncio", "asyncio+uvloop", "anyio+trio"..."""
     package, _, flavour = name.partition("+")
     module = importlib.import_module(f"zmtp_{package}")
     if package == "asyncio":
-        return AsyncFacade.shared(module, flavour)
+        return AsyncioFacade.shared(module, flavour)
+    if package == "anyio":
+        return AnyioFacade.shared(module, flavour)
     return module
 
 
 class AsyncFacade:
-    """An asyncio backend module, presented with pyzmq's blocking API."""
+    """An async backend module, presented with pyzmq's blocking API.
 
-    _shared: ClassVar[dict[str, AsyncFacade]] = {}
+    Subclasses say how a call reaches the event loop's thread.
+    """
 
-    def __init__(
-        self, module: ModuleType, new_loop: Callable[[], asyncio.AbstractEventLoop] | None = None
-    ) -> None:
+    def __init__(self, module: ModuleType) -> None:
         self.module = module
         self.__name__ = module.__name__
-        self.loop = (new_loop or asyncio.new_event_loop)()
-        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True, name="facade")
-        self._thread.start()
         facade = self
 
         class Context(_Context):
@@ -55,19 +53,6 @@ class AsyncFacade:
 
         self.Context = Context
         self.Poller = Poller
-
-    @classmethod
-    def shared(cls, module: ModuleType, flavour: str = "") -> AsyncFacade:
-        """One loop thread per flavour for the whole session (a thread per test would count)."""
-        key = f"{module.__name__}+{flavour}"
-        if key not in cls._shared:
-            new_loop = None
-            if flavour == "uvloop":
-                import uvloop  # noqa: PLC0415 - only where uvloop is asked for
-
-                new_loop = uvloop.new_event_loop
-            cls._shared[key] = cls(module, new_loop)
-        return cls._shared[key]
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.module, name)  # constants, errors, Frame...
@@ -82,11 +67,91 @@ class AsyncFacade:
 
     def run(self, coroutine: Coroutine[Any, Any, Any]) -> Any:
         """Await a coroutine on the loop thread."""
-        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(CALL_TIMEOUT)
+        raise NotImplementedError
+
+    def open_context(self) -> tuple[Any, Callable[[], None]]:
+        """A new backend Context, and what to call once it is terminated."""
+        return self.module.Context(), lambda: None
 
     @property
     def MessageTracker(self) -> type:
         return _Tracker
+
+
+class AsyncioFacade(AsyncFacade):
+    """zmtp_asyncio, its loop (asyncio's or uvloop's) running in a helper thread."""
+
+    _shared: ClassVar[dict[str, AsyncioFacade]] = {}
+
+    def __init__(
+        self, module: ModuleType, new_loop: Callable[[], asyncio.AbstractEventLoop] | None = None
+    ) -> None:
+        super().__init__(module)
+        self.loop = (new_loop or asyncio.new_event_loop)()
+        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True, name="facade")
+        self._thread.start()
+
+    @classmethod
+    def shared(cls, module: ModuleType, flavour: str = "") -> AsyncioFacade:
+        """One loop thread per flavour for the whole session (a thread per test would count)."""
+        key = f"{module.__name__}+{flavour}"
+        if key not in cls._shared:
+            new_loop = None
+            if flavour == "uvloop":
+                import uvloop  # noqa: PLC0415 - only where uvloop is asked for
+
+                new_loop = uvloop.new_event_loop
+            cls._shared[key] = cls(module, new_loop)
+        return cls._shared[key]
+
+    def run(self, coroutine: Coroutine[Any, Any, Any]) -> Any:
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(CALL_TIMEOUT)
+
+
+class AnyioFacade(AsyncFacade):
+    """zmtp_anyio on trio or asyncio, through an anyio blocking portal's thread.
+
+    A zmtp_anyio Context lives inside ``async with``: a task of the portal holds
+    it open until the test terminates it.
+    """
+
+    _shared: ClassVar[dict[str, AnyioFacade]] = {}
+
+    def __init__(self, module: ModuleType, backend: str) -> None:
+        super().__init__(module)
+        import anyio.from_thread  # noqa: PLC0415 - only for the anyio backend
+
+        self._portal_manager = anyio.from_thread.start_blocking_portal(backend)
+        self.portal = self._portal_manager.__enter__()
+
+    @classmethod
+    def shared(cls, module: ModuleType, backend: str) -> AnyioFacade:
+        if backend not in cls._shared:
+            cls._shared[backend] = cls(module, backend)
+        return cls._shared[backend]
+
+    def run(self, coroutine: Coroutine[Any, Any, Any]) -> Any:
+        async def awaited() -> Any:
+            return await coroutine
+
+        return self.portal.start_task_soon(awaited).result(CALL_TIMEOUT)
+
+    def open_context(self) -> tuple[Any, Callable[[], None]]:
+        import anyio  # noqa: PLC0415
+
+        async def hold(left: anyio.Event, *, task_status: Any) -> None:
+            async with self.module.Context() as ctx:
+                task_status.started(ctx)
+                await left.wait()
+
+        left = self.portal.call(anyio.Event)
+        held, ctx = self.portal.start_task(hold, left)
+
+        def leave() -> None:
+            self.portal.call(left.set)
+            held.result(CALL_TIMEOUT)
+
+        return ctx, leave
 
 
 class _Tracker:
@@ -110,7 +175,7 @@ class _Context:
     _instance: _Context | None = None
 
     def __init__(self) -> None:
-        self._context = self._facade.module.Context()
+        self._context, self._leave = self._facade.open_context()
 
     @classmethod
     def instance(cls) -> _Context:
@@ -128,10 +193,11 @@ class _Context:
     def term(self) -> None:
         self._facade.call(self._context.term)
         self._facade.run(self._context.wait_closed())
+        self._leave()
 
     def destroy(self, linger: int | None = None) -> None:
         self._facade.call(self._context.destroy, linger)
-        self._facade.run(self._context.wait_closed())
+        self.term()
 
     def __enter__(self) -> _Context:
         return self

@@ -41,6 +41,8 @@ def test_the_command_writes_markdown_json_and_counters(
     require_pyzmq()
     code = main(
         [
+            "--backends",
+            "selectors,anyio",
             "--sizes",
             "64",
             "--runs",
@@ -56,11 +58,11 @@ def test_the_command_writes_markdown_json_and_counters(
     assert code == 0
     table = (tmp_path / "results.md").read_text()
     assert "| Size (B) | Metric | pyzmq | zmtp-selectors | ratio |" in table
-    assert "| Size (B) | Metric | zmq.asyncio | zmtp-asyncio | ratio |" in table
+    assert "| Size (B) | Metric | zmq-anyio | zmtp-anyio | ratio |" in table
     assert "| 64 | msg/s |" in table and "| 64 | latency p50 (us) |" in table
     assert "bytes copied on write" in table
     document = json.loads((tmp_path / "results.json").read_text())
     libraries = [s["job"]["library"] for s in document["samples"]]
     # Interleaved: 2 metrics x 2 runs, each run every backend then its baseline.
-    assert libraries == ["zmtp-selectors", "pyzmq", "zmtp-asyncio", "zmq.asyncio"] * 4
+    assert libraries == ["zmtp-selectors", "pyzmq", "zmtp-anyio", "zmq-anyio"] * 4
     assert "| Size (B)" in capsys.readouterr().out

@@ -1,13 +1,21 @@
-"""The measuring ends for asyncio libraries: the same steps as _workers, awaited."""
+"""The measuring ends for async libraries: the same steps as _workers, awaited.
+
+They run under ``anyio.run`` on the library's event loop (asyncio or trio), so
+one copy serves zmq.asyncio, zmq-anyio and zmtp's asyncio and anyio backends.
+"""
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import os
 import queue
 import time
+from collections.abc import AsyncIterator
 from types import ModuleType
 from typing import Any
+
+import anyio
+import anyio.to_thread
 
 from zmtp_bench._libraries import LIBRARIES
 from zmtp_bench._workers import (
@@ -23,7 +31,7 @@ from zmtp_bench._workers import (
     new_endpoint,
 )
 
-__all__ = ["both_ends", "one_end"]
+__all__ = ["run_both_ends", "run_end"]
 
 
 async def _routable_send(zmq: ModuleType, sock: Any, frames: list[bytes]) -> None:
@@ -34,12 +42,12 @@ async def _routable_send(zmq: ModuleType, sock: Any, frames: list[bytes]) -> Non
         except zmq.ZMQError as error:
             if error.errno != zmq.EHOSTUNREACH:
                 raise
-            await asyncio.sleep(0.001)
+            await anyio.sleep(0.001)
 
 
-async def _get(queue: Any) -> Any:
-    """A multiprocessing queue read without blocking the event loop."""
-    return await asyncio.get_running_loop().run_in_executor(None, lambda: queue.get(timeout=30))
+async def _get(channel: Any) -> Any:
+    """A queue read without blocking the event loop."""
+    return await anyio.to_thread.run_sync(lambda: channel.get(timeout=30))
 
 
 async def throughput_receiver(
@@ -76,7 +84,7 @@ async def throughput_sender(
     if job.pattern == "PUBSUB":
         while not channel.is_ready():
             await sock.send(PROBE)
-            await asyncio.sleep(0.001)
+            await anyio.sleep(0.001)
     elif kind == "ROUTER":
         await _routable_send(zmq, sock, [b"receiver", PROBE])
     _reset(zmq)
@@ -148,8 +156,11 @@ async def latency_client(zmq: ModuleType, ctx: Any, channel: Channel, job: Job) 
         samples.append((clock() - started) / 2000.0)
     counters = _snapshot(zmq)
     await send([*frames[:-1], STOP])
-    for sock in {id(inbound): inbound, id(outbound): outbound}.values():
-        sock.close(linger=-1)
+    # The stop must leave; a SUB's subscription must not keep a finished run waiting
+    # to reconnect to a server that is gone.
+    if inbound is not outbound:
+        inbound.close(linger=0)
+    outbound.close(linger=-1)
     return {"latency_us": samples, "client_counters": counters}
 
 
@@ -159,34 +170,48 @@ ROLES = {
 }
 
 
-async def _finish(ctx: Any) -> None:
-    """term(); zmtp_asyncio's lingering sockets send only while the loop runs."""
-    ctx.term()
-    wait_closed = getattr(ctx, "wait_closed", None)
-    if wait_closed is not None:
-        await wait_closed()
-
-
-async def one_end(role: int, job: Job, channel: Channel) -> dict[str, Any]:
-    """One end in its own process, under asyncio.run()."""
-    ctx = _prepare(job.library).Context()
-    zmq = LIBRARIES[job.library].load_constants()
+@contextlib.asynccontextmanager
+async def _context(library: str) -> AsyncIterator[Any]:
+    """The library's Context, entered as an async context manager if it is one."""
+    ctx = _prepare(library).Context()
+    if hasattr(ctx, "__aenter__"):
+        async with ctx:
+            yield ctx
+        return
     try:
-        result: dict[str, Any] = await ROLES[job.kind][role](zmq, ctx, channel, job)
+        yield ctx
     finally:
-        await _finish(ctx)
+        ctx.term()
+
+
+def run_end(runner: str, role: int, job: Job, channel: Channel) -> dict[str, Any]:
+    """One end in its own process, on the ``runner`` event loop."""
+    result: dict[str, Any] = anyio.run(_one_end, role, job, channel, backend=runner)
     return result
 
 
-async def both_ends(job: Job) -> dict[int, dict[str, Any]]:
+def run_both_ends(runner: str, job: Job) -> dict[int, dict[str, Any]]:
     """Both ends as two tasks of one process, one Context."""
-    ctx = _prepare(job.library).Context()
+    outcome: dict[int, dict[str, Any]] = anyio.run(_both_ends, job, backend=runner)
+    return outcome
+
+
+async def _one_end(role: int, job: Job, channel: Channel) -> dict[str, Any]:
+    zmq = LIBRARIES[job.library].load_constants()
+    async with _context(job.library) as ctx:
+        result: dict[str, Any] = await ROLES[job.kind][role](zmq, ctx, channel, job)
+    return result
+
+
+async def _both_ends(job: Job) -> dict[int, dict[str, Any]]:
     zmq = LIBRARIES[job.library].load_constants()
     channel = Channel(queue.Queue(), queue.Queue())
-    try:
-        outcome = await asyncio.gather(
-            *(ROLES[job.kind][role](zmq, ctx, channel, job) for role in (0, 1))
-        )
-    finally:
-        await _finish(ctx)
-    return dict(enumerate(outcome))
+    outcome: dict[int, dict[str, Any]] = {}
+
+    async def end(role: int) -> None:
+        outcome[role] = await ROLES[job.kind][role](zmq, ctx, channel, job)
+
+    async with _context(job.library) as ctx, anyio.create_task_group() as ends:
+        for role in (0, 1):
+            ends.start_soon(end, role)
+    return outcome

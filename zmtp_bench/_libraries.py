@@ -1,4 +1,4 @@
-"""The libraries compared: each zmtp backend and the pyzmq API it mirrors."""
+"""The libraries compared: each zmtp backend and the pyzmq flavour it mirrors."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ class Library:
     name: str
     module: str
     ours: bool
-    #: Its sockets' waiting calls are coroutines (run under asyncio).
-    asynchronous: bool = False
+    #: The event loop its coroutines run on under anyio.run(), or None: blocking calls.
+    runner: str | None = None
     #: Where its socket types, errors and counters live, if not in ``module``.
     constants: str | None = None
 
@@ -29,16 +29,27 @@ class Library:
 
 
 LIBRARIES = {
-    "pyzmq": Library("pyzmq", "zmq", ours=False),
-    "zmtp-selectors": Library("zmtp-selectors", "zmtp_selectors", ours=True),
-    "zmq.asyncio": Library(
-        "zmq.asyncio", "zmq.asyncio", ours=False, asynchronous=True, constants="zmq"
-    ),
-    "zmtp-asyncio": Library("zmtp-asyncio", "zmtp_asyncio", ours=True, asynchronous=True),
+    library.name: library
+    for library in (
+        Library("pyzmq", "zmq", ours=False),
+        Library("zmtp-selectors", "zmtp_selectors", ours=True),
+        Library("zmq.asyncio", "zmq.asyncio", ours=False, runner="asyncio", constants="zmq"),
+        Library("zmtp-asyncio", "zmtp_asyncio", ours=True, runner="asyncio"),
+        Library(
+            "zmq-anyio", "zmtp_bench._zmq_anyio", ours=False, runner="asyncio", constants="zmq"
+        ),
+        Library("zmtp-anyio", "zmtp_anyio", ours=True, runner="asyncio"),
+        Library(
+            "zmq-anyio/trio", "zmtp_bench._zmq_anyio", ours=False, runner="trio", constants="zmq"
+        ),
+        Library("zmtp-anyio/trio", "zmtp_anyio", ours=True, runner="trio"),
+    )
 }
 
-#: For each zmtp backend, the pyzmq flavour it is measured against.
+#: For each zmtp backend (and event loop), the library it is measured against.
 BASELINES = {
     "selectors": ("zmtp-selectors", "pyzmq"),
     "asyncio": ("zmtp-asyncio", "zmq.asyncio"),
+    "anyio": ("zmtp-anyio", "zmq-anyio"),
+    "anyio+trio": ("zmtp-anyio/trio", "zmq-anyio/trio"),
 }

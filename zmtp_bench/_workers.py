@@ -9,7 +9,6 @@ its endpoint and when the slow-joining subscriber is ready.
 
 from __future__ import annotations
 
-import asyncio
 import multiprocessing
 import os
 import queue
@@ -218,8 +217,11 @@ def latency_client(zmq: ModuleType, ctx: Any, channel: Channel, job: Job) -> dic
         samples.append((clock() - started) / 2000.0)  # one way, in microseconds
     counters = _snapshot(zmq)
     send([*frames[:-1], STOP])
-    for sock in {id(inbound): inbound, id(outbound): outbound}.values():
-        sock.close(linger=-1)
+    # The stop must leave; a SUB's subscription must not keep a finished run waiting
+    # to reconnect to a server that is gone.
+    if inbound is not outbound:
+        inbound.close(linger=0)
+    outbound.close(linger=-1)
     return {"latency_us": samples, "client_counters": counters}
 
 
@@ -243,10 +245,11 @@ def _prepare(library: str) -> ModuleType:
 def _process_end(role: int, job: Job, channel: Channel, results: _Queue) -> None:
     """One end in its own process."""
     try:
-        if LIBRARIES[job.library].asynchronous:
-            from zmtp_bench._async_workers import one_end  # noqa: PLC0415
+        runner = LIBRARIES[job.library].runner
+        if runner is not None:
+            from zmtp_bench._async_workers import run_end  # noqa: PLC0415
 
-            results.put((role, asyncio.run(one_end(role, job, channel))))
+            results.put((role, run_end(runner, role, job, channel)))
             return
         zmq = _prepare(job.library)
         ctx = zmq.Context()
@@ -261,10 +264,11 @@ def _process_end(role: int, job: Job, channel: Channel, results: _Queue) -> None
 
 def _inproc_ends(job: Job, results: _Queue) -> None:
     """Both ends in one process, one Context: two threads (or two tasks)."""
-    if LIBRARIES[job.library].asynchronous:
-        from zmtp_bench._async_workers import both_ends  # noqa: PLC0415
+    runner = LIBRARIES[job.library].runner
+    if runner is not None:
+        from zmtp_bench._async_workers import run_both_ends  # noqa: PLC0415
 
-        for role, result in asyncio.run(both_ends(job)).items():
+        for role, result in run_both_ends(runner, job).items():
             results.put((role, result))
         return
     zmq = _prepare(job.library)

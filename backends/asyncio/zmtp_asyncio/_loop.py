@@ -1,11 +1,8 @@
-"""zmtp_transport's Loop and Batcher over an asyncio event loop.
+"""zmtp_transport's Loop over an asyncio event loop.
 
 Readiness is ``loop.add_reader``/``add_writer`` on the raw socket (so uvloop
-works as well as the default loop), timers are ``loop.call_at``. Batching fits
-the loop: messages queued during one iteration are written together by one
-``call_soon`` callback, so a burst leaves in one ``sendmsg`` and a lone
-message is not delayed past the current iteration; a large message is
-written at once.
+works as well as the default loop), timers are ``loop.call_at``, and the
+IterationBatcher's end-of-iteration flush is ``loop.call_soon``.
 """
 
 from __future__ import annotations
@@ -15,10 +12,7 @@ import socket
 from collections.abc import Callable
 from typing import Any
 
-from zmtp_core import Pipe, counters
-from zmtp_transport import Stream
-
-__all__ = ["AsyncioLoop", "IterationBatcher"]
+__all__ = ["AsyncioLoop"]
 
 ReadyHandler = Callable[[bool, bool], None]
 
@@ -89,44 +83,3 @@ class AsyncioLoop:
     def _run(self, callback: Callable[[], Any]) -> None:
         callback()
         self._after()
-
-
-class IterationBatcher:
-    """Write what one loop iteration queued with one sendmsg per stream."""
-
-    def __init__(self, loop: AsyncioLoop) -> None:
-        self._loop = loop
-        self._held: set[Stream] = set()
-        self._scheduled = False
-
-    def queued(self, stream: Stream, pipe: Pipe, size: int) -> None:
-        stream.batch_bytes += size
-        if size >= stream.threshold:
-            self._flush(stream, "size")  # a large message is not held back
-            return
-        self._held.add(stream)
-        if not self._scheduled:
-            self._scheduled = True
-            self._loop.call_soon(self._flush_held)
-
-    def flush_now(self, stream: Stream) -> None:
-        if stream in self._held:
-            self._flush(stream, None)
-
-    def _flush_held(self) -> None:
-        self._scheduled = False
-        while self._held:
-            self._flush(self._held.pop(), "timeout")
-
-    def _flush(self, stream: Stream, reason: str | None) -> None:
-        self._held.discard(stream)
-        if counters.enabled and stream.pipe is not None:
-            counters.batch_flush_count += 1
-            if reason is not None:
-                name = f"batch_{reason}_flush_count"
-                setattr(counters, name, getattr(counters, name) + 1)
-            counters.batch_messages_total += stream.pipe._out_messages
-            counters.batch_bytes_total += stream.batch_bytes
-        stream.batch_bytes = 0
-        if not stream.closed:
-            stream.flush()

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import select
 import time
 from typing import Any
 
+from zmtp_transport._polling import PollerBase, poll_descriptors
 from zmtp_transport.constants import POLLERR, POLLIN, POLLOUT
 
 from ._socket import Socket
@@ -13,31 +13,8 @@ from ._socket import Socket
 __all__ = ["Poller", "select_sockets"]
 
 
-class Poller:
+class Poller(PollerBase):
     """Wait for several sockets at once: ``dict(poller.poll(timeout_ms))``."""
-
-    def __init__(self) -> None:
-        self.sockets: list[tuple[Any, int]] = []
-        self._map: dict[Any, int] = {}
-
-    def register(self, socket: Any, flags: int = POLLIN | POLLOUT) -> None:
-        if not flags:
-            self.unregister(socket)
-            return
-        if socket in self._map:
-            self.sockets[self._map[socket]] = (socket, flags)
-        else:
-            self._map[socket] = len(self.sockets)
-            self.sockets.append((socket, flags))
-
-    modify = register
-
-    def unregister(self, socket: Any) -> None:
-        index = self._map.pop(socket)
-        del self.sockets[index]
-        for other, position in self._map.items():
-            if position > index:
-                self._map[other] = position - 1
 
     def poll(self, timeout: float | None = None) -> list[tuple[Any, int]]:
         """Ready (socket, events) pairs, waiting up to ``timeout`` ms (None or <0: forever)."""
@@ -52,7 +29,7 @@ class Poller:
             if remaining is not None and remaining <= 0:
                 return []
             if reactor is None:
-                return self._poll_fds(remaining)
+                return poll_descriptors(list(self.sockets), remaining)
             has_fds = len(zsockets) < len(self.sockets)
             step = remaining if not has_fds else min(remaining or 0.01, 0.01)
             step_deadline = None if step is None else time.monotonic() + step
@@ -60,47 +37,6 @@ class Poller:
                 with sock._lock:
                     sock._window.flush_all()
             reactor.wait_until(lambda: bool(self._ready(fds=False)), step_deadline)
-
-    def _ready(self, fds: bool = True) -> list[tuple[Any, int]]:
-        ready = []
-        plain = []
-        for sock, flags in self.sockets:
-            if isinstance(sock, Socket):
-                if sock.closed:
-                    continue
-                with sock._lock:
-                    events = sock._events() & flags
-                if events:
-                    ready.append((sock, events))
-            elif fds:
-                plain.append((sock, flags))
-        if plain:
-            ready.extend(self._poll_plain(plain, 0))
-        return ready
-
-    def _poll_fds(self, timeout: float | None) -> list[tuple[Any, int]]:
-        return self._poll_plain(list(self.sockets), timeout)
-
-    @staticmethod
-    def _poll_plain(items: list[tuple[Any, int]], timeout: float | None) -> list[tuple[Any, int]]:
-        poller = select.poll()
-        by_fd = {}
-        for obj, flags in items:
-            fd = obj if isinstance(obj, int) else obj.fileno()
-            mask = (select.POLLIN if flags & POLLIN else 0) | (
-                select.POLLOUT if flags & POLLOUT else 0
-            )
-            poller.register(fd, mask)
-            by_fd[fd] = obj
-        result = []
-        for fd, mask in poller.poll(None if timeout is None else timeout * 1000):
-            events = (POLLIN if mask & select.POLLIN else 0) | (
-                POLLOUT if mask & select.POLLOUT else 0
-            )
-            if mask & (select.POLLERR | select.POLLHUP):
-                events |= POLLERR
-            result.append((by_fd[fd], events))
-        return result
 
 
 def select_sockets(

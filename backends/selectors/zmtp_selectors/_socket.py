@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import pickle
 import threading
 import time
-import warnings
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -179,17 +177,3 @@ class Socket(SocketAPI):
         self._wait(lambda: bool(self._events() & flags), wait_ms)
         with self._lock:
             return self._events() & flags
-
-    # -- the end ------------------------------------------------------------------
-
-    def __enter__(self) -> Socket:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        if not getattr(self, "_closed", True):
-            warnings.warn(f"unclosed socket {self!r}", ResourceWarning, stacklevel=1)
-            with contextlib.suppress(Exception):  # best effort, possibly at interpreter exit
-                self.close(linger=0)

@@ -9,6 +9,8 @@ a backend hands it a :class:`Loop` (readiness, timers, a clock) and an
 :class:`Owner` per zmtp socket.
 """
 
+from ._async_api import AsyncMessageTracker, AsyncSocketAPI
+from ._batching import IterationBatcher
 from ._connecting import Connecter, Listener
 from ._inproc import InprocEnd, InprocLink, InprocRegistry
 from ._loop import Batcher, Handle, Loop, Owner
@@ -17,12 +19,15 @@ from ._stream import CONNECTION_BACKLOG, Stream
 
 __all__ = [
     "CONNECTION_BACKLOG",
+    "AsyncMessageTracker",
+    "AsyncSocketAPI",
     "Batcher",
     "Connecter",
     "Handle",
     "InprocEnd",
     "InprocLink",
     "InprocRegistry",
+    "IterationBatcher",
     "Listener",
     "Loop",
     "Owner",

@@ -9,11 +9,13 @@ adds the calls that wait - plain ones, or coroutines - using ``_try_send``,
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import random
+import warnings
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
-from typing import Any, Protocol
+from typing import Any, Protocol, Self
 
 from zmtp_core import Again, Buffer, SocketError, SocketType, create_socket, parse_endpoint
 from zmtp_core._options import lookup
@@ -445,6 +447,18 @@ class SocketAPI:
         self._core.close()  # detaches the pipes
         self.context._lingering.discard(self)
         self.context._socket_finished(self)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        if not getattr(self, "_closed", True):
+            warnings.warn(f"unclosed socket {self!r}", ResourceWarning, stacklevel=1)
+            with contextlib.suppress(Exception):  # best effort, possibly at interpreter exit
+                self.close(linger=0)
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open"

@@ -1,0 +1,129 @@
+"""The Context: an async context manager that owns its sockets' background tasks."""
+
+from __future__ import annotations
+
+import contextlib
+import weakref
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+import anyio
+from anyio.abc import TaskGroup
+
+from zmtp_core import SocketType
+from zmtp_transport import InprocRegistry
+from zmtp_transport.errors import ContextTerminated
+
+from ._loop import Scheduler
+from ._socket import Socket
+
+__all__ = ["Context"]
+
+
+class Context:
+    """ZeroMQ's Context in anyio's idiom::
+
+        async with zmtp_anyio.Context() as ctx:
+            async with ctx.socket(zmtp_anyio.DEALER) as sock:
+                ...
+
+    Entering starts a task group that holds every background task of its
+    sockets (readiness watchers, timers for reconnects, heartbeats and LINGER).
+    Leaving closes the sockets still open, waits for lingering messages to
+    leave (each socket's LINGER bounds it), then cancels what is left: no task
+    outlives the block.
+    """
+
+    def __init__(self, io_threads: int = 1, **kwargs: Any) -> None:
+        self._sockets: weakref.WeakSet[Socket] = weakref.WeakSet()
+        self._lingering: set[Socket] = set()
+        self._terminated = False
+        self._inproc = InprocRegistry(contextlib.nullcontext)
+        self._scheduler = Scheduler()
+        self._task_group: TaskGroup | None = None
+        self._linger_waiters: list[anyio.Event] = []
+
+    @property
+    def closed(self) -> bool:
+        return self._terminated
+
+    def socket(self, socket_type: SocketType | int, **kwargs: Any) -> Socket:
+        if self._terminated:
+            raise ContextTerminated()
+        if self._task_group is None:
+            raise RuntimeError(
+                "a zmtp_anyio Context makes sockets once entered: async with Context() as ctx"
+            )
+        sock = Socket(self, socket_type)
+        self._sockets.add(sock)
+        return sock
+
+    def _spawn(self, function: Callable[..., Coroutine[Any, Any, None]], *args: Any) -> None:
+        if self._task_group is None:
+            raise RuntimeError("the zmtp_anyio Context has been left")
+        self._task_group.start_soon(function, *args)
+
+    def _socket_closed(self, sock: Socket) -> None:
+        sock._wake()
+
+    def _socket_finished(self, sock: Socket) -> None:
+        sock._wake()
+        if not self._lingering:
+            waiters, self._linger_waiters = self._linger_waiters, []
+            for waiter in waiters:
+                waiter.set()
+
+    def term(self) -> None:
+        """Terminate: calls waiting on open sockets fail with ETERM; lingering
+        sockets go on sending until the block is left (see wait_closed())."""
+        if self._terminated:
+            return
+        self._terminated = True
+        for sock in list(self._sockets):
+            sock._wake()
+
+    def destroy(self, linger: int | None = None) -> None:
+        """Close every socket (with ``linger`` if given), then term()."""
+        for sock in list(self._sockets):
+            if not sock.closed:
+                sock.close(linger=linger)
+        self.term()
+
+    async def wait_closed(self) -> None:
+        """Wait until no socket of this context has anything left to send."""
+        while self._lingering:
+            waiter = anyio.Event()
+            self._linger_waiters.append(waiter)
+            try:
+                await waiter.wait()
+            finally:
+                with contextlib.suppress(ValueError):
+                    self._linger_waiters.remove(waiter)
+
+    async def __aenter__(self) -> Context:
+        if self._task_group is not None or self._terminated:
+            raise RuntimeError("a zmtp_anyio Context is entered once")
+        task_group = anyio.create_task_group()
+        await task_group.__aenter__()
+        self._task_group = task_group
+        task_group.start_soon(self._scheduler.run)
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> bool | None:
+        task_group = self._task_group
+        assert task_group is not None
+        try:
+            self.destroy()
+            if exc_info[0] is None:
+                await self.wait_closed()
+        finally:
+            for sock in list(self._lingering):  # cancelled while waiting: drop the rest
+                sock._finish()
+            task_group.cancel_scope.cancel()
+            suppressed = await task_group.__aexit__(*exc_info)
+            self._task_group = None
+        return suppressed
+
+    def __repr__(self) -> str:
+        state = "terminated" if self._terminated else "open"
+        return f"<zmtp_anyio.Context {state}>"

@@ -1,0 +1,73 @@
+"""The Socket: pyzmq's calls, awaited, cancelled by anyio's cancel scopes."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import anyio
+
+from zmtp_core import SocketType
+from zmtp_transport import AsyncMessageTracker, AsyncSocketAPI, IterationBatcher
+
+from ._loop import AnyioLoop
+
+if TYPE_CHECKING:
+    from ._context import Context
+
+__all__ = ["MessageTracker", "Socket"]
+
+MessageTracker = AsyncMessageTracker
+
+
+class Socket(AsyncSocketAPI):
+    """A ZeroMQ socket of a running Context, used from that Context's event loop.
+
+    A receive cancelled by a cancel scope (``anyio.fail_after``, a task group
+    cancelled) loses nothing: a message leaves the socket only in the step
+    that returns it. A cancelled send queued its whole message or none of it.
+    ``async with sock:`` closes it.
+    """
+
+    _poller_name = "zmtp_anyio.Poller"
+
+    def __init__(self, context: Context, socket_type: SocketType | int) -> None:
+        loop = AnyioLoop(context._scheduler, context._spawn, after=self._wake)
+        super().__init__(
+            context,
+            socket_type,
+            lock=contextlib.nullcontext(),
+            loop=loop,
+            batcher=IterationBatcher(loop.call_soon),
+            wake=self._wake,
+        )
+        self._waiters: list[anyio.Event] = []
+
+    def _wake(self) -> None:
+        """Something happened on the socket: waiting tasks look again."""
+        if self._waiters:
+            waiters, self._waiters = self._waiters, []
+            for waiter in waiters:
+                waiter.set()
+
+    async def _until(self, condition: Callable[[], bool], timeout_ms: int) -> bool:
+        deadline = math.inf if timeout_ms < 0 else anyio.current_time() + timeout_ms / 1000
+        while not condition():
+            self._check_open()
+            if deadline != math.inf and anyio.current_time() >= deadline:
+                return False
+            waiter = anyio.Event()
+            self._waiters.append(waiter)
+            try:
+                if deadline == math.inf:
+                    await waiter.wait()
+                else:
+                    with anyio.move_on_at(deadline):
+                        await waiter.wait()
+            finally:
+                with contextlib.suppress(ValueError):
+                    self._waiters.remove(waiter)  # (cancelled: nothing must stay behind)
+        self._check_open()
+        return True

@@ -1,0 +1,163 @@
+"""pyzmq's Socket API as coroutines, for every backend that runs on an event loop.
+
+A backend supplies only how a coroutine waits: :meth:`AsyncSocketAPI._until`
+(an asyncio future, an anyio event). What the calls guarantee is written once:
+
+* a message leaves the socket only in the synchronous step that returns it, so
+  a receive cancelled while it waits (or timed out around) loses nothing;
+* a send queues its whole message or none of it, cancelled or not.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+from collections.abc import Callable, Sequence
+from typing import Any, Self
+
+from zmtp_core import Again, Buffer
+from zmtp_core import MessageTracker as CoreTracker
+
+from ._api import SocketAPI
+from .constants import NOBLOCK, POLLIN
+from .errors import NotDone
+
+__all__ = ["AsyncMessageTracker", "AsyncSocketAPI"]
+
+
+class AsyncSocketAPI(SocketAPI):
+    """The waiting calls of zmq.asyncio's Socket, over :meth:`_until`."""
+
+    async def _until(self, condition: Callable[[], bool], timeout_ms: int) -> bool:
+        """Wait until ``condition()``; False once ``timeout_ms`` (-1: forever) has passed.
+
+        Raises ETERM/ENOTSOCK if the context or the socket closes meanwhile.
+        """
+        raise NotImplementedError
+
+    # -- sending ------------------------------------------------------------------
+
+    async def send(
+        self, data: Any, flags: int = 0, copy: bool = True, track: bool = False, **_: Any
+    ) -> AsyncMessageTracker | None:
+        """Send one frame; with SNDMORE it waits for the rest of its message."""
+        frames = self._frames_to_send(data, flags, copy)
+        if frames is None:
+            return None
+        try:
+            return await self._send_frames(frames, flags, track)
+        except BaseException:  # Again, or a cancellation of any framework
+            self._unsent(frames)
+            raise
+
+    async def send_multipart(
+        self,
+        msg_parts: Sequence[Any],
+        flags: int = 0,
+        copy: bool = True,
+        track: bool = False,
+        **_: Any,
+    ) -> AsyncMessageTracker | None:
+        """Send a whole message: every frame or none, even if cancelled."""
+        frames = [self._frame_buffer(part, copy) for part in msg_parts]
+        return await self._send_frames(frames, flags, track)
+
+    async def send_string(
+        self, u: str, flags: int = 0, copy: bool = True, encoding: str = "utf-8", **kw: Any
+    ) -> AsyncMessageTracker | None:
+        if not isinstance(u, str):
+            raise TypeError("send_string takes a str")
+        return await self.send(u.encode(encoding), flags, copy, **kw)
+
+    async def send_json(
+        self, obj: Any, flags: int = 0, **kwargs: Any
+    ) -> AsyncMessageTracker | None:
+        return await self.send(json.dumps(obj).encode("utf-8"), flags, **kwargs)
+
+    async def send_pyobj(
+        self, obj: Any, flags: int = 0, protocol: int = pickle.DEFAULT_PROTOCOL, **kwargs: Any
+    ) -> AsyncMessageTracker | None:
+        return await self.send(pickle.dumps(obj, protocol), flags, **kwargs)
+
+    async def _send_frames(
+        self, frames: list[Buffer], flags: int, track: bool
+    ) -> AsyncMessageTracker | None:
+        tracker = AsyncMessageTracker(self) if track else None
+        while not self._try_send(frames, tracker):
+            timeout = 0 if flags & NOBLOCK else self._core.options["SNDTIMEO"]
+            if timeout == 0:
+                raise Again("the socket is at its high-water mark")
+            if not await self._until(self._writable, timeout):
+                raise Again("sending timed out (SNDTIMEO)")
+        return tracker
+
+    # -- receiving --------------------------------------------------------------------
+
+    async def recv(self, flags: int = 0, copy: bool = True, track: bool = False) -> Any:
+        """The next frame (of the current message, or of the next one)."""
+        frames = None if self._incoming else await self._recv_message(flags)
+        return self._next_frame(frames, copy)
+
+    async def recv_multipart(
+        self, flags: int = 0, copy: bool = True, track: bool = False
+    ) -> list[Any]:
+        """The next whole message (or the rest of one read with recv())."""
+        frames = self._rest_of_message() or await self._recv_message(flags)
+        return self._deliverable(frames, copy)
+
+    async def recv_string(self, flags: int = 0, encoding: str = "utf-8") -> str:
+        return bytes(await self.recv(flags)).decode(encoding)
+
+    async def recv_json(self, flags: int = 0, **kwargs: Any) -> Any:
+        return json.loads(await self.recv(flags), **kwargs)
+
+    async def recv_pyobj(self, flags: int = 0) -> Any:
+        return pickle.loads(await self.recv(flags))
+
+    async def _recv_message(self, flags: int) -> list[Any]:
+        while True:
+            frames = self._try_recv()  # the only step that takes a message out
+            if frames is not None:
+                return frames
+            timeout = 0 if flags & NOBLOCK else self._core.options["RCVTIMEO"]
+            if timeout == 0:
+                if self._read_inline():
+                    continue
+                raise Again("no message is waiting")
+            if not await self._until(self._readable, timeout):
+                raise Again("receiving timed out (RCVTIMEO)")
+
+    def _readable(self) -> bool:
+        return self._core.readable
+
+    def _writable(self) -> bool:
+        return self._core.writable
+
+    async def poll(self, timeout: int | None = None, flags: int = POLLIN) -> int:
+        """The events among ``flags`` that are ready, waiting up to ``timeout`` ms."""
+        self._check_open()
+        wait_ms = -1 if timeout is None or timeout < 0 else int(timeout)
+        await self._until(lambda: bool(self._events() & flags), wait_ms)
+        return self._events() & flags
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class AsyncMessageTracker(CoreTracker):
+    """Done once the kernel has taken every byte of the message, or it was dropped."""
+
+    __slots__ = ("_socket",)
+
+    def __init__(self, socket: AsyncSocketAPI) -> None:
+        super().__init__()
+        self._socket = socket
+
+    async def wait(self, timeout: float = -1) -> None:
+        """Wait until done; NotDone after ``timeout`` seconds (-1: no limit)."""
+        wait_ms = -1 if timeout is None or timeout < 0 else int(timeout * 1000)
+        if not await self._socket._until(lambda: self.done, wait_ms):
+            raise NotDone()
