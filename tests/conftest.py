@@ -12,8 +12,10 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import HealthCheck, settings
 
-import backends
 from zmtp_core import DebugCounters, counters
+
+import backends
+from certs import Certificates, make_certificates
 
 # Deterministic by default (CI must not flake); HYPOTHESIS_PROFILE=explore to search wider.
 settings.register_profile(
@@ -28,6 +30,12 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 for variable in ("ZMTP_ZEROCOPY_WRITE", "ZMTP_LAZY_COMPACT", "ZMTP_WRITE_BATCHING"):
     os.environ.pop(variable, None)  # toggles are set per test, never inherited
+
+
+@pytest.fixture(scope="session")
+def certs(tmp_path_factory: pytest.TempPathFactory) -> Certificates:
+    """A CA, server, client, expired and impostor certificates (PEM files)."""
+    return make_certificates(tmp_path_factory.mktemp("certs"))
 
 
 @pytest.fixture

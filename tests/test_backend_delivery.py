@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from backends import TrackedContext
 from zmtp_core import counters
 
+from backends import TrackedContext
 from peers import require_pyzmq
 
 PEER = Path(__file__).with_name("peer_process.py")

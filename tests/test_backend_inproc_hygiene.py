@@ -9,8 +9,9 @@ from types import ModuleType
 
 import pytest
 
-from backends import TrackedContext
 from zmtp_core import DebugCounters
+
+from backends import TrackedContext
 
 
 @pytest.mark.parametrize("bind_first", [True, False], ids=["bind-first", "connect-first"])

@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 
 from backends import BACKENDS, TrackedContext, endpoint_pair
-
 from peers import require_pyzmq
 
 # The matrix also runs on uvloop (the asyncio backend's other event loop).

@@ -323,6 +323,18 @@ def test_heartbeat_timeout_closes_a_silent_peer() -> None:
     assert isinstance(closed, ConnectionClosed) and "heartbeat timeout" in closed.reason
 
 
+def test_a_late_timer_call_reads_deadlines_an_earlier_timer_moved() -> None:
+    """One handle_timer() past both the next PING and the last PING's timeout, with
+    the peer heard from meanwhile: the new PING re-arms the timeout, nothing closes."""
+    a, b = handshaken_pair(heartbeat_interval=1.0, heartbeat_timeout=3.0)
+    a.handle_timer(0.0)
+    a.handle_timer(1.0)  # PING; the peer must speak by 4.0
+    transfer(a, b)
+    transfer(b, a)  # its PONG
+    a.handle_timer(4.5)  # late: the next PING (due 2.0) and the old timeout (4.0) at once
+    assert not a.closed
+
+
 def test_peer_ttl_closes_when_the_peer_goes_quiet() -> None:
     _, b = handshaken_pair()
     b.receive_data(command(b"\x04PING\x00\x0a"))  # TTL 1 s

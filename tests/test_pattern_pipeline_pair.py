@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from pipes import Recorder, outgoing, peer
-
 import pytest
 
 from zmtp_core import Again, MessageTracker, SocketError, create_socket
+
+from pipes import Recorder, outgoing, peer
 
 
 def test_push_round_robin_and_pull_fair_queue() -> None:

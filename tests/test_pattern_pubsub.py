@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from pipes import commands, link, outgoing, peer, pump
-
 import pytest
 
 from zmtp_core import Again, MessageTracker, SocketError, create_socket
 from zmtp_core._pubsub import Pub
+
+from pipes import commands, link, outgoing, peer, pump
 
 
 def subscriber(pub: object, *topics: bytes) -> object:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import errno
-from pipes import Recorder, link, outgoing, peer, pump
 
 import pytest
 
@@ -16,6 +15,8 @@ from zmtp_core import (
     SocketError,
     create_socket,
 )
+
+from pipes import Recorder, link, outgoing, peer, pump
 
 
 def test_dealer_round_robin() -> None:

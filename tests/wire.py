@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from zmtp_core import NEED_DATA, Connection, ConnectionClosed, Event
+from zmtp_core import NEED_DATA, Connection, ConnectionClosed, Event, Layer
+
+Conn = Connection | Layer
 
 
-def drain(conn: Connection) -> list[Event]:
+def drain(conn: Conn) -> list[Event]:
     """Every event available now; stops after NEED_DATA or a ConnectionClosed."""
     events: list[Event] = []
     while True:
@@ -21,7 +23,7 @@ def drain(conn: Connection) -> list[Event]:
             return events
 
 
-def take_output(conn: Connection) -> bytes:
+def take_output(conn: Conn) -> bytes:
     """Everything ``conn`` has queued, reported as written."""
     out = bytearray()
     while conn.bytes_to_send:
@@ -33,7 +35,7 @@ def take_output(conn: Connection) -> bytes:
 
 
 def feed(
-    conn: Connection, data: bytes, sizes: Iterable[int] = (), *, recv_into: bool = True
+    conn: Conn, data: bytes, sizes: Iterable[int] = (), *, recv_into: bool = True
 ) -> list[Event]:
     """Deliver ``data`` in chunks of these sizes (then the rest at once), draining events."""
     events: list[Event] = []
@@ -54,7 +56,7 @@ def feed(
     return events
 
 
-def transfer(src: Connection, dst: Connection) -> list[Event]:
+def transfer(src: Conn, dst: Conn) -> list[Event]:
     """Move everything ``src`` has queued into ``dst``; return what ``dst`` then says."""
     data = take_output(src)
     return feed(dst, data) if data else drain(dst)

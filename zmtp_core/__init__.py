@@ -31,6 +31,7 @@ from ._events import (
     PeerError,
     Subscribe,
 )
+from ._layer import Layer
 from ._mechanism import Mechanism, NullMechanism
 from ._options import OPTIONS, Options, OptionSpec
 from ._pipe import Pipe, PipeListener, SubscriptionCommand
@@ -38,6 +39,7 @@ from ._sendqueue import IOV_MAX, Buffer, MessageTracker
 from ._socket_types import SocketType, can_pair
 from ._socketbase import SocketBase
 from ._sockets import create_socket
+from ._transports import Layering, layering
 
 __all__ = [
     "EFSM",
@@ -58,6 +60,8 @@ __all__ = [
     "Frame",
     "HandshakeComplete",
     "Input",
+    "Layer",
+    "Layering",
     "LocalProtocolError",
     "Mechanism",
     "Message",
@@ -79,6 +83,7 @@ __all__ = [
     "can_pair",
     "counters",
     "create_socket",
+    "layering",
     "parse_endpoint",
     "resolve_toggle",
 ]

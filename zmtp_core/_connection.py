@@ -469,6 +469,14 @@ class Connection:
         """Drop everything still queued (linger expired); trackers report dropped."""
         self._out.discard()
 
+    def fail(self, reason: str) -> None:
+        """A layer under the connection (TLS, WebSocket) found the peer at fault.
+
+        The connection ends; ``next_event`` reports ConnectionClosed(reason).
+        """
+        if self._closed_event is None:
+            self._fail(RemoteProtocolError(reason))
+
     # -- time ---------------------------------------------------------------
 
     @property
@@ -478,9 +486,11 @@ class Connection:
 
     def handle_timer(self, now: float) -> None:
         """Run every timer due at ``now`` (the backend's clock, in seconds)."""
-        for timer, deadline in list(self._timers.items()):
-            if timer not in self._timers:
+        for timer in list(self._timers):
+            deadline = self._timers.get(timer)
+            if deadline is None:
                 continue  # an earlier timer closed the connection
+            # (and a deadline an earlier timer just moved is read afresh)
             if deadline == PENDING:
                 self._timers[timer] = now + self._intervals[timer]
             elif deadline <= now:

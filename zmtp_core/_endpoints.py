@@ -1,4 +1,4 @@
-"""Endpoint strings, parsed once for every backend: tcp://, ipc://, inproc://.
+"""Endpoint strings, parsed once for every backend: tcp, ipc, inproc, tls, ws, wss.
 
 Parsing is pure; opening the socket is the backend's job. Errors are libzmq's:
 EPROTONOSUPPORT for an unknown transport, EINVAL for a malformed address.
@@ -11,18 +11,21 @@ from dataclasses import dataclass
 
 from ._errors import SocketError
 
-__all__ = ["TRANSPORTS", "Endpoint", "parse_endpoint"]
+__all__ = ["OVER_TCP", "TRANSPORTS", "Endpoint", "parse_endpoint"]
 
-TRANSPORTS = ("tcp", "ipc", "inproc")
+TRANSPORTS = ("tcp", "ipc", "inproc", "tls", "ws", "wss")
+#: The transports that run over a TCP connection (with layers above it for some).
+OVER_TCP = frozenset({"tcp", "tls", "ws", "wss"})
 
 
 @dataclass(frozen=True, slots=True)
 class Endpoint:
     """A parsed endpoint.
 
-    tcp: ``host`` ("*" for every interface, brackets removed from IPv6) and
-    ``port`` (0 for "*"). ipc: ``path`` ("\\0name" for the abstract ``@name``,
-    "*" for a fresh temporary path). inproc: ``path`` is the name.
+    tcp, tls: ``host`` ("*" for every interface, brackets removed from IPv6)
+    and ``port`` (0 for "*"); ws, wss: the same and the HTTP ``path`` ("/" when
+    not given). ipc: ``path`` ("\\0name" for the abstract ``@name``, "*" for a
+    fresh temporary path). inproc: ``path`` is the name.
     """
 
     transport: str
@@ -34,6 +37,10 @@ class Endpoint:
     def is_ipv6_literal(self) -> bool:
         return ":" in self.host
 
+    @property
+    def over_tcp(self) -> bool:
+        return self.transport in OVER_TCP
+
 
 def parse_endpoint(text: str) -> Endpoint:
     """Parse ``transport://address`` as libzmq does."""
@@ -44,14 +51,17 @@ def parse_endpoint(text: str) -> Endpoint:
         raise SocketError(errno.EPROTONOSUPPORT, f"transport {transport!r} is not supported")
     if not address:
         raise SocketError(errno.EINVAL, f"invalid endpoint {text!r}: empty address")
-    if transport == "tcp":
-        return _parse_tcp(text, address)
+    if transport in ("ws", "wss"):
+        address, slash, path = address.partition("/")
+        return Endpoint(transport, *_host_port(text, address), path=slash + path or "/")
+    if transport in ("tcp", "tls"):
+        return Endpoint(transport, *_host_port(text, address))
     if transport == "ipc":
         return Endpoint("ipc", path="\0" + address[1:] if address.startswith("@") else address)
     return Endpoint("inproc", path=address)
 
 
-def _parse_tcp(text: str, address: str) -> Endpoint:
+def _host_port(text: str, address: str) -> tuple[str, int]:
     # A connect may name its source ("src;dst"); zmtp connects from anywhere.
     address = address.rpartition(";")[2]
     host, colon, port_text = address.rpartition(":")
@@ -70,4 +80,4 @@ def _parse_tcp(text: str, address: str) -> Endpoint:
             raise SocketError(errno.EINVAL, f"invalid port in {text!r}") from None
         if not 0 <= port <= 65535:
             raise SocketError(errno.EINVAL, f"port out of range in {text!r}")
-    return Endpoint("tcp", host=host, port=port)
+    return host, port

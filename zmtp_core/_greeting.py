@@ -48,17 +48,20 @@ def mechanism_field(name: bytes) -> bytes:
     return name.ljust(MECHANISM_SIZE, b"\0")
 
 
-def encode_greeting(mechanism: bytes, routing_id_size: int = 0) -> bytes:
+def encode_greeting(
+    mechanism: bytes, routing_id_size: int = 0, version: tuple[int, int] = (_MAJOR, _MINOR)
+) -> bytes:
     """Our greeting, byte for byte as libzmq 4.3 sends it.
 
     The padding carries routing-id length + 1 (a ZMTP/1.0 relic libzmq keeps)
     and as-server is always 0: roles come from local options, never the wire.
+    (``version`` 3.0 is for the greeting the WebSocket layer stands in for.)
     """
     return (
         b"\xff"
         + struct.pack(">Q", routing_id_size + 1)
         + b"\x7f"
-        + bytes((_MAJOR, _MINOR))
+        + bytes(version)
         + mechanism_field(mechanism)
         + bytes(32)
     )

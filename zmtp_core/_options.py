@@ -6,13 +6,15 @@ pyzmq reads and writes the same numbers. Backends expose ``setsockopt``,
 ``getsockopt`` and attributes from this table and nothing else; an unknown or
 invalid option raises :class:`SocketError` (EINVAL) naming the option.
 
-Options zmtp adds are prefixed ``ZMTP_`` and numbered from 0x7A6D0000 ("zm"),
-out of libzmq's way.
+Options zmtp adds (``ZMTP_*``, and ``TLS_*`` with the names the seed system gave
+them) are numbered from :data:`OWN_OPTIONS` = 0x7A6D0000 ("zm"), out of
+libzmq's way.
 """
 
 from __future__ import annotations
 
 import errno
+import ssl
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -20,10 +22,13 @@ from typing import Any
 from ._errors import SocketError
 from ._socket_types import SocketType
 
-__all__ = ["OPTIONS", "OptionSpec", "Options", "lookup"]
+__all__ = ["OPTIONS", "OWN_OPTIONS", "OptionSpec", "Options", "lookup"]
+
+#: The first number of the options zmtp adds to libzmq's.
+OWN_OPTIONS = 0x7A6D0000
 
 _T = SocketType
-OptionValue = int | bytes | str
+OptionValue = int | bytes | str | ssl.SSLContext | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +37,7 @@ class OptionSpec:
 
     name: str
     number: int
-    kind: type  # int, bytes or str
+    kind: type  # int, bytes, str, or a class whose instances it takes (ssl.SSLContext)
     default: Any = None
     #: Socket types that accept it; None means every type.
     types: frozenset[SocketType] | None = None
@@ -123,6 +128,16 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("ZMTP_LAZY_COMPACT", 0x7A6D0002, int, 1, check=_BOOL),
     OptionSpec("ZMTP_WRITE_BATCHING", 0x7A6D0003, int, 1, check=_BOOL),
     OptionSpec("ZMTP_ZEROCOPY_THRESHOLD", 0x7A6D0004, int, 8192, check=_at_least(1)),
+    # tls:// and wss:// (read when bind() or connect() is called, as libzmq reads options)
+    OptionSpec("TLS_CERT", 0x7A6D0101, str, ""),
+    OptionSpec("TLS_KEY", 0x7A6D0102, str, ""),
+    OptionSpec("TLS_CA", 0x7A6D0103, str, ""),
+    OptionSpec("TLS_VERIFY", 0x7A6D0104, int, 1, check=_BOOL),
+    OptionSpec("TLS_REQUIRE_CLIENT_CERT", 0x7A6D0105, int, 0, check=_BOOL),
+    OptionSpec("TLS_HOSTNAME", 0x7A6D0106, str, ""),
+    OptionSpec("TLS_TRUST_SYSTEM", 0x7A6D0107, int, 1, check=_BOOL),
+    OptionSpec("TLS_PASSWORD", 0x7A6D0108, str, "", readable=False),
+    OptionSpec("TLS_CONTEXT", 0x7A6D0109, ssl.SSLContext),
 )
 
 #: libzmq options that zmtp knows by name but does not implement.
@@ -210,11 +225,13 @@ class Options:
             if not isinstance(value, bytes | bytearray | memoryview):
                 raise _invalid(f"{spec.name} takes bytes, not {type(value).__name__}")
             value = bytes(value)
-        else:
+        elif spec.kind is str:
             if isinstance(value, bytes | bytearray):
                 value = bytes(value).decode("utf-8")
             if not isinstance(value, str):
                 raise _invalid(f"{spec.name} takes a str, not {type(value).__name__}")
+        elif not isinstance(value, ssl.SSLContext | None):  # (TLS_CONTEXT)
+            raise _invalid(f"{spec.name} takes a {spec.kind.__name__} or None")
         if spec.check is not None:
             problem = spec.check(value)
             if problem is not None:
@@ -237,7 +254,7 @@ class Options:
         if not spec.readable:
             raise _invalid(f"socket option {spec.name} cannot be read")
         self._check_type(spec)
-        return self._values[spec.name]
+        return self._values.get(spec.name)
 
     def set_by_backend(self, name: str, value: OptionValue) -> None:
         """Update a read-only value only the backend knows (LAST_ENDPOINT, RCVMORE...)."""
@@ -245,7 +262,7 @@ class Options:
 
     def __getitem__(self, name: str) -> Any:
         """The current value of ``name`` (exact table name), for the core's own use."""
-        return self._values[name]
+        return self._values.get(name)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._values)

@@ -11,16 +11,38 @@ doubling up to RECONNECT_IVL_MAX, as libzmq does.
 from __future__ import annotations
 
 import errno
+import logging
 import random
 import socket
 
-from zmtp_core import Endpoint, Pipe, SocketError
+from zmtp_core import Endpoint, Pipe, SocketError, layering
 
 from ._loop import Handle, Owner
 from ._sockets import open_listener, tcp_address, tune
 from ._stream import Stream
 
 __all__ = ["Connecter", "Listener"]
+
+log = logging.getLogger("zmtp")
+
+
+class _FailureLog:
+    """Says why connections fail before their handshake (a refused TLS certificate,
+    a peer of the wrong type...), once per reason in a row: a reconnect loop must
+    not flood the log."""
+
+    __slots__ = ("endpoint", "last")
+
+    def __init__(self, endpoint: str) -> None:
+        self.endpoint = endpoint
+        self.last: str | None = None
+
+    def stream_closed(self, stream: Stream) -> None:
+        if stream.ready:
+            self.last = None
+        elif stream.failure is not None and stream.failure != self.last:
+            self.last = stream.failure
+            log.warning("%s: connection failed before its handshake: %s", self.endpoint, self.last)
 
 
 class Listener:
@@ -31,9 +53,11 @@ class Listener:
         self.endpoint = endpoint
         self.closed = False
         self.streams: set[Stream] = set()
+        self._layering = layering(endpoint, owner.core.options, server_side=True)
         self._bound = open_listener(endpoint, owner.core.options)
         self.sock = self._bound.sock
         self.last_endpoint = self._bound.last_endpoint
+        self._failures = _FailureLog(self.last_endpoint)
         try:
             owner.loop.watch(self.sock, True, False, self._on_acceptable)
         except BaseException:
@@ -52,9 +76,14 @@ class Listener:
                 return
             except OSError:
                 return  # out of descriptors or the like: try again when readable
-            tune(sock, owner.core.options, self.endpoint.transport == "tcp")
+            tune(sock, owner.core.options, self.endpoint.over_tcp)
             stream = Stream(
-                owner, sock, pipe=None, on_close=self._stream_closed, on_ready=self._stream_ready
+                owner,
+                sock,
+                pipe=None,
+                on_close=self._stream_closed,
+                on_ready=self._stream_ready,
+                layering=self._layering,
             )
             if not stream.closed:
                 self.streams.add(stream)
@@ -63,6 +92,7 @@ class Listener:
         stream.pipe = self.owner.core.attach_pipe(listener=stream)
 
     def _stream_closed(self, stream: Stream, reason: str) -> None:
+        self._failures.stream_closed(stream)
         self.streams.discard(stream)
         if stream.pipe is not None:
             stream.pipe.detach()
@@ -103,8 +133,10 @@ class Connecter:
         self._connecting: socket.socket | None = None
         self._timer: Handle | None = None
         self._interval = options["RECONNECT_IVL"]
-        if endpoint.transport == "tcp":
+        if endpoint.over_tcp:
             tcp_address(endpoint, options, bind=False)  # a bad address is the caller's error
+        self._layering = layering(endpoint, options, server_side=False)
+        self._failures = _FailureLog(text)
         self._attempt()
 
     # PipeListener while no stream serves the pipe: output simply waits.
@@ -130,7 +162,7 @@ class Connecter:
             return
         sock = socket.socket(family, socket.SOCK_STREAM)
         sock.setblocking(False)
-        tune(sock, options, endpoint.transport == "tcp")
+        tune(sock, options, endpoint.over_tcp)
         error = sock.connect_ex(address)
         if error == 0:
             self._connected(sock)
@@ -173,6 +205,7 @@ class Connecter:
             pipe=self.pipe,
             on_close=self._stream_closed,
             on_ready=self._stream_ready,
+            layering=self._layering,
         )
         if not self.stream.closed and self.lingering:
             self.stream.linger()
@@ -186,6 +219,7 @@ class Connecter:
             stream.pipe = self.pipe
 
     def _stream_closed(self, stream: Stream, reason: str) -> None:
+        self._failures.stream_closed(stream)
         self.stream = None
         if self.pipe is not None:
             if self.immediate or self.lingering:

@@ -1,4 +1,4 @@
-"""Opening and tuning the raw sockets behind tcp:// and ipc:// endpoints."""
+"""Opening and tuning the raw sockets behind tcp (tls, ws, wss) and ipc endpoints."""
 
 from __future__ import annotations
 
@@ -71,7 +71,9 @@ def describe(sock: socket.socket, endpoint: Endpoint) -> str:
         path = name.decode() if isinstance(name, bytes) else str(name)
         return "ipc://" + ("@" + path[1:] if path.startswith("\0") else path)
     host, port = sock.getsockname()[:2]
-    return f"tcp://[{host}]:{port}" if ":" in host else f"tcp://{host}:{port}"
+    host = f"[{host}]" if ":" in host else host
+    path = endpoint.path if endpoint.transport in ("ws", "wss") else ""
+    return f"{endpoint.transport}://{host}:{port}{path}"
 
 
 def _unlink_if_stale(path: str) -> None:

@@ -26,6 +26,8 @@ from zmtp_core import (
     Connection,
     ConnectionClosed,
     HandshakeComplete,
+    Layer,
+    Layering,
     Pipe,
     RemoteProtocolError,
     Subscribe,
@@ -57,19 +59,24 @@ class Stream:
         pipe: Pipe | None,
         on_close: Callable[[Stream, str], None],
         on_ready: Callable[[Stream], None] | None = None,
+        layering: Layering | None = None,
     ) -> None:
         core = owner.core
         options = core.options
         self.owner = owner
         self.loop = owner.loop
         self.sock = sock
-        self.conn = Connection(core.socket_type, **options.connection_kwargs())
+        conn = Connection(core.socket_type, **options.connection_kwargs())
+        #: The Connection, under the layers of tls://, ws:// or wss:// if any.
+        self.conn: Connection | Layer = conn if layering is None else layering(conn)
         self.pipe = pipe
         if pipe is not None:
             pipe.listener = self
         self.on_close = on_close
         self.on_ready = on_ready
         self.ready = False
+        #: Why the connection (not our side) ended it, if it did.
+        self.failure: str | None = None
         self.closed = False
         self.paused = False  # the pipe is at RCVHWM: no reading
         self.want_write = False  # the kernel refused bytes: wait for room
@@ -165,7 +172,8 @@ class Stream:
                 self._handshake_done(cast(HandshakeComplete, event))
                 pipe = self.pipe
             elif kind is ConnectionClosed:
-                self.close(cast(ConnectionClosed, event).reason)
+                self.failure = cast(ConnectionClosed, event).reason
+                self.close(self.failure)
                 return
         if conn.bytes_to_send or (pipe is not None and pipe.outbound):
             self.flush()  # a PONG, or what waited for the handshake

@@ -1,0 +1,157 @@
+"""Byte filters under a Connection: what tls://, ws:// and wss:// add to TCP.
+
+A :class:`Layer` sits between the raw socket and a Connection (or another
+layer, for wss: TLS under WebSocket under ZMTP). To the backend it looks like a
+Connection: the same bytes-in calls (``receive_buffer``/``received``), the same
+scatter list out (``buffers_to_send``/``sent``/``bytes_to_send``), the same
+clock calls; the message-facing calls are the Connection's own methods. So a
+backend supports every layered transport by opening a TCP socket, nothing more.
+
+Bytes going through a layer are transformed, so they are copied: a layer
+counts what it takes from above as ``fallback_count``/``bytes_copied``, its
+reads as ``read_bytes_copied``, and a socket write that left bytes behind as
+``partial_write_count``. (``write_count`` counts each hand-over to the layer
+as a write of the Connection above it.)
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+
+from ._connection import Connection
+from ._counters import counters
+from ._events import Event, Frame, NeedData
+from ._sendqueue import Buffer
+
+__all__ = ["Layer"]
+
+#: Bytes a layer reads from the socket at most in one ``recv_into``.
+RECEIVE_SIZE = 65536
+
+
+class Layer:
+    """The common part of a byte filter; subclasses say how bytes are transformed.
+
+    ``_take(data)`` handles raw bytes in (``b""``: the peer closed), and
+    ``_produce()`` moves what the upper side wants to send into ``_emit``.
+    ``_fail(reason)`` ends the connection, with a reason the application sees.
+    """
+
+    next_event: Callable[[], Event | NeedData]
+    next_messages: Callable[[int], list[list[Frame]]]
+    send_message: Callable[..., None]
+    send_subscribe: Callable[[bytes], None]
+    send_cancel: Callable[[bytes], None]
+    handle_timer: Callable[[float], None]
+
+    def __init__(self, upper: Connection | Layer) -> None:
+        self.upper = upper
+        self.connection: Connection = upper.connection if isinstance(upper, Layer) else upper
+        conn = self.connection
+        # The message side is the Connection's, called directly (no indirection).
+        self.next_event = conn.next_event
+        self.next_messages = conn.next_messages
+        self.send_message = conn.send_message
+        self.send_subscribe = conn.send_subscribe
+        self.send_cancel = conn.send_cancel
+        self.handle_timer = conn.handle_timer
+        self._inbox = bytearray(RECEIVE_SIZE)
+        self._outbox: deque[bytes] = deque()
+        self._outbox_offset = 0  # bytes of _outbox[0] already written
+        self._outbox_size = 0
+        #: True once the upper side's bytes may flow (this layer's handshake is done).
+        self.open = False
+
+    # -- bytes in ------------------------------------------------------------------
+
+    def receive_buffer(self) -> memoryview:
+        return memoryview(self._inbox)
+
+    def received(self, nbytes: int) -> None:
+        if counters.enabled:
+            counters.read_bytes_copied += nbytes
+        self.receive_data(memoryview(self._inbox)[:nbytes])
+
+    def receive_data(self, data: bytes | bytearray | memoryview) -> None:
+        if not self.connection.closed:
+            self._take(data)
+
+    def _take(self, data: bytes | bytearray | memoryview) -> None:
+        raise NotImplementedError
+
+    def _pass_up(self, data: bytes | bytearray | memoryview) -> None:
+        """Plain bytes (or ``b""``, the end) for the side above."""
+        self.upper.receive_data(data)
+
+    # -- bytes out ------------------------------------------------------------------
+
+    def _emit(self, data: bytes) -> None:
+        if data:
+            self._outbox.append(data)
+            self._outbox_size += len(data)
+
+    def _pull_upper(self) -> list[Buffer]:
+        """Everything the side above has to send, taken off its hands."""
+        upper = self.upper
+        taken: list[Buffer] = []
+        while upper.bytes_to_send:
+            buffers = upper.buffers_to_send()
+            size = sum(memoryview(b).nbytes for b in buffers)
+            taken.extend(buffers)
+            upper.sent(size)
+        if counters.enabled and taken:
+            counters.fallback_count += 1
+            counters.bytes_copied += sum(memoryview(b).nbytes for b in taken)
+        return taken
+
+    def _produce(self) -> None:
+        """Move the upper side's output (once open) into the outbox."""
+        raise NotImplementedError
+
+    def buffers_to_send(self) -> list[Buffer]:
+        self._produce()
+        if not self._outbox:
+            return []
+        buffers: list[Buffer] = list(self._outbox)
+        if self._outbox_offset:
+            buffers[0] = memoryview(buffers[0])[self._outbox_offset :]
+        return buffers[:1024]
+
+    def sent(self, nbytes: int) -> None:
+        outbox = self._outbox
+        self._outbox_size -= nbytes
+        if counters.enabled and nbytes and self._outbox_size:
+            counters.partial_write_count += 1
+        nbytes += self._outbox_offset
+        while outbox and nbytes >= len(outbox[0]):
+            nbytes -= len(outbox.popleft())
+        self._outbox_offset = nbytes if outbox else 0
+
+    @property
+    def bytes_to_send(self) -> int:
+        pending = self._outbox_size
+        if self.open:
+            pending += self.upper.bytes_to_send
+        return pending
+
+    # -- the rest of the Connection's face ------------------------------------------------
+
+    @property
+    def closed(self) -> bool:
+        return self.connection.closed
+
+    @property
+    def next_deadline(self) -> float | None:
+        return self.connection.next_deadline
+
+    def close(self) -> None:
+        self.connection.close()
+
+    def discard_output(self) -> None:
+        self.upper.discard_output()
+        self._outbox.clear()
+        self._outbox_offset = self._outbox_size = 0
+
+    def _fail(self, reason: str) -> None:
+        self.connection.fail(reason)
