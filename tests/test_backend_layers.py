@@ -78,6 +78,35 @@ def test_our_sockets_over_each_layered_transport(
         assert dealer.recv_multipart() == message
 
 
+@pytest.mark.parametrize("transport", ["ws", "tls"])
+def test_a_garbage_peer_loses_only_its_own_connection(
+    ctx: TrackedContext, zmtp: ModuleType, certs: Certificates, transport: str
+) -> None:
+    import socket  # noqa: PLC0415
+
+    pull = tls_server(ctx, zmtp, "PULL", f"{transport}://127.0.0.1:*", certs.server)
+    port = int(pull.last_endpoint.decode().split(":")[2].split("/")[0])
+    intruders = []
+    for garbage in (
+        b"GET / HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"\x16\x03\x01garbage" * 50,
+        b"\x00" * 64,
+    ):
+        intruder = socket.create_connection(("127.0.0.1", port))
+        intruder.sendall(garbage)
+        intruders.append(intruder)
+    push = ctx.socket(zmtp.PUSH)
+    push.tls_ca = certs.ca
+    push.connect(pull.last_endpoint.decode())
+    push.send(b"still working")
+    assert pull.recv() == b"still working"
+    for intruder in intruders:
+        intruder.settimeout(5)
+        while intruder.recv(4096):  # each one is closed by us, with nothing delivered
+            pass
+        intruder.close()
+
+
 @pytest.mark.parametrize("transport", ["tls", "wss"])
 def test_partial_writes_with_a_tiny_send_buffer(
     ctx: TrackedContext,

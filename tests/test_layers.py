@@ -28,6 +28,7 @@ from zmtp_core import (
     layering,
     parse_endpoint,
 )
+from zmtp_core._tls import TLSLayer
 
 from certs import Certificates
 from wire import Conn, drain, take_output
@@ -149,6 +150,24 @@ def test_tls_without_verification_and_a_ready_context(certs: Certificates) -> No
     server = layered("ROUTER", "tls://127.0.0.1:5555", server_side=True, TLS_CERT=certs.server)
     client_events, _ = exchange(client, server)
     assert any(isinstance(e, HandshakeComplete) for e in client_events)
+
+
+@pytest.mark.parametrize("version", ["TLSv1_2", "TLSv1_3"])
+def test_tls_1_2_and_1_3(certs: Certificates, version: str) -> None:
+    import ssl  # noqa: PLC0415
+
+    context = ssl.create_default_context(cafile=certs.ca)
+    context.minimum_version = context.maximum_version = ssl.TLSVersion[version]
+    client = layered("DEALER", "tls://127.0.0.1:5555", server_side=False, TLS_CONTEXT=context)
+    server = layered("ROUTER", "tls://127.0.0.1:5555", server_side=True, TLS_CERT=certs.server)
+    exchange(client, server)
+    assert isinstance(client, TLSLayer)
+    assert client._tls.version() == version.replace("_", ".")
+    client.send_message([b"over " + version.encode()])
+    _, server_events = exchange(client, server)
+    assert [e.frames for e in server_events if isinstance(e, Message)] == [
+        [b"over " + version.encode()]
+    ]
 
 
 def test_a_tls_server_needs_a_certificate() -> None:
