@@ -35,6 +35,14 @@ def test_each_pattern_and_transport_measures(pattern: str, transport: str, libra
         assert throughput["receiver_counters"]["read_bytes_copied"] >= 0
 
 
+@pytest.mark.parametrize("transport", ["tls", "ws", "wss"])
+def test_the_layered_transports_measure_ours(transport: str) -> None:
+    throughput = run_job(Job("throughput", "zmtp-selectors", "DEALER_ROUTER", transport, 100, 300))
+    assert throughput["throughput"] > 0
+    latency = run_job(Job("latency", "zmtp-anyio", "PUBSUB", transport, 100, 20), timeout=60)
+    assert len(latency["latency_us"]) == 20
+
+
 def test_the_command_writes_markdown_json_and_counters(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

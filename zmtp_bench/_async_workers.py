@@ -54,7 +54,7 @@ async def throughput_receiver(
     zmq: ModuleType, ctx: Any, channel: Channel, job: Job
 ) -> dict[str, Any]:
     kind = {"PAIR": "PAIR", "PUBSUB": "SUB", "DEALER_DEALER": "DEALER"}.get(job.pattern, "ROUTER")
-    sock = _socket(zmq, ctx, kind, b"receiver")
+    sock = _socket(zmq, ctx, kind, b"receiver", job.transport)
     sock.bind(new_endpoint(job.transport))
     channel.endpoint.put(sock.last_endpoint.decode())
     frames = await sock.recv_multipart()
@@ -77,7 +77,7 @@ async def throughput_sender(
     zmq: ModuleType, ctx: Any, channel: Channel, job: Job
 ) -> dict[str, Any]:
     kind = {"PUBSUB": "PUB", "ROUTER_ROUTER": "ROUTER", "PAIR": "PAIR"}.get(job.pattern, "DEALER")
-    sock = _socket(zmq, ctx, kind, b"sender")
+    sock = _socket(zmq, ctx, kind, b"sender", job.transport)
     sock.connect(await _get(channel.endpoint))
     payload = os.urandom(job.size)
     frames = [b"receiver", payload] if kind == "ROUTER" else [payload]
@@ -98,14 +98,14 @@ async def throughput_sender(
 
 async def latency_server(zmq: ModuleType, ctx: Any, channel: Channel, job: Job) -> dict[str, Any]:
     if job.pattern == "PUBSUB":
-        inbound = _socket(zmq, ctx, "SUB", b"server-in")
-        outbound = _socket(zmq, ctx, "PUB", b"server-out")
+        inbound = _socket(zmq, ctx, "SUB", b"server-in", job.transport)
+        outbound = _socket(zmq, ctx, "PUB", b"server-out", job.transport)
         inbound.bind(new_endpoint(job.transport))
         outbound.bind(new_endpoint(job.transport))
         channel.endpoint.put((inbound.last_endpoint.decode(), outbound.last_endpoint.decode()))
     else:
         kind = {"PAIR": "PAIR", "DEALER_DEALER": "DEALER"}.get(job.pattern, "ROUTER")
-        inbound = outbound = _socket(zmq, ctx, kind, b"server")
+        inbound = outbound = _socket(zmq, ctx, kind, b"server", job.transport)
         inbound.bind(new_endpoint(job.transport))
         channel.endpoint.put(inbound.last_endpoint.decode())
     recv, send = inbound.recv_multipart, outbound.send_multipart
@@ -123,8 +123,8 @@ async def latency_client(zmq: ModuleType, ctx: Any, channel: Channel, job: Job) 
     payload = os.urandom(job.size)
     endpoint = await _get(channel.endpoint)
     if job.pattern == "PUBSUB":
-        outbound = _socket(zmq, ctx, "PUB", b"client-out")
-        inbound = _socket(zmq, ctx, "SUB", b"client-in")
+        outbound = _socket(zmq, ctx, "PUB", b"client-out", job.transport)
+        inbound = _socket(zmq, ctx, "SUB", b"client-in", job.transport)
         outbound.connect(endpoint[0])
         inbound.connect(endpoint[1])
         frames = [payload]
@@ -136,7 +136,7 @@ async def latency_client(zmq: ModuleType, ctx: Any, channel: Channel, job: Job) 
             await inbound.recv_multipart()
     else:
         kind = {"PAIR": "PAIR", "ROUTER_ROUTER": "ROUTER"}.get(job.pattern, "DEALER")
-        inbound = outbound = _socket(zmq, ctx, kind, b"client")
+        inbound = outbound = _socket(zmq, ctx, kind, b"client", job.transport)
         outbound.connect(endpoint)
         frames = [b"server", payload] if kind == "ROUTER" else [payload]
         if kind == "ROUTER":

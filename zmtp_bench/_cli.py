@@ -9,12 +9,12 @@ from pathlib import Path
 
 from zmtp_bench._libraries import BASELINES, LIBRARIES
 from zmtp_bench._report import Sample, chart, markdown, write_json
-from zmtp_bench._workers import Job, run_job
+from zmtp_bench._workers import OURS_ONLY, Job, run_job
 
 __all__ = ["main"]
 
 PATTERNS = ["PAIR", "PUBSUB", "DEALER_DEALER", "DEALER_ROUTER", "ROUTER_ROUTER"]
-TRANSPORTS = ["tcp", "ipc", "inproc"]
+TRANSPORTS = ["tcp", "ipc", "inproc", "tls", "ws", "wss"]
 SIZES = [64, 256, 1024, 65536, 131072, 262144]
 DEFAULT_SIZES = [64, 1024, 65536]
 
@@ -49,10 +49,18 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         description="zmtp against pyzmq (libzmq), side by side, medians of interleaved runs.",
     )
     parser.add_argument(
-        "--backends", default=",".join(BASELINES), type=lambda v: _choice(v, list(BASELINES))
+        "--backends",
+        default="selectors",
+        type=lambda v: _choice(v, list(BASELINES)),
+        help=f"comma separated, or 'all': {', '.join(BASELINES)} (each against its baseline)",
     )
     parser.add_argument("--patterns", default="DEALER_ROUTER", type=lambda v: _choice(v, PATTERNS))
-    parser.add_argument("--transports", default="tcp", type=lambda v: _choice(v, TRANSPORTS))
+    parser.add_argument(
+        "--transports",
+        default="tcp",
+        type=lambda v: _choice(v, TRANSPORTS),
+        help=f"comma separated, or 'all': {', '.join(TRANSPORTS)} (tls, ws, wss: zmtp only)",
+    )
     parser.add_argument(
         "--sizes",
         default=",".join(map(str, DEFAULT_SIZES)),
@@ -90,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         for _ in range(args.runs)
         for pair in pairs
         for library in pair
+        if transport not in OURS_ONLY or LIBRARIES[library].ours
     ]
     samples: list[Sample] = []
     started = time.monotonic()

@@ -9,6 +9,7 @@ its endpoint and when the slow-joining subscriber is ready.
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 import queue
@@ -61,18 +62,37 @@ class Job:
     count: int
 
 
+#: Transports only zmtp has (pyzmq's wheels have no ws; libzmq has no tls): ours alone.
+OURS_ONLY = ("tls", "ws", "wss")
+
+
 def new_endpoint(transport: str) -> str:
-    if transport == "tcp":
-        return "tcp://127.0.0.1:*"
+    if transport in ("tcp", "tls"):
+        return f"{transport}://127.0.0.1:*"
+    if transport in ("ws", "wss"):
+        return f"{transport}://127.0.0.1:*/bench"
     name = f"zmtp-bench-{uuid.uuid4().hex[:12]}"
     if transport == "ipc":
         return f"ipc://{tempfile.gettempdir()}/{name}.sock"
     return f"inproc://{name}"
 
 
-def _socket(zmq: ModuleType, ctx: Any, kind: str, routing_id: bytes) -> Any:
+@functools.cache
+def _certificate() -> str:
+    """A throwaway server certificate for tls:// and wss:// runs (clients do not verify)."""
+    import trustme  # noqa: PLC0415 - only for the layered transports
+
+    path = os.path.join(tempfile.mkdtemp(prefix="zmtp-bench-"), "server.pem")
+    trustme.CA().issue_cert("127.0.0.1").private_key_and_cert_chain_pem.write_to_path(path)
+    return path
+
+
+def _socket(zmq: ModuleType, ctx: Any, kind: str, routing_id: bytes, transport: str) -> Any:
     sock = ctx.socket(getattr(zmq, kind))
     sock.routing_id = routing_id
+    if transport in ("tls", "wss"):
+        sock.tls_cert = _certificate()  # (used when binding)
+        sock.tls_verify = 0  # (used when connecting: the handshake is not what we measure)
     if kind in ("PUB", "SUB"):
         sock.sndhwm = sock.rcvhwm = 0  # a publisher drops at its HWM: count everything
     if kind == "SUB":
@@ -111,7 +131,7 @@ def _snapshot(zmq: ModuleType) -> dict[str, int] | None:
 def throughput_receiver(zmq: ModuleType, ctx: Any, channel: Channel, job: Job) -> dict[str, Any]:
     """Time ``count`` messages, from the first received to the last."""
     kind = {"PAIR": "PAIR", "PUBSUB": "SUB", "DEALER_DEALER": "DEALER"}.get(job.pattern, "ROUTER")
-    sock = _socket(zmq, ctx, kind, b"receiver")
+    sock = _socket(zmq, ctx, kind, b"receiver", job.transport)
     sock.bind(new_endpoint(job.transport))
     channel.endpoint.put(sock.last_endpoint.decode())
     frames = sock.recv_multipart()
@@ -133,7 +153,7 @@ def throughput_receiver(zmq: ModuleType, ctx: Any, channel: Channel, job: Job) -
 def throughput_sender(zmq: ModuleType, ctx: Any, channel: Channel, job: Job) -> dict[str, Any]:
     """Send ``count`` messages as fast as the library takes them."""
     kind = {"PUBSUB": "PUB", "ROUTER_ROUTER": "ROUTER", "PAIR": "PAIR"}.get(job.pattern, "DEALER")
-    sock = _socket(zmq, ctx, kind, b"sender")
+    sock = _socket(zmq, ctx, kind, b"sender", job.transport)
     sock.connect(channel.endpoint.get(timeout=30))
     payload = os.urandom(job.size)
     frames = [b"receiver", payload] if kind == "ROUTER" else [payload]
@@ -158,14 +178,14 @@ def throughput_sender(zmq: ModuleType, ctx: Any, channel: Channel, job: Job) -> 
 def latency_server(zmq: ModuleType, ctx: Any, channel: Channel, job: Job) -> dict[str, Any]:
     """Echo every message back until a stop."""
     if job.pattern == "PUBSUB":  # one PUB/SUB pair each way
-        inbound = _socket(zmq, ctx, "SUB", b"server-in")
-        outbound = _socket(zmq, ctx, "PUB", b"server-out")
+        inbound = _socket(zmq, ctx, "SUB", b"server-in", job.transport)
+        outbound = _socket(zmq, ctx, "PUB", b"server-out", job.transport)
         inbound.bind(new_endpoint(job.transport))
         outbound.bind(new_endpoint(job.transport))
         channel.endpoint.put((inbound.last_endpoint.decode(), outbound.last_endpoint.decode()))
     else:
         kind = {"PAIR": "PAIR", "DEALER_DEALER": "DEALER"}.get(job.pattern, "ROUTER")
-        inbound = outbound = _socket(zmq, ctx, kind, b"server")
+        inbound = outbound = _socket(zmq, ctx, kind, b"server", job.transport)
         inbound.bind(new_endpoint(job.transport))
         channel.endpoint.put(inbound.last_endpoint.decode())
     recv, send = inbound.recv_multipart, outbound.send_multipart
@@ -184,8 +204,8 @@ def latency_client(zmq: ModuleType, ctx: Any, channel: Channel, job: Job) -> dic
     payload = os.urandom(job.size)
     endpoint = channel.endpoint.get(timeout=30)
     if job.pattern == "PUBSUB":
-        outbound = _socket(zmq, ctx, "PUB", b"client-out")
-        inbound = _socket(zmq, ctx, "SUB", b"client-in")
+        outbound = _socket(zmq, ctx, "PUB", b"client-out", job.transport)
+        inbound = _socket(zmq, ctx, "SUB", b"client-in", job.transport)
         outbound.connect(endpoint[0])
         inbound.connect(endpoint[1])
         frames = [payload]
@@ -197,7 +217,7 @@ def latency_client(zmq: ModuleType, ctx: Any, channel: Channel, job: Job) -> dic
             inbound.recv_multipart()
     else:
         kind = {"PAIR": "PAIR", "ROUTER_ROUTER": "ROUTER"}.get(job.pattern, "DEALER")
-        inbound = outbound = _socket(zmq, ctx, kind, b"client")
+        inbound = outbound = _socket(zmq, ctx, kind, b"client", job.transport)
         outbound.connect(endpoint)
         frames = [b"server", payload] if kind == "ROUTER" else [payload]
         if kind == "ROUTER":
