@@ -6,6 +6,7 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from zmtp_bench._libraries import BASELINES, LIBRARIES
 from zmtp_bench._report import Sample, chart, markdown, write_json
@@ -101,14 +102,21 @@ def main(argv: list[str] | None = None) -> int:
         if transport not in OURS_ONLY or LIBRARIES[library].ours
     ]
     samples: list[Sample] = []
+    failures: list[str] = []
     started = time.monotonic()
     for index, job in enumerate(jobs):
         run = sum(1 for s in samples if s.job == job)
         _progress(index, len(jobs), job, f"{run + 1}/{args.runs}", started)
-        samples.append(Sample(job, run, run_job(job)))
+        result = _run_with_retry(job, failures)
+        if result is not None:
+            samples.append(Sample(job, run, result))
     _progress(len(jobs), len(jobs), None, "", started)
     args.output.mkdir(parents=True, exist_ok=True)
     table = markdown(samples, pairs, args.runs)
+    if failures:
+        table += "\n\n### Runs that failed (left out of the medians)\n\n" + "\n".join(
+            f"- {failure}" for failure in failures
+        )
     (args.output / "results.md").write_text(table + "\n")
     settings = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}
     write_json(args.output / "results.json", samples, settings)
@@ -123,6 +131,16 @@ def main(argv: list[str] | None = None) -> int:
         )
     )
     return 0
+
+
+def _run_with_retry(job: Job, failures: list[str]) -> dict[str, Any] | None:
+    """One run; a run that fails or hangs is tried once more, then reported, not fatal."""
+    for attempt in (1, 2):
+        try:
+            return run_job(job)
+        except RuntimeError as error:
+            failures.append(f"attempt {attempt}: {error}")
+    return None
 
 
 def _count(args: argparse.Namespace, kind: str, size: int) -> int:

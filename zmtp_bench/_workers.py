@@ -312,7 +312,7 @@ def _inproc_ends(job: Job, results: _Queue) -> None:
         results.put((role, outcome[role]))
 
 
-def run_job(job: Job, timeout: float = 120) -> dict[str, Any]:
+def run_job(job: Job, timeout: float = 60) -> dict[str, Any]:
     """Run both ends, wait for both, and merge what they measured."""
     mp = multiprocessing.get_context("spawn")
     results: Any = mp.Queue()
@@ -328,7 +328,10 @@ def run_job(job: Job, timeout: float = 120) -> dict[str, Any]:
     merged: dict[str, Any] = {}
     try:
         for _ in range(2):
-            _, outcome = results.get(timeout=timeout)
+            try:
+                _, outcome = results.get(timeout=timeout)
+            except queue.Empty:
+                raise RuntimeError(f"{job}: no result within {timeout:g} s") from None
             if "error" in outcome:
                 raise RuntimeError(f"{job}: {outcome['error']}")
             merged.update(outcome)

@@ -3,8 +3,11 @@
 No sockets, no threads, no clocks: a :class:`Connection` takes bytes and gives
 back events and scatter lists of buffers; a socket from :func:`create_socket`
 applies a ZeroMQ pattern (routing, fan-out, HWM) over :class:`Pipe` objects,
-one per peer. A backend does the I/O and moves messages between the two. See
-the docstrings of ``_connection.py`` and ``_pipe.py`` for the contracts.
+one per peer. A backend does the I/O and moves messages between the two.
+tls://, ws:// and wss:// add a :class:`Layer` (TLS, ZWS 2.0) between the socket
+and the Connection, which :func:`layering` builds from an endpoint; it looks like
+a Connection to the backend. See the docstrings of ``_connection.py``,
+``_pipe.py`` and ``_layer.py`` for the contracts.
 """
 
 from ._connection import PENDING, Connection, ConnectionState, Input

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import weakref
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -11,8 +10,7 @@ import anyio
 from anyio.abc import TaskGroup
 
 from zmtp_core import SocketType
-from zmtp_transport import InprocRegistry
-from zmtp_transport.errors import ContextTerminated
+from zmtp_transport import ContextBase
 
 from ._loop import Scheduler
 from ._socket import Socket
@@ -20,7 +18,7 @@ from ._socket import Socket
 __all__ = ["Context"]
 
 
-class Context:
+class Context(ContextBase[Socket]):
     """ZeroMQ's Context in anyio's idiom::
 
         async with zmtp_anyio.Context() as ctx:
@@ -35,33 +33,29 @@ class Context:
     """
 
     def __init__(self, io_threads: int = 1, **kwargs: Any) -> None:
-        self._sockets: weakref.WeakSet[Socket] = weakref.WeakSet()
-        self._lingering: set[Socket] = set()
-        self._terminated = False
-        self._inproc = InprocRegistry(contextlib.nullcontext)
+        super().__init__()
         self._scheduler = Scheduler()
         self._task_group: TaskGroup | None = None
         self._linger_waiters: list[anyio.Event] = []
 
-    @property
-    def closed(self) -> bool:
-        return self._terminated
-
     def socket(self, socket_type: SocketType | int, **kwargs: Any) -> Socket:
-        if self._terminated:
-            raise ContextTerminated()
-        if self._task_group is None:
+        if self._task_group is None and not self._terminated:
             raise RuntimeError(
                 "a zmtp_anyio Context makes sockets once entered: async with Context() as ctx"
             )
-        sock = Socket(self, socket_type)
-        self._sockets.add(sock)
-        return sock
+        return super().socket(socket_type, **kwargs)
 
     def _spawn(self, function: Callable[..., Coroutine[Any, Any, None]], *args: Any) -> None:
         if self._task_group is None:
             raise RuntimeError("the zmtp_anyio Context has been left")
         self._task_group.start_soon(function, *args)
+
+    def _new_socket(self, socket_type: SocketType | int) -> Socket:
+        return Socket(self, socket_type)
+
+    def _wake_all(self) -> None:
+        for sock in list(self._sockets):
+            sock._wake()
 
     def _socket_closed(self, sock: Socket) -> None:
         sock._wake()
@@ -76,18 +70,7 @@ class Context:
     def term(self) -> None:
         """Terminate: calls waiting on open sockets fail with ETERM; lingering
         sockets go on sending until the block is left (see wait_closed())."""
-        if self._terminated:
-            return
-        self._terminated = True
-        for sock in list(self._sockets):
-            sock._wake()
-
-    def destroy(self, linger: int | None = None) -> None:
-        """Close every socket (with ``linger`` if given), then term()."""
-        for sock in list(self._sockets):
-            if not sock.closed:
-                sock.close(linger=linger)
-        self.term()
+        self._mark_terminated()
 
     async def wait_closed(self) -> None:
         """Wait until no socket of this context has anything left to send."""
@@ -123,7 +106,3 @@ class Context:
             suppressed = await task_group.__aexit__(*exc_info)
             self._task_group = None
         return suppressed
-
-    def __repr__(self) -> str:
-        state = "terminated" if self._terminated else "open"
-        return f"<zmtp_anyio.Context {state}>"

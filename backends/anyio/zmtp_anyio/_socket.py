@@ -40,7 +40,7 @@ class Socket(AsyncSocketAPI):
             socket_type,
             lock=contextlib.nullcontext(),
             loop=loop,
-            batcher=IterationBatcher(loop.call_soon),
+            batcher=IterationBatcher(loop.call_soon, lone_leaves_at_once=True),
             wake=self._wake,
         )
         self._waiters: list[anyio.Event] = []

@@ -5,19 +5,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-import weakref
 from typing import Any, ClassVar
 
 from zmtp_core import SocketType
-from zmtp_transport import InprocRegistry
-from zmtp_transport.errors import ContextTerminated
+from zmtp_transport import ContextBase
 
 from ._socket import Socket
 
 __all__ = ["Context"]
 
 
-class Context:
+class Context(ContextBase[Socket]):
     """zmq.asyncio's Context. Closing is immediate; ``async with`` (or ``await
     ctx.wait_closed()``) also waits until every lingering message has left."""
 
@@ -25,10 +23,7 @@ class Context:
     _instance_lock = threading.Lock()
 
     def __init__(self, io_threads: int = 1, **kwargs: Any) -> None:
-        self._sockets: weakref.WeakSet[Socket] = weakref.WeakSet()
-        self._lingering: set[Socket] = set()
-        self._terminated = False
-        self._inproc = InprocRegistry(contextlib.nullcontext)
+        super().__init__()
         self._linger_waiters: list[asyncio.Future[None]] = []
 
     @classmethod
@@ -39,16 +34,12 @@ class Context:
                 cls._instance = cls(io_threads)
             return cls._instance
 
-    @property
-    def closed(self) -> bool:
-        return self._terminated
+    def _new_socket(self, socket_type: SocketType | int) -> Socket:
+        return Socket(self, socket_type)
 
-    def socket(self, socket_type: SocketType | int, **kwargs: Any) -> Socket:
-        if self._terminated:
-            raise ContextTerminated()
-        sock = Socket(self, socket_type)
-        self._sockets.add(sock)
-        return sock
+    def _wake_all(self) -> None:
+        for sock in list(self._sockets):
+            sock._wake()
 
     def _socket_closed(self, sock: Socket) -> None:
         sock._wake()
@@ -64,18 +55,7 @@ class Context:
     def term(self) -> None:
         """Terminate: calls waiting on open sockets fail with ETERM; lingering
         sockets go on sending while the event loop runs (see wait_closed())."""
-        if self._terminated:
-            return
-        self._terminated = True
-        for sock in list(self._sockets):
-            sock._wake()
-
-    def destroy(self, linger: int | None = None) -> None:
-        """Close every socket (with ``linger`` if given), then term()."""
-        for sock in list(self._sockets):
-            if not sock.closed:
-                sock.close(linger=linger)
-        self.term()
+        self._mark_terminated()
 
     async def wait_closed(self) -> None:
         """Wait until no socket of this context has anything left to send."""
@@ -100,6 +80,3 @@ class Context:
     async def __aexit__(self, *exc_info: object) -> None:
         self.destroy()
         await self.wait_closed()
-
-    def __repr__(self) -> str:
-        return f"<zmtp_asyncio.Context {'terminated' if self._terminated else 'open'}>"

@@ -22,8 +22,8 @@ import threading
 import time
 from collections.abc import Callable
 
-from zmtp_core import Pipe, counters
-from zmtp_transport import Stream
+from zmtp_core import Pipe
+from zmtp_transport import Stream, count_flush
 
 from ._reactor import READ, WRITE, Reactor, Timer
 
@@ -186,13 +186,7 @@ class WindowBatcher:
             self.lock.release()
 
     def _flush(self, stream: Stream, now: float, reason: str | None) -> None:
-        if counters.enabled and stream.pipe is not None:
-            counters.batch_flush_count += 1
-            if reason is not None:
-                name = f"batch_{reason}_flush_count"
-                setattr(counters, name, getattr(counters, name) + 1)
-            counters.batch_messages_total += stream.pipe._out_messages
-            counters.batch_bytes_total += stream.batch_bytes
+        count_flush(stream, reason)
         stream.batch_started = 0.0
         stream.batch_bytes = 0
         stream.last_flush = now

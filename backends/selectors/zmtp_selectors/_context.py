@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import threading
-import weakref
 from typing import Any, ClassVar
 
 from zmtp_core import SocketType
-from zmtp_transport import InprocRegistry
-from zmtp_transport.errors import ContextTerminated
+from zmtp_transport import ContextBase
 
 from ._reactor import Reactor
 from ._socket import Socket
@@ -16,19 +14,17 @@ from ._socket import Socket
 __all__ = ["Context"]
 
 
-class Context:
+class Context(ContextBase[Socket]):
     """pyzmq's ``zmq.Context``: a factory of sockets that share one I/O loop."""
 
     _instance: ClassVar[Context | None] = None
     _instance_lock = threading.Lock()
 
     def __init__(self, io_threads: int = 1, **kwargs: Any) -> None:
+        super().__init__(threading.Lock)
         self._reactor = Reactor()
-        self._sockets: weakref.WeakSet[Socket] = weakref.WeakSet()
-        self._lingering: set[Socket] = set()
-        self._terminated = False
-        self._inproc = InprocRegistry(threading.Lock)
-        self._reactor.idle_work = self._run_transfers
+        # inproc messages move from whichever thread holds no socket lock
+        self._reactor.idle_work = self._inproc.run_transfers
 
     @classmethod
     def instance(cls, io_threads: int = 1) -> Context:
@@ -38,27 +34,10 @@ class Context:
                 cls._instance = cls(io_threads)
             return cls._instance
 
-    @property
-    def closed(self) -> bool:
-        return self._terminated
+    def _new_socket(self, socket_type: SocketType | int) -> Socket:
+        return Socket(self, socket_type)
 
-    def socket(self, socket_type: SocketType | int, **kwargs: Any) -> Socket:
-        if self._terminated:
-            raise ContextTerminated()
-        sock = Socket(self, socket_type)
-        self._sockets.add(sock)
-        return sock
-
-    def _run_transfers(self) -> None:
-        """Move inproc messages; called by any thread that holds no socket lock."""
-        self._inproc.run_transfers()
-
-    # -- the end ---------------------------------------------------------------
-
-    def _socket_closed(self, sock: Socket) -> None:
-        self._reactor.notify()
-
-    def _socket_finished(self, sock: Socket) -> None:
+    def _wake_all(self) -> None:
         self._reactor.notify()
 
     def term(self) -> None:
@@ -66,27 +45,15 @@ class Context:
 
         Blocked calls on sockets still open fail with ETERM, as in libzmq.
         """
-        if self._terminated:
+        if not self._mark_terminated():
             return
-        self._terminated = True
-        self._reactor.notify()
         self._reactor.wait_until(
             lambda: not self._lingering and all(s.closed for s in list(self._sockets)), None
         )
         self._reactor.close()
-
-    def destroy(self, linger: int | None = None) -> None:
-        """Close every socket (with ``linger`` if given), then term()."""
-        for sock in list(self._sockets):
-            if not sock.closed:
-                sock.close(linger=linger)
-        self.term()
 
     def __enter__(self) -> Context:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self.destroy()
-
-    def __repr__(self) -> str:
-        return f"<zmtp_selectors.Context {'terminated' if self._terminated else 'open'}>"

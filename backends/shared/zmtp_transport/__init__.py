@@ -10,8 +10,9 @@ a backend hands it a :class:`Loop` (readiness, timers, a clock) and an
 """
 
 from ._async_api import AsyncMessageTracker, AsyncSocketAPI
-from ._batching import IterationBatcher
+from ._batching import IterationBatcher, count_flush
 from ._connecting import Connecter, Listener
+from ._context import ContextBase
 from ._inproc import InprocEnd, InprocLink, InprocRegistry
 from ._loop import Batcher, Handle, Loop, Owner
 from ._sockets import describe, open_listener, tcp_address, tune
@@ -23,6 +24,7 @@ __all__ = [
     "AsyncSocketAPI",
     "Batcher",
     "Connecter",
+    "ContextBase",
     "Handle",
     "InprocEnd",
     "InprocLink",
@@ -32,6 +34,7 @@ __all__ = [
     "Loop",
     "Owner",
     "Stream",
+    "count_flush",
     "describe",
     "open_listener",
     "tcp_address",

@@ -8,22 +8,43 @@ from zmtp_core import Pipe, counters
 
 from ._stream import Stream
 
-__all__ = ["IterationBatcher"]
+__all__ = ["IterationBatcher", "count_flush"]
+
+
+def count_flush(stream: Stream, reason: str | None) -> None:
+    """The ``batch_*`` counters for one batch leaving (reason: size, count, timeout)."""
+    if counters.enabled and stream.pipe is not None:
+        counters.batch_flush_count += 1
+        if reason is not None:
+            name = f"batch_{reason}_flush_count"
+            setattr(counters, name, getattr(counters, name) + 1)
+        counters.batch_messages_total += stream.pipe._out_messages
+        counters.batch_bytes_total += stream.batch_bytes
 
 
 class IterationBatcher:
     """Write what one loop iteration queued with one sendmsg per stream.
 
-    The first message queued in an iteration leaves at once (a request, a
-    reply: nothing to wait for) and schedules one callback for the loop's next
-    turn (``call_soon``); the messages queued after it in the same iteration
-    are held, and that callback writes them together. So a burst leaves in two
-    ``sendmsg`` calls and a lone message costs no extra loop turn. A message of
-    ``stream.threshold`` bytes or more leaves at once.
+    The first message queued in an iteration schedules one callback for the
+    loop's next turn (``call_soon``); it writes every stream held meanwhile. So
+    a burst leaves in one ``sendmsg`` and a lone message is not delayed past the
+    current iteration. A message of ``stream.threshold`` bytes or more leaves
+    at once.
+
+    With ``lone_leaves_at_once`` the iteration's first message, when alone in
+    its pipe, is written at once instead (the rest of a burst still leaves
+    together): for loops where the next turn costs a task switch (anyio), a
+    request or a reply must not wait for it.
     """
 
-    def __init__(self, call_soon: Callable[[Callable[[], None]], object]) -> None:
+    def __init__(
+        self,
+        call_soon: Callable[[Callable[[], None]], object],
+        *,
+        lone_leaves_at_once: bool = False,
+    ) -> None:
         self._call_soon = call_soon
+        self._lone_leaves_at_once = lone_leaves_at_once
         self._held: set[Stream] = set()
         self._scheduled = False
 
@@ -35,8 +56,8 @@ class IterationBatcher:
         if not self._scheduled:
             self._scheduled = True  # the iteration's first message: the turn is marked
             self._call_soon(self._flush_held)
-            if len(pipe.outbound) == 1:
-                self._flush(stream, None)  # and, alone in its pipe, it leaves now
+            if self._lone_leaves_at_once and len(pipe.outbound) == 1:
+                self._flush(stream, None)
                 return
         self._held.add(stream)
 
@@ -51,13 +72,7 @@ class IterationBatcher:
 
     def _flush(self, stream: Stream, reason: str | None) -> None:
         self._held.discard(stream)
-        if counters.enabled and stream.pipe is not None:
-            counters.batch_flush_count += 1
-            if reason is not None:
-                name = f"batch_{reason}_flush_count"
-                setattr(counters, name, getattr(counters, name) + 1)
-            counters.batch_messages_total += stream.pipe._out_messages
-            counters.batch_bytes_total += stream.batch_bytes
+        count_flush(stream, reason)
         stream.batch_bytes = 0
         if not stream.closed:
             stream.flush()
