@@ -68,6 +68,7 @@ async def throughput_receiver(
     for _ in range(job.count - 1):
         await recv(copy=copy)
     elapsed = time.perf_counter() - started
+    channel.received.put(True)
     result = {"throughput": (job.count - 1) / elapsed, "receiver_counters": _snapshot(zmq)}
     sock.close(linger=0)
     return result
@@ -92,7 +93,8 @@ async def throughput_sender(
     for _ in range(job.count):
         await send(frames, copy=copy)
     result = {"sender_counters": _snapshot(zmq)}
-    sock.close(linger=-1)
+    await _get(channel.received)
+    sock.close(linger=0)
     return result
 
 
@@ -205,7 +207,7 @@ async def _one_end(role: int, job: Job, channel: Channel) -> dict[str, Any]:
 
 async def _both_ends(job: Job) -> dict[int, dict[str, Any]]:
     zmq = LIBRARIES[job.library].load_constants()
-    channel = Channel(queue.Queue(), queue.Queue())
+    channel = Channel(queue.Queue(), queue.Queue(), queue.Queue())
     outcome: dict[int, dict[str, Any]] = {}
 
     async def end(role: int) -> None:

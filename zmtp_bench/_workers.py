@@ -37,10 +37,14 @@ class _Queue(Protocol):
 
 @dataclass
 class Channel:
-    """What the two ends tell each other: the bound endpoint, and 'ready'."""
+    """What the two ends tell each other: the bound endpoint, 'ready' (the slow
+    joiner is subscribed), and 'received' (everything arrived: the sender may
+    close, without trusting LINGER: libzmq 4.3.5 loses messages sent just
+    before a close over ipc)."""
 
     endpoint: _Queue
     ready: _Queue
+    received: _Queue
 
     def is_ready(self) -> bool:
         try:
@@ -145,6 +149,7 @@ def throughput_receiver(zmq: ModuleType, ctx: Any, channel: Channel, job: Job) -
     for _ in range(job.count - 1):
         recv(copy=copy)
     elapsed = time.perf_counter() - started
+    channel.received.put(True)
     result = {"throughput": (job.count - 1) / elapsed, "receiver_counters": _snapshot(zmq)}
     sock.close(linger=0)
     return result
@@ -168,7 +173,8 @@ def throughput_sender(zmq: ModuleType, ctx: Any, channel: Channel, job: Job) -> 
     for _ in range(job.count):
         send(frames, copy=copy)
     result = {"sender_counters": _snapshot(zmq)}
-    sock.close(linger=-1)  # every message must still arrive
+    channel.received.get(timeout=60)
+    sock.close(linger=0)
     return result
 
 
@@ -293,7 +299,7 @@ def _inproc_ends(job: Job, results: _Queue) -> None:
         return
     zmq = _prepare(job.library)
     ctx = zmq.Context()
-    channel = Channel(queue.Queue(), queue.Queue())
+    channel = Channel(queue.Queue(), queue.Queue(), queue.Queue())
     outcome: dict[int, dict[str, Any]] = {}
 
     def end(role: int) -> None:
@@ -319,7 +325,7 @@ def run_job(job: Job, timeout: float = 60) -> dict[str, Any]:
     if job.transport == "inproc":
         processes = [mp.Process(target=_inproc_ends, args=(job, results))]
     else:
-        channel = Channel(mp.Queue(), mp.Queue())
+        channel = Channel(mp.Queue(), mp.Queue(), mp.Queue())
         processes = [
             mp.Process(target=_process_end, args=(role, job, channel, results)) for role in (0, 1)
         ]

@@ -91,19 +91,21 @@ class Layer:
             self._outbox.append(data)
             self._outbox_size += len(data)
 
-    def _pull_upper(self) -> list[Buffer]:
-        """Everything the side above has to send, taken off its hands."""
+    def _pull_upper(self, take: Callable[[list[Buffer]], None]) -> None:
+        """Hand everything the side above has to send to ``take``, then mark it sent.
+
+        (``take`` runs first: a tracked body counts as written, and may be
+        reused by its owner, only once it has been copied.)
+        """
         upper = self.upper
-        taken: list[Buffer] = []
         while upper.bytes_to_send:
             buffers = upper.buffers_to_send()
             size = sum(memoryview(b).nbytes for b in buffers)
-            taken.extend(buffers)
+            take(buffers)
             upper.sent(size)
-        if counters.enabled and taken:
-            counters.fallback_count += 1
-            counters.bytes_copied += sum(memoryview(b).nbytes for b in taken)
-        return taken
+            if counters.enabled:
+                counters.fallback_count += 1
+                counters.bytes_copied += size
 
     def _produce(self) -> None:
         """Move the upper side's output (once open) into the outbox."""

@@ -13,6 +13,7 @@ import ssl
 from ._connection import Connection
 from ._layer import RECEIVE_SIZE, Layer
 from ._options import Options
+from ._sendqueue import Buffer
 
 __all__ = ["TLSLayer", "tls_context"]
 
@@ -77,13 +78,14 @@ class TLSLayer(Layer):
 
     def _produce(self) -> None:
         if self.open and not self.connection.closed:
-            buffers = self._pull_upper()
-            if buffers:
-                try:
-                    self._tls.write(b"".join(buffers) if len(buffers) > 1 else buffers[0])
-                except ssl.SSLError as error:
-                    self._fail(f"TLS failed: {_describe(error)}")
+            try:
+                self._pull_upper(self._encrypt)
+            except ssl.SSLError as error:
+                self._fail(f"TLS failed: {_describe(error)}")
         self._collect()
+
+    def _encrypt(self, buffers: list[Buffer]) -> None:
+        self._tls.write(b"".join(buffers) if len(buffers) > 1 else buffers[0])
 
     def _collect(self) -> None:
         if self._outgoing.pending:

@@ -38,6 +38,7 @@ from . import _commands as cmd
 from ._connection import Connection
 from ._greeting import GREETING_SIZE, encode_greeting
 from ._layer import Layer
+from ._sendqueue import Buffer
 
 __all__ = ["SUBPROTOCOL", "WebSocketLayer"]
 
@@ -171,12 +172,15 @@ class WebSocketLayer(Layer):
 
     # -- bytes out ------------------------------------------------------------------
 
+    def _collect_zmtp(self, buffers: list[Buffer]) -> None:
+        for buffer in buffers:
+            self._zmtp_out += buffer
+
     def _produce(self) -> None:
         if not self.open or self.connection.closed:
             return
+        self._pull_upper(self._collect_zmtp)
         out = self._zmtp_out
-        for buffer in self._pull_upper():
-            out += buffer
         position = 0
         if self._greeting_left:
             position = min(self._greeting_left, len(out))
