@@ -334,3 +334,21 @@ def test_tls_to_libzmq_through_socat(
         router.send_multipart([b"ours", *message])
     for message in messages(9):
         assert dealer.recv_multipart() == message
+
+
+def test_unusable_tls_files_fail_at_bind_and_connect(
+    ctx: TrackedContext, zmtp: ModuleType, certs: Certificates
+) -> None:
+    server = ctx.socket(zmtp.PULL)
+    with pytest.raises(zmtp.ZMQError, match="TLS_CERT"):
+        server.bind("tls://127.0.0.1:*")  # a server needs a certificate
+    client = ctx.socket(zmtp.PUSH)
+    client.tls_ca = "/nonexistent/ca.pem"
+    with pytest.raises(zmtp.ZMQError, match="cannot load the TLS files"):
+        client.connect("tls://127.0.0.1:5555")
+    client.tls_ca = certs.ca
+    server.tls_cert = certs.server
+    server.bind("wss://127.0.0.1:*")  # and the sockets are fine afterwards
+    client.connect(server.last_endpoint.decode())
+    client.send(b"fine")
+    assert server.recv() == b"fine"

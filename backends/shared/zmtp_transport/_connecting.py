@@ -120,6 +120,11 @@ class Connecter:
         self.endpoint = endpoint
         self.text = text
         options = owner.core.options
+        # The caller's errors (a bad address, unusable TLS files) come first, before a pipe.
+        if endpoint.over_tcp:
+            tcp_address(endpoint, options, bind=False)
+        self._layering = layering(endpoint, options, server_side=False)
+        self._failures = _FailureLog(text)
         self.immediate = bool(options["IMMEDIATE"])
         self._routing_id: bytes | None = options["CONNECT_ROUTING_ID"] or None
         self.pipe: Pipe | None = None
@@ -133,10 +138,6 @@ class Connecter:
         self._connecting: socket.socket | None = None
         self._timer: Handle | None = None
         self._interval = options["RECONNECT_IVL"]
-        if endpoint.over_tcp:
-            tcp_address(endpoint, options, bind=False)  # a bad address is the caller's error
-        self._layering = layering(endpoint, options, server_side=False)
-        self._failures = _FailureLog(text)
         self._attempt()
 
     # PipeListener while no stream serves the pipe: output simply waits.
