@@ -33,35 +33,19 @@ Sockets are used from the task group's event loop thread only.
 
 from __future__ import annotations
 
-from zmtp_core import counters
-from zmtp_transport import constants as _constants
-from zmtp_transport.constants import *  # noqa: F403 - pyzmq's flat namespace
-from zmtp_transport.errors import Again, ContextTerminated, NotDone, ZMQBindError, ZMQError
-from zmtp_transport.frame import Frame
+from zmtp_transport import namespace as _namespace
+from zmtp_transport.namespace import *  # noqa: F403 - pyzmq's flat namespace
 
 from ._context import Context
 from ._poll import Poller
 from ._socket import MessageTracker, Socket
 
-Message = Frame
-
-__all__ = [  # noqa: PLE0604 - the constants' names come from their module
-    "Again",
+__all__ = [  # noqa: PLE0604 - the shared names come from zmtp_transport.namespace
     "Context",
-    "ContextTerminated",
-    "Frame",
-    "Message",
     "MessageTracker",
-    "NotDone",
     "Poller",
     "Socket",
-    "ZMQBindError",
-    "ZMQError",
-    "counters",
-    *_constants.__all__,
+    *_namespace.__all__,
 ]
 
-
-def __getattr__(name: str) -> int:
-    """Option constants (``zmtp_anyio.SNDHWM``...) come from the core's table."""
-    return _constants.__getattr__(name)
+__getattr__ = _namespace.__getattr__  # option constants, from the core's table
