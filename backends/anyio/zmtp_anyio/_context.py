@@ -53,24 +53,10 @@ class Context(ContextBase[Socket]):
     def _new_socket(self, socket_type: SocketType | int) -> Socket:
         return Socket(self, socket_type)
 
-    def _wake_all(self) -> None:
-        for sock in list(self._sockets):
-            sock._wake()
-
-    def _socket_closed(self, sock: Socket) -> None:
-        sock._wake()
-
-    def _socket_finished(self, sock: Socket) -> None:
-        sock._wake()
-        if not self._lingering:
-            waiters, self._linger_waiters = self._linger_waiters, []
-            for waiter in waiters:
-                waiter.set()
-
-    def term(self) -> None:
-        """Terminate: calls waiting on open sockets fail with ETERM; lingering
-        sockets go on sending until the block is left (see wait_closed())."""
-        self._mark_terminated()
+    def _lingering_over(self) -> None:
+        waiters, self._linger_waiters = self._linger_waiters, []
+        for waiter in waiters:
+            waiter.set()
 
     async def wait_closed(self) -> None:
         """Wait until no socket of this context has anything left to send."""

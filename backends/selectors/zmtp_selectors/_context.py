@@ -38,7 +38,7 @@ class Context(ContextBase[Socket]):
         return Socket(self, socket_type)
 
     def _wake_all(self) -> None:
-        self._reactor.notify()
+        self._reactor.notify()  # (every socket's wake is this one call)
 
     def term(self) -> None:
         """Wait until every socket is closed and done lingering, then stop the I/O thread.

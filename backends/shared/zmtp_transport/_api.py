@@ -92,6 +92,8 @@ class SocketAPI:
         self._batcher = batcher
         self._owner = Owner(self._core, loop, batcher, self._check_linger)
         self._streams = self._owner.streams
+        #: Wakes whatever waits on this socket (after a delivery, a close, term()).
+        self._notify = wake
         self._inproc = InprocEnd(self._core, lock, wake)
         self._endpoints: dict[str, list[Endpoints]] = {}
         self._closing_endpoints: list[Endpoints] = []

@@ -23,7 +23,8 @@ class ContextBase(Generic[S]):
     """pyzmq's Context, less the waiting: sockets made here, term(), destroy().
 
     A backend makes its sockets (:meth:`_new_socket`) and says how term()
-    waits and who is woken when a socket closes (:meth:`_wake_all`).
+    waits; whoever waits on a socket is woken through the socket's own
+    ``wake`` callable.
     """
 
     def __init__(
@@ -50,13 +51,19 @@ class ContextBase(Generic[S]):
 
     def _wake_all(self) -> None:
         """Something ended: whatever waits on this context's sockets looks again."""
-        raise NotImplementedError
+        for sock in list(self._sockets):
+            sock._notify()
 
     def _socket_closed(self, sock: S) -> None:
-        self._wake_all()
+        sock._notify()
 
     def _socket_finished(self, sock: S) -> None:
-        self._wake_all()
+        sock._notify()
+        if not self._lingering:
+            self._lingering_over()
+
+    def _lingering_over(self) -> None:
+        """Hook: no socket of this context has anything left to send."""
 
     def _mark_terminated(self) -> bool:
         """term()'s first step: False if it was already done."""
@@ -67,6 +74,7 @@ class ContextBase(Generic[S]):
         return True
 
     def term(self) -> None:
+        """Terminate: calls waiting on open sockets fail with ETERM."""
         self._mark_terminated()
 
     def destroy(self, linger: int | None = None) -> None:
