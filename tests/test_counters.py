@@ -9,6 +9,9 @@ from zmtp_core import (
     DebugCounters,
     Message,
     MessageTracker,
+    Options,
+    SocketType,
+    Toggles,
     counters,
     resolve_toggle,
 )
@@ -111,7 +114,10 @@ def test_zerocopy_write_env_switch_forces_the_copy_path(
     debug_counters: DebugCounters, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("ZMTP_ZEROCOPY_WRITE", "0")
-    a, b = handshaken_pair()
+    # The environment is read once per socket and wins over the option (set to 1 here).
+    kwargs = Options(SocketType.DEALER).connection_kwargs(Toggles.from_environment())
+    assert kwargs["zerocopy_write"] is False
+    a, b = handshaken_pair(zerocopy_write=kwargs["zerocopy_write"])
     debug_counters.reset()
     a.send_message([bytes(16 * 1024)])
     assert (debug_counters.zerocopy_count, debug_counters.fallback_count) == (0, 1)
@@ -141,6 +147,17 @@ def test_toggle_precedence_env_then_option_then_default(
     else:
         monkeypatch.setenv("ZMTP_LAZY_COMPACT", env)
     assert resolve_toggle("ZMTP_LAZY_COMPACT", option) is expected
+
+
+def test_toggles_are_read_from_the_environment_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ZMTP_LAZY_COMPACT", "off")
+    monkeypatch.delenv("ZMTP_ZEROCOPY_WRITE", raising=False)
+    toggles = Toggles.from_environment()
+    monkeypatch.setenv("ZMTP_ZEROCOPY_WRITE", "0")  # too late for these toggles
+    assert toggles == Toggles(zerocopy_write=None, lazy_compact=False, write_batching=None)
+    kwargs = Options(SocketType.PUB).connection_kwargs(toggles)
+    assert (kwargs["zerocopy_write"], kwargs["lazy_compact"]) == (True, False)
+    assert Toggles.from_environment({"ZMTP_WRITE_BATCHING": "1"}).write_batching is True
 
 
 def test_lazy_compact_option_reaches_the_reader(debug_counters: DebugCounters) -> None:

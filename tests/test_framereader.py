@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from zmtp_core import DebugCounters, RemoteProtocolError
-from zmtp_core._framereader import COMMAND, LONG, MORE, PREALLOCATE_LIMIT, FrameReader
+from zmtp_core._codec import COMMAND, LONG, MORE
+from zmtp_core._framereader import PREALLOCATE_LIMIT, FrameReader
 
 
 def frame(body: bytes, flags: int = 0, *, long: bool = False) -> bytes:

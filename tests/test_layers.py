@@ -29,6 +29,7 @@ from zmtp_core import (
     parse_endpoint,
 )
 from zmtp_core._tls import TLSLayer
+from zmtp_transport import tls_context_for
 
 from certs import Certificates
 from wire import Conn, drain, take_output
@@ -38,7 +39,10 @@ def layered(kind: str, url: str, *, server_side: bool, **options: Any) -> Conn:
     settings = Options(SocketType[kind])
     for name, value in options.items():
         settings.set(name, value)
-    wrap = layering(parse_endpoint(url), settings, server_side=server_side)
+    endpoint = parse_endpoint(url)
+    # Reading the TLS files is the backend's part (zmtp_transport), not the core's.
+    context = tls_context_for(endpoint, settings, server_side=server_side)
+    wrap = layering(endpoint, settings, server_side=server_side, context=context)
     assert wrap is not None
     return wrap(Connection(kind, **settings.connection_kwargs()))
 

@@ -1,18 +1,22 @@
 """zmtp_core: ZeroMQ's ZMTP 3.x as a sans-IO state machine.
 
-No sockets, no threads, no clocks: a :class:`Connection` takes bytes and gives
-back events and scatter lists of buffers; a socket from :func:`create_socket`
-applies a ZeroMQ pattern (routing, fan-out, HWM) over :class:`Pipe` objects,
-one per peer. A backend does the I/O and moves messages between the two.
-tls://, ws:// and wss:// add a :class:`Layer` (TLS, ZWS 2.0) between the socket
-and the Connection, which :func:`layering` builds from an endpoint; it looks like
-a Connection to the backend. See the docstrings of ``_connection.py``,
-``_pipe.py`` and ``_layer.py`` for the contracts.
+No sockets, no threads, no clocks. A :class:`SocketEngine` is one whole
+ZeroMQ socket: its pattern, its connections (keyed by handles the backend
+picks), its endpoints, reconnects, backpressure and LINGER; the backend moves
+bytes, waits for readiness and tells it the time. Inside, a
+:class:`Connection` speaks ZMTP to one peer (bytes in, events and scatter
+lists out), a pattern from :func:`create_socket` routes messages over
+:class:`Pipe` objects, one per peer, and tls://, ws:// and wss:// add a
+:class:`Layer` under the Connection. See the docstrings of ``_engine.py``,
+``_connection.py``, ``_pipe.py`` and ``_layer.py`` for the contracts.
 """
 
+from ._actions import Action, Dial, Drop, Watch
+from ._bindings import Dialer, Listener
 from ._connection import PENDING, Connection, ConnectionState, Input
-from ._counters import DebugCounters, counters, resolve_toggle
+from ._counters import DebugCounters, Toggles, counters, resolve_toggle
 from ._endpoints import Endpoint, parse_endpoint
+from ._engine import SocketEngine
 from ._errors import (
     EFSM,
     ETERM,
@@ -37,7 +41,7 @@ from ._events import (
 from ._layer import Layer
 from ._mechanism import Mechanism, NullMechanism
 from ._options import OPTIONS, Options, OptionSpec
-from ._pipe import Pipe, PipeListener, SubscriptionCommand
+from ._pipe import Pipe, PipeListener, Sink, SubscriptionCommand
 from ._sendqueue import IOV_MAX, Buffer, MessageTracker
 from ._socket_types import SocketType, can_pair
 from ._socketbase import SocketBase
@@ -51,6 +55,7 @@ __all__ = [
     "NEED_DATA",
     "OPTIONS",
     "PENDING",
+    "Action",
     "Again",
     "Buffer",
     "Cancel",
@@ -58,6 +63,9 @@ __all__ = [
     "ConnectionClosed",
     "ConnectionState",
     "DebugCounters",
+    "Dial",
+    "Dialer",
+    "Drop",
     "Endpoint",
     "Event",
     "Frame",
@@ -65,6 +73,7 @@ __all__ = [
     "Input",
     "Layer",
     "Layering",
+    "Listener",
     "LocalProtocolError",
     "Mechanism",
     "Message",
@@ -77,11 +86,15 @@ __all__ = [
     "Pipe",
     "PipeListener",
     "RemoteProtocolError",
+    "Sink",
     "SocketBase",
+    "SocketEngine",
     "SocketError",
     "SocketType",
     "Subscribe",
     "SubscriptionCommand",
+    "Toggles",
+    "Watch",
     "ZMTPError",
     "can_pair",
     "counters",

@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 
 from . import _commands as cmd
-from ._counters import LAZY_COMPACT, ZEROCOPY_WRITE, resolve_toggle
+from ._codec import COMMAND, MORE
 from ._errors import LocalProtocolError, RemoteProtocolError
 from ._events import (
     NEED_DATA,
@@ -38,7 +38,7 @@ from ._events import (
     Subscribe,
     message_event,
 )
-from ._framereader import COMMAND, MORE, FrameReader
+from ._framereader import FrameReader
 from ._greeting import (
     GREETING_SIZE,
     check_greeting_prefix,
@@ -118,8 +118,8 @@ class Connection:
         metadata: Mapping[str, bytes] | None = None,
         mechanism: Mechanism | None = None,
         zerocopy_threshold: int = 8192,
-        zerocopy_write: bool | None = None,
-        lazy_compact: bool | None = None,
+        zerocopy_write: bool = True,
+        lazy_compact: bool = True,
         max_message_size: int = -1,
         receive_buffer_size: int = 65536,
         handshake_interval: float = 30.0,
@@ -132,8 +132,8 @@ class Connection:
         Times are seconds; 0 switches a timer off. ``heartbeat_timeout``
         defaults to the interval, as in libzmq. ``max_message_size`` (-1 = no
         limit) applies to each frame, checked before anything is allocated.
-        ``zerocopy_write``/``lazy_compact`` are the socket options behind the
-        ZMTP_ZEROCOPY_WRITE/ZMTP_LAZY_COMPACT switches (environment first).
+        ``zerocopy_write``/``lazy_compact`` are the seed's switches, already
+        resolved (see :class:`~zmtp_core.Toggles`): the core reads no environment here.
         """
         self.socket_type = (
             socket_type if isinstance(socket_type, SocketType) else SocketType[socket_type]
@@ -152,13 +152,12 @@ class Connection:
                 metadata,
             )
         )
-        zerocopy = resolve_toggle(ZEROCOPY_WRITE, zerocopy_write)
-        self._out = SendQueue(zerocopy_threshold if zerocopy else None)
+        self._out = SendQueue(zerocopy_threshold if zerocopy_write else None)
         self._reader = FrameReader(
             buffer_size=receive_buffer_size,
             large_threshold=zerocopy_threshold,
             max_frame_size=max_message_size,
-            lazy_compact=resolve_toggle(LAZY_COMPACT, lazy_compact),
+            lazy_compact=lazy_compact,
         )
         self._state = ConnectionState.GREETING
         self._partial: list[Frame] = []
@@ -240,6 +239,35 @@ class Connection:
             return self._next_handshake_event()
         except RemoteProtocolError as error:
             return self._fail(error)
+
+    def pull(self, limit: int) -> tuple[list[list[Frame]], Event | NeedData | None]:
+        """Up to ``limit`` whole messages, and what ended the batch, in one decoder pass.
+
+        The second item is NEED_DATA (wait for bytes), an event (a subscription,
+        the handshake, the end), or None when ``limit`` messages were taken and
+        more may be buffered. This is :meth:`next_messages` and
+        :meth:`next_event` folded together, for backends that move messages in bulk.
+        """
+        if self._state is not _TRAFFIC:
+            return [], self.next_event()
+        held = self._held_event
+        if held is not None:
+            self._held_event = None
+            return [], held
+        messages: list[list[Frame]] = []
+        try:
+            self._decode_into(messages, limit)
+        except RemoteProtocolError as error:
+            return messages, self._fail(error)  # the messages before it still count
+        held = self._held_event
+        if held is not None:
+            self._held_event = None
+            return messages, held
+        if len(messages) >= limit:
+            return messages, None
+        if self._closed_event is not None:
+            return messages, self._closed_event
+        return messages, self._end_of_input()
 
     def _take_held_event(self) -> Event | None:
         event, self._held_event = self._held_event, None
@@ -450,9 +478,12 @@ class Connection:
         """The scatter list for one sendmsg (at most IOV_MAX buffers); may be empty."""
         return self._out.buffers()
 
-    def sent(self, nbytes: int) -> None:
-        """The kernel took ``nbytes`` of the last :meth:`buffers_to_send` list."""
-        self._out.advance(nbytes)
+    def sent(self, nbytes: int) -> bool:
+        """The kernel took ``nbytes`` of the last :meth:`buffers_to_send` list.
+
+        False when it took less than offered: wait until the socket is writable.
+        """
+        return self._out.advance(nbytes)
 
     @property
     def bytes_to_send(self) -> int:

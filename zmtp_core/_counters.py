@@ -6,17 +6,22 @@ or :meth:`DebugCounters.enable`. Every update in the core sits behind one
 
 Toggles resolve with the seed's precedence: environment variable, then the
 socket option, then the default. "0", "false" and "off" switch a feature off.
+The environment is read once per socket (:meth:`Toggles.from_environment`)
+and the resolved values are passed down to each connection.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 __all__ = [
     "LAZY_COMPACT",
     "WRITE_BATCHING",
     "ZEROCOPY_WRITE",
     "DebugCounters",
+    "Toggles",
     "counters",
     "resolve_toggle",
 ]
@@ -28,8 +33,8 @@ WRITE_BATCHING = "ZMTP_WRITE_BATCHING"
 _OFF = frozenset({"0", "false", "off"})
 
 
-def _env_switch(name: str) -> bool | None:
-    value = os.environ.get(name, "").strip().lower()
+def _env_switch(name: str, environ: Mapping[str, str] | None = None) -> bool | None:
+    value = (os.environ if environ is None else environ).get(name, "").strip().lower()
     if not value:
         return None
     return value not in _OFF
@@ -43,6 +48,29 @@ def resolve_toggle(env_name: str, option: bool | None, default: bool = True) -> 
     if option is not None:
         return option
     return default
+
+
+@dataclass(frozen=True, slots=True)
+class Toggles:
+    """The seed's switches as the environment set them (None: not set there)."""
+
+    zerocopy_write: bool | None = None
+    lazy_compact: bool | None = None
+    write_batching: bool | None = None
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> Toggles:
+        """Read ZMTP_ZEROCOPY_WRITE, ZMTP_LAZY_COMPACT and ZMTP_WRITE_BATCHING once."""
+        return cls(
+            _env_switch(ZEROCOPY_WRITE, environ),
+            _env_switch(LAZY_COMPACT, environ),
+            _env_switch(WRITE_BATCHING, environ),
+        )
+
+    @staticmethod
+    def pick(from_env: bool | None, option: bool) -> bool:
+        """Environment first, then the socket option."""
+        return option if from_env is None else from_env
 
 
 class DebugCounters:

@@ -16,24 +16,19 @@ and less than max(2 KiB, size/5) is free; an empty buffer rewinds for free.
 
 from __future__ import annotations
 
-import struct
 import sys
 
+from ._codec import COMMAND, LONG, LONG_HEADER, MORE, U64, parse_header
 from ._counters import counters
 from ._errors import RemoteProtocolError
 
 __all__ = ["PREALLOCATE_LIMIT", "FrameReader"]
-
-MORE = 0x01
-LONG = 0x02
-COMMAND = 0x04
 
 #: Large bodies up to this size are allocated whole when their header arrives;
 #: a peer declaring more must actually send the bytes before we hold them.
 PREALLOCATE_LIMIT = 16 * 1024 * 1024
 
 _COMPACT_MIN = 2048
-_U64 = struct.Struct(">Q")
 
 
 class FrameReader:
@@ -167,7 +162,7 @@ class FrameReader:
         if flags & LONG:
             if end - pos < 9:
                 return None
-            size = _U64.unpack_from(buf, pos + 1)[0]
+            size = U64.unpack_from(buf, pos + 1)[0]
             start = pos + 9
         else:
             size = buf[pos + 1]
@@ -213,16 +208,15 @@ class FrameReader:
 
     def _start_body_from_buffer(self) -> bool:
         """Move to a body of its own if the buffer starts a large, unfinished frame."""
-        pos, end, buf = self._pos, self._end, self._buf
-        available = end - pos
-        if available < 9 or not buf[pos] & LONG:
+        header = parse_header(self._buf, self._pos, self._end)
+        if header is None or not header[0] & LONG:
             return False
-        size = _U64.unpack_from(buf, pos + 1)[0]
-        if size < self._big or pos + 9 + size <= end:
+        flags, size, start = header
+        if size < self._big or start + size <= self._end:
             return False
         if size > self._max_frame:
             return False  # next_frame() reports it
-        self._start_body(buf[pos] & (MORE | COMMAND), size, pos + 9)
+        self._start_body(flags & (MORE | COMMAND), size, start)
         return True
 
     def _start_body(self, flags: int, size: int, start: int) -> None:
@@ -279,14 +273,9 @@ class FrameReader:
 
     def _exact_want(self) -> int:
         """Bytes to read to finish the current small frame and one more long header."""
-        buf, pos = self._buf, self._pos
-        available = self._end - pos
-        if available < 2:
-            return 9 - available
-        if buf[pos] & LONG:
-            if available < 9:
-                return 9 - available
-            frame: int = 9 + _U64.unpack_from(buf, pos + 1)[0]
-        else:
-            frame = 2 + buf[pos + 1]
-        return frame + 9 - available
+        available = self._end - self._pos
+        header = parse_header(self._buf, self._pos, self._end)
+        if header is None:
+            return LONG_HEADER - available
+        _, size, start = header
+        return start - self._pos + size + LONG_HEADER - available

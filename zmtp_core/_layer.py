@@ -16,6 +16,7 @@ as a write of the Connection above it.)
 
 from __future__ import annotations
 
+import itertools
 from collections import deque
 from collections.abc import Callable
 
@@ -40,6 +41,7 @@ class Layer:
 
     next_event: Callable[[], Event | NeedData]
     next_messages: Callable[[int], list[list[Frame]]]
+    pull: Callable[[int], tuple[list[list[Frame]], Event | NeedData | None]]
     send_message: Callable[..., None]
     send_subscribe: Callable[[bytes], None]
     send_cancel: Callable[[bytes], None]
@@ -52,6 +54,7 @@ class Layer:
         # The message side is the Connection's, called directly (no indirection).
         self.next_event = conn.next_event
         self.next_messages = conn.next_messages
+        self.pull = conn.pull
         self.send_message = conn.send_message
         self.send_subscribe = conn.send_subscribe
         self.send_cancel = conn.send_cancel
@@ -60,6 +63,7 @@ class Layer:
         self._outbox: deque[bytes] = deque()
         self._outbox_offset = 0  # bytes of _outbox[0] already written
         self._outbox_size = 0
+        self._offered = 0  # bytes in the last buffers_to_send() list
         #: True once the upper side's bytes may flow (this layer's handshake is done).
         self.open = False
 
@@ -115,13 +119,18 @@ class Layer:
         self._produce()
         if not self._outbox:
             return []
-        buffers: list[Buffer] = list(self._outbox)
+        buffers: list[Buffer] = []
+        buffers.extend(itertools.islice(self._outbox, 1024))
         if self._outbox_offset:
             buffers[0] = memoryview(buffers[0])[self._outbox_offset :]
-        return buffers[:1024]
+        self._offered = sum(map(len, buffers))
+        return buffers
 
-    def sent(self, nbytes: int) -> None:
+    def sent(self, nbytes: int) -> bool:
+        """As :meth:`Connection.sent`: False when the kernel took less than offered."""
         outbox = self._outbox
+        complete = nbytes >= self._offered
+        self._offered = 0
         self._outbox_size -= nbytes
         if counters.enabled and nbytes and self._outbox_size:
             counters.partial_write_count += 1
@@ -129,6 +138,7 @@ class Layer:
         while outbox and nbytes >= len(outbox[0]):
             nbytes -= len(outbox.popleft())
         self._outbox_offset = nbytes if outbox else 0
+        return complete
 
     @property
     def bytes_to_send(self) -> int:

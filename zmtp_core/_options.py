@@ -14,13 +14,17 @@ libzmq's way.
 from __future__ import annotations
 
 import errno
-import ssl
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
+from ._counters import Toggles
 from ._errors import SocketError
 from ._socket_types import SocketType
+
+if TYPE_CHECKING:
+    import ssl
 
 __all__ = ["OPTIONS", "OWN_OPTIONS", "OptionSpec", "Options", "lookup"]
 
@@ -28,7 +32,7 @@ __all__ = ["OPTIONS", "OWN_OPTIONS", "OptionSpec", "Options", "lookup"]
 OWN_OPTIONS = 0x7A6D0000
 
 _T = SocketType
-OptionValue = int | bytes | str | ssl.SSLContext | None
+OptionValue: TypeAlias = "int | bytes | str | ssl.SSLContext | None"
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +41,7 @@ class OptionSpec:
 
     name: str
     number: int
-    kind: type  # int, bytes, str, or a class whose instances it takes (ssl.SSLContext)
+    kind: type  # int, bytes, str, or object (TLS_CONTEXT: its check says what it takes)
     default: Any = None
     #: Socket types that accept it; None means every type.
     types: frozenset[SocketType] | None = None
@@ -59,6 +63,14 @@ def _between(low: int, high: int) -> Callable[[Any], str | None]:
 
 def _routing_id(value: bytes) -> str | None:
     return None if 1 <= len(value) <= 255 else "must be 1 to 255 bytes"
+
+
+def _ssl_context(value: object) -> str | None:
+    # An SSLContext exists only once the program imported ssl: no need to import it here.
+    ssl_module = sys.modules.get("ssl")
+    if value is None or (ssl_module is not None and isinstance(value, ssl_module.SSLContext)):
+        return None
+    return "must be an ssl.SSLContext or None"
 
 
 def _metadata(value: str) -> str | None:
@@ -137,7 +149,7 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("TLS_HOSTNAME", 0x7A6D0106, str, ""),
     OptionSpec("TLS_TRUST_SYSTEM", 0x7A6D0107, int, 1, check=_BOOL),
     OptionSpec("TLS_PASSWORD", 0x7A6D0108, str, "", readable=False),
-    OptionSpec("TLS_CONTEXT", 0x7A6D0109, ssl.SSLContext),
+    OptionSpec("TLS_CONTEXT", 0x7A6D0109, object, check=_ssl_context),
 )
 
 #: libzmq options that zmtp knows by name but does not implement.
@@ -230,13 +242,11 @@ class Options:
                 value = bytes(value).decode("utf-8")
             if not isinstance(value, str):
                 raise _invalid(f"{spec.name} takes a str, not {type(value).__name__}")
-        elif not isinstance(value, ssl.SSLContext | None):  # (TLS_CONTEXT)
-            raise _invalid(f"{spec.name} takes a {spec.kind.__name__} or None")
         if spec.check is not None:
             problem = spec.check(value)
             if problem is not None:
                 raise _invalid(f"invalid value {value!r} for {spec.name}: {problem}")
-        return spec, value
+        return spec, cast("OptionValue", value)
 
     def set(self, option: str | int, value: object) -> tuple[OptionSpec, OptionValue]:
         """Validate and store; returns the spec and the stored value, to react to the change."""
@@ -271,9 +281,13 @@ class Options:
         if spec.types is not None and self.socket_type not in spec.types:
             raise _invalid(f"socket option {spec.name} does not apply to {self.socket_type.name}")
 
-    def connection_kwargs(self) -> dict[str, Any]:
-        """Keyword arguments for :class:`Connection`, converted to its units (seconds)."""
+    def connection_kwargs(self, toggles: Toggles | None = None) -> dict[str, Any]:
+        """Keyword arguments for :class:`Connection`, converted to its units (seconds).
+
+        ``toggles`` (the environment's switches) win over the options, as in the seed.
+        """
         values = self._values
+        toggles = toggles or Toggles()
 
         def seconds(name: str) -> float:
             value = values[name]
@@ -290,6 +304,8 @@ class Options:
             "heartbeat_ttl": seconds("HEARTBEAT_TTL"),
             "heartbeat_timeout": None if timeout == -1 else seconds("HEARTBEAT_TIMEOUT"),
             "zerocopy_threshold": values["ZMTP_ZEROCOPY_THRESHOLD"],
-            "zerocopy_write": bool(values["ZMTP_ZEROCOPY_WRITE"]),
-            "lazy_compact": bool(values["ZMTP_LAZY_COMPACT"]),
+            "zerocopy_write": Toggles.pick(
+                toggles.zerocopy_write, bool(values["ZMTP_ZEROCOPY_WRITE"])
+            ),
+            "lazy_compact": Toggles.pick(toggles.lazy_compact, bool(values["ZMTP_LAZY_COMPACT"])),
         }

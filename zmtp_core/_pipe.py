@@ -16,7 +16,12 @@ The backend's side of the contract:
 * report the handshake with :meth:`Pipe.connected`, a lost connection that will
   be retried with :meth:`Pipe.disconnected`, and the end with :meth:`Pipe.detach`;
 * implement :class:`PipeListener` to hear of every message queued (to write it
-  at once or batch it) and of the socket wanting the peer dropped.
+  at once or batch it) and of the socket wanting the peer dropped;
+* optionally set :attr:`Pipe.sink` while its connection can take messages at
+  once: a message written to a pipe with nothing queued then goes straight to
+  the sink (the fast lane), never through the queue.
+
+The :class:`~zmtp_core.SocketEngine` does all of this for connections.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from ._sendqueue import Buffer, MessageTracker
 if TYPE_CHECKING:
     from ._socketbase import SocketBase
 
-__all__ = ["OutgoingMessage", "Pipe", "PipeListener", "SubscriptionCommand"]
+__all__ = ["OutgoingMessage", "Pipe", "PipeListener", "Sink", "SubscriptionCommand"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +50,14 @@ class SubscriptionCommand:
 
 #: An outgoing message and the tracker of its buffers (if the sender asked for one).
 OutgoingMessage = tuple[Sequence[Buffer], MessageTracker | None]
+
+
+class Sink(Protocol):
+    """Where a pipe's messages go at once while nothing waits in its queue."""
+
+    def take(self, frames: Sequence[Buffer], tracker: MessageTracker | None) -> None: ...
+
+    def take_command(self, command: SubscriptionCommand) -> None: ...
 
 
 class PipeListener(Protocol):
@@ -77,6 +90,7 @@ class Pipe:
         "peer_routing_id",
         "peer_socket_type",
         "routing_id",
+        "sink",
         "socket",
     )
 
@@ -109,6 +123,8 @@ class Pipe:
         #: A ROUTER refused this peer (duplicate routing id): nothing flows.
         self.ignored = False
         self.listener: PipeListener | None = None
+        #: The fast lane: set only while ``outbound`` is empty (see the module docstring).
+        self.sink: Sink | None = None
 
     def __repr__(self) -> str:
         state = "detached" if self.detached else "connected" if self.is_connected else "waiting"
@@ -191,6 +207,7 @@ class Pipe:
         """The peer is gone for good; queued output is dropped."""
         if not self.detached:
             self.detached = True
+            self.sink = None
             self.socket._detach(self)
             self.drop_outbound()
 
@@ -210,6 +227,10 @@ class Pipe:
 
     def write(self, frames: Sequence[Buffer], tracker: MessageTracker | None) -> None:
         """Queue a message; the caller checked :meth:`can_write` and gave us a claim."""
+        sink = self.sink
+        if sink is not None:  # nothing is queued: straight to the connection
+            sink.take(frames, tracker)
+            return
         if self.conflate and self._out_messages:  # (conflate is rare: tested first)
             self.drop_outbound()
         self.outbound.append((frames, tracker))
@@ -218,6 +239,9 @@ class Pipe:
             self.listener.output_ready(self)
 
     def write_command(self, command: SubscriptionCommand) -> None:
+        if self.sink is not None:
+            self.sink.take_command(command)
+            return
         self.outbound.append(command)
         if self.listener is not None:
             self.listener.output_ready(self)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Sequence
 
 from ._errors import Again
@@ -21,8 +22,8 @@ class Push(SocketBase):
 
     socket_type = SocketType.PUSH
 
-    def __init__(self, options: Options | None = None) -> None:
-        super().__init__(options)
+    def __init__(self, options: Options | None = None, rng: random.Random | None = None) -> None:
+        super().__init__(options, rng)
         self._lb = LoadBalancer()
 
     def _attach(self, pipe: Pipe) -> None:
@@ -60,8 +61,8 @@ class Pair(SocketBase):
 
     socket_type = SocketType.PAIR
 
-    def __init__(self, options: Options | None = None) -> None:
-        super().__init__(options)
+    def __init__(self, options: Options | None = None, rng: random.Random | None = None) -> None:
+        super().__init__(options, rng)
         self._peer: Pipe | None = None
 
     def _attach(self, pipe: Pipe) -> None:

@@ -11,6 +11,7 @@ every new (or reconnected) peer.
 
 from __future__ import annotations
 
+import random
 from collections import deque
 from collections.abc import Sequence
 
@@ -31,8 +32,8 @@ class XPub(SocketBase):
 
     socket_type = SocketType.XPUB
 
-    def __init__(self, options: Options | None = None) -> None:
-        super().__init__(options)
+    def __init__(self, options: Options | None = None, rng: random.Random | None = None) -> None:
+        super().__init__(options, rng)
         self._index: SubscriptionIndex[Pipe] = SubscriptionIndex()
         self._notifications: deque[list[Frame]] = deque()
 
@@ -120,8 +121,8 @@ class XSub(SocketBase):
 
     socket_type = SocketType.XSUB
 
-    def __init__(self, options: Options | None = None) -> None:
-        super().__init__(options)
+    def __init__(self, options: Options | None = None, rng: random.Random | None = None) -> None:
+        super().__init__(options, rng)
         self._counts: dict[bytes, int] = {}
         self._index: SubscriptionIndex[None] = SubscriptionIndex()
 

@@ -43,8 +43,8 @@ class Dealer(SocketBase):
 
     socket_type = SocketType.DEALER
 
-    def __init__(self, options: Options | None = None) -> None:
-        super().__init__(options)
+    def __init__(self, options: Options | None = None, rng: random.Random | None = None) -> None:
+        super().__init__(options, rng)
         self._lb = LoadBalancer()
 
     def _attach(self, pipe: Pipe) -> None:
@@ -74,11 +74,11 @@ class Req(Dealer):
 
     socket_type = SocketType.REQ
 
-    def __init__(self, options: Options | None = None) -> None:
-        super().__init__(options)
+    def __init__(self, options: Options | None = None, rng: random.Random | None = None) -> None:
+        super().__init__(options, rng)
         self._receiving_reply = False
         self._reply_pipe: Pipe | None = None
-        self._request_id = random.getrandbits(32)
+        self._request_id = self.rng.getrandbits(32)
 
     def _send(self, frames: Sequence[Buffer], tracker: MessageTracker | None) -> None:
         if self._receiving_reply and not self.options["REQ_RELAXED"]:
@@ -149,10 +149,10 @@ class Router(SocketBase):
 
     socket_type = SocketType.ROUTER
 
-    def __init__(self, options: Options | None = None) -> None:
-        super().__init__(options)
+    def __init__(self, options: Options | None = None, rng: random.Random | None = None) -> None:
+        super().__init__(options, rng)
         self._routes: dict[bytes, Pipe] = {}
-        self._next_id = random.getrandbits(32)
+        self._next_id = self.rng.getrandbits(32)
 
     def _generated_id(self) -> bytes:
         """libzmq's id for a peer without one: 0x00 and a big-endian counter."""
@@ -228,8 +228,8 @@ class Rep(SocketBase):
 
     socket_type = SocketType.REP
 
-    def __init__(self, options: Options | None = None) -> None:
-        super().__init__(options)
+    def __init__(self, options: Options | None = None, rng: random.Random | None = None) -> None:
+        super().__init__(options, rng)
         self._reply_to: tuple[Pipe, list[Frame]] | None = None
 
     def _check_recv(self) -> None:

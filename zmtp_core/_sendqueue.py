@@ -17,6 +17,7 @@ from collections import deque
 from collections.abc import Sequence
 from itertools import islice
 
+from ._codec import COMMAND, LONG, MORE, encode_header
 from ._counters import counters
 from ._errors import LocalProtocolError
 
@@ -27,10 +28,6 @@ IOV_MAX = 1024
 
 #: What the queue hands out and accepts as frame bodies.
 Buffer = bytes | bytearray | memoryview
-
-MORE = 0x01
-LONG = 0x02
-COMMAND = 0x04
 
 
 class MessageTracker:
@@ -102,7 +99,6 @@ class SendQueue:
         self._tail = bytearray()
         self._size = 0
         self._offered_bytes = self._offered_count = 0
-        self._offered_bytes = 0
         self._written_total = 0
         self._marks: deque[tuple[int, MessageTracker]] = deque()
 
@@ -160,13 +156,7 @@ class SendQueue:
 
     def add_command(self, body: bytes, *, handshake: bool = False) -> None:
         """Queue one command frame (always copied: commands are small)."""
-        size = len(body)
-        header = (
-            bytes((COMMAND, size))
-            if size < 256
-            else bytes((COMMAND | LONG,)) + size.to_bytes(8, "big")
-        )
-        self._append_copied(header + body, handshake)
+        self._append_copied(encode_header(COMMAND, len(body)) + body, handshake)
 
     def add_raw(self, data: bytes, *, handshake: bool = False) -> None:
         """Queue bytes that are already encoded (the greeting)."""
@@ -193,8 +183,11 @@ class SendQueue:
         self._offered_bytes = sum(map(len, result))
         return result
 
-    def advance(self, nbytes: int) -> None:
-        """The backend wrote the first ``nbytes`` of the last :meth:`buffers` list."""
+    def advance(self, nbytes: int) -> bool:
+        """The backend wrote the first ``nbytes`` of the last :meth:`buffers` list.
+
+        False when that was less than the list held: the kernel is full.
+        """
         offered = self._offered_bytes
         if not 0 <= nbytes <= offered:
             raise LocalProtocolError(
@@ -223,6 +216,7 @@ class SendQueue:
         marks = self._marks
         while marks and marks[0][0] <= self._written_total:
             marks.popleft()[1].release()
+        return nbytes == offered
 
     def discard(self) -> None:
         """Forget everything queued (the connection is gone); trackers say dropped."""

@@ -15,6 +15,7 @@ nothing.
 from __future__ import annotations
 
 import errno
+import random
 from collections.abc import Sequence
 from typing import ClassVar
 
@@ -39,8 +40,11 @@ class SocketBase:
 
     socket_type: ClassVar[SocketType]
 
-    def __init__(self, options: Options | None = None) -> None:
+    def __init__(self, options: Options | None = None, rng: random.Random | None = None) -> None:
+        """``rng`` draws what a pattern picks at random (generated routing ids,
+        REQ's request ids): seed it for repeatable tests."""
         self.options = options if options is not None else Options(self.socket_type)
+        self.rng = rng if rng is not None else random.Random()
         self.pipes: list[Pipe] = []
         self._fq = FairQueue()
         self.closed = False

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 from ._options import Options
 from ._pipeline import Pair, Pull, Push
 from ._pubsub import Pub, Sub, XPub, XSub
@@ -18,11 +20,14 @@ SOCKET_CLASSES: dict[SocketType, type[SocketBase]] = {
 
 
 def create_socket(
-    socket_type: SocketType | str | int, options: Options | None = None
+    socket_type: SocketType | str | int,
+    options: Options | None = None,
+    *,
+    rng: random.Random | None = None,
 ) -> SocketBase:
-    """A sans-IO socket of the given type (``"DEALER"``, ``SocketType.DEALER`` or 5)."""
+    """A sans-IO socket pattern of the given type (``"DEALER"``, ``SocketType.DEALER`` or 5)."""
     if isinstance(socket_type, str):
         kind = SocketType[socket_type.upper()]
     else:
         kind = SocketType(socket_type)
-    return SOCKET_CLASSES[kind](options)
+    return SOCKET_CLASSES[kind](options, rng)

@@ -1,14 +1,17 @@
 """What each transport puts between the TCP socket and the Connection.
 
 tcp and ipc: nothing. tls: TLS. ws: ZWS 2.0. wss: ZWS 2.0 over TLS. The
-backend asks once per bind/connect (options are read then, as libzmq reads
-them) and applies the result to every Connection of that endpoint.
+engine asks once per bind/connect (options are read then, as libzmq reads
+them) and applies the result to every Connection of that endpoint. TLS needs
+an ``ssl.SSLContext``, which the backend builds (reading certificate files is
+I/O); ``ssl`` and ``wsproto`` are imported only for the endpoints that use them.
 """
 
 from __future__ import annotations
 
 import errno
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from ._connection import Connection
 from ._endpoints import Endpoint
@@ -16,29 +19,35 @@ from ._errors import SocketError
 from ._layer import Layer
 from ._options import Options
 
+if TYPE_CHECKING:
+    import ssl
+
 __all__ = ["Layering", "layering"]
 
 #: Wraps a new Connection in the layers of its transport.
 Layering = Callable[[Connection], Connection | Layer]
 
 
-def layering(endpoint: Endpoint, options: Options, *, server_side: bool) -> Layering | None:
+def layering(
+    endpoint: Endpoint,
+    options: Options,
+    *,
+    server_side: bool,
+    context: ssl.SSLContext | None = None,
+) -> Layering | None:
     """The layers for ``endpoint``'s connections, or None for plain tcp and ipc.
 
-    Raises SocketError (EINVAL) for TLS options that cannot work (no server
-    certificate, unreadable files).
+    tls:// and wss:// need ``context``; its absence is EINVAL.
     """
     transport = endpoint.transport
     if transport not in ("tls", "ws", "wss"):
         return None
     tls = None
     if transport in ("tls", "wss"):
-        from ._tls import TLSLayer, tls_context  # noqa: PLC0415 - only for tls:// and wss://
+        from ._tls import TLSLayer  # noqa: PLC0415 - only for tls:// and wss://
 
-        try:
-            context = tls_context(options, server_side=server_side)
-        except ValueError as error:
-            raise SocketError(errno.EINVAL, str(error)) from None
+        if context is None:
+            raise SocketError(errno.EINVAL, f"{transport}:// needs a TLS context")
         hostname = None if server_side else (options["TLS_HOSTNAME"] or endpoint.host)
 
         def tls(upper: Connection | Layer) -> Layer:

@@ -18,8 +18,6 @@ unmasked frames: the connection ends with the reason.
 
 from __future__ import annotations
 
-import struct
-
 from wsproto import ConnectionType, WSConnection
 from wsproto.connection import ConnectionState
 from wsproto.events import (
@@ -35,6 +33,7 @@ from wsproto.events import (
 from wsproto.utilities import ProtocolError
 
 from . import _commands as cmd
+from ._codec import COMMAND, MORE, encode_header, parse_header
 from ._connection import Connection
 from ._greeting import GREETING_SIZE, encode_greeting
 from ._layer import Layer
@@ -48,10 +47,8 @@ SUBPROTOCOL = "ZWS2.0/NULL"
 OFFERED = ["ZWS2.0/NULL", "ZWS2.0"]
 
 _ZWS_MORE, _ZWS_COMMAND = 0x01, 0x02
-_ZMTP_MORE, _ZMTP_LONG, _ZMTP_COMMAND = 0x01, 0x02, 0x04
 _PING_PREFIX = bytes((len(cmd.PING),)) + cmd.PING
-_PONG_FRAME = bytes((_ZMTP_COMMAND, len(cmd.PONG) + 1, len(cmd.PONG))) + cmd.PONG
-_LONG = struct.Struct(">BQ")
+_PONG_FRAME = encode_header(COMMAND, len(cmd.PONG) + 1) + cmd.encode_command(cmd.PONG)
 #: Close codes that are an orderly end rather than a failure.
 _ORDERLY = (1000, 1001, 1005)
 
@@ -152,12 +149,9 @@ class WebSocketLayer(Layer):
         if flags & ~(_ZWS_MORE | _ZWS_COMMAND) or flags == _ZWS_MORE | _ZWS_COMMAND:
             self._fail(f"invalid ZWS frame flags {flags:#04x}")
             return
-        zmtp_flags = _ZMTP_COMMAND if flags & _ZWS_COMMAND else flags & _ZWS_MORE
+        zmtp_flags = COMMAND if flags & _ZWS_COMMAND else flags & _ZWS_MORE
         size = len(payload) - 1
-        if size > 255:
-            self._pass_up(_LONG.pack(zmtp_flags | _ZMTP_LONG, size))
-        else:
-            self._pass_up(bytes((zmtp_flags, size)))
+        self._pass_up(encode_header(zmtp_flags, size))
         if size:  # (an empty pass-up would mean the end)
             self._pass_up(memoryview(payload)[1:])
 
@@ -187,25 +181,17 @@ class WebSocketLayer(Layer):
             self._greeting_left -= position
         end = len(out)
         send = self._ws.send
-        while end - position >= 2:
-            flags = out[position]
-            if flags & _ZMTP_LONG:
-                if end - position < 9:
-                    break
-                size = _LONG.unpack_from(out, position)[1]
-                start = position + 9
-            else:
-                size = out[position + 1]
-                start = position + 2
+        while (header := parse_header(out, position, end)) is not None:
+            flags, size, start = header
             if end - start < size:
                 break
             position = start + size
-            if flags & _ZMTP_COMMAND:
+            if flags & COMMAND:
                 if out.startswith(_PING_PREFIX, start, position):
                     self._emit(send(Ping()))  # our heartbeat, the ws way
                     continue
                 head = bytes((_ZWS_COMMAND,))
             else:
-                head = bytes((flags & _ZMTP_MORE,))
+                head = bytes((flags & MORE,))
             self._emit(send(BytesMessage(data=head + out[start:position])))
         del out[:position]

@@ -40,7 +40,12 @@ class Socket(AsyncSocketAPI):
             socket_type,
             lock=contextlib.nullcontext(),
             loop=loop,
-            batcher=IterationBatcher(loop.call_soon, lone_leaves_at_once=True),
+            batcher=lambda driver: IterationBatcher(
+                driver,
+                loop.call_soon,
+                threshold=int(driver.engine.options["ZMTP_ZEROCOPY_THRESHOLD"]),
+                lone_leaves_at_once=True,
+            ),
             wake=self._wake,
         )
         self._waiters: list[anyio.Event] = []

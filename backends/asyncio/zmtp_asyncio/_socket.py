@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from zmtp_core import SocketType
-from zmtp_transport import AsyncMessageTracker, AsyncSocketAPI, IterationBatcher
+from zmtp_transport import AsyncMessageTracker, AsyncSocketAPI, Driver, IterationBatcher
 from zmtp_transport._api import EndpointContext
 
 from ._loop import AsyncioLoop
@@ -39,7 +39,9 @@ class Socket(AsyncSocketAPI):
             socket_type,
             lock=contextlib.nullcontext(),
             loop=loop,
-            batcher=IterationBatcher(loop.call_soon),
+            batcher=lambda driver: IterationBatcher(
+                driver, loop.call_soon, threshold=_threshold(driver)
+            ),
             wake=self._wake,
         )
         self._aloop = loop
@@ -80,6 +82,10 @@ class Socket(AsyncSocketAPI):
                     self._waiters.remove(waiter)  # (cancelled: nothing must stay behind)
         self._check_open()
         return True
+
+
+def _threshold(driver: Driver) -> int:
+    return int(driver.engine.options["ZMTP_ZEROCOPY_THRESHOLD"])
 
 
 def _settle(waiter: asyncio.Future[None]) -> None:

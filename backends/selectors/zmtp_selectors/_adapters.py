@@ -22,8 +22,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from zmtp_core import Pipe
-from zmtp_transport import Stream, count_flush
+from zmtp_transport import Driver, count_flush
 
 from ._reactor import READ, WRITE, Reactor, Timer
 
@@ -55,7 +54,7 @@ class SocketLoop:
     def __init__(self, reactor: Reactor, lock: threading.RLock) -> None:
         self.reactor = reactor
         self.lock = lock
-        self.streams: set[Stream] | None = None  # (set by the socket: its Owner's streams)
+        self.streams: set[socket.socket] | None = None  # (set by the socket: its driver's)
         #: Until then the application reads inline: the background thread keeps out.
         self.receiving_until = 0.0
         self._watched: dict[int, _Watched] = {}
@@ -134,61 +133,57 @@ class SocketLoop:
 class WindowBatcher:
     """The seed's write batching, for one zmtp socket."""
 
-    def __init__(self, reactor: Reactor, lock: threading.RLock) -> None:
+    def __init__(self, driver: Driver, reactor: Reactor, lock: threading.RLock) -> None:
+        self.driver = driver
         self.reactor = reactor
         self.lock = lock
-        self.held: set[Stream] = set()
+        self.threshold = int(driver.engine.options["ZMTP_ZEROCOPY_THRESHOLD"])
         #: Messages sent since the application last blocked: 2 or more is a burst,
         #: which batching gathers; a request/reply loop never batches.
         self.sends_since_wait = 0
+        self.started = 0.0  # when the batch held now began (0: none is held)
+        self.messages = 0
+        self.bytes = 0
+        self.last_flush = 0.0
 
-    def queued(self, stream: Stream, pipe: Pipe, size: int) -> None:
+    def queued(self, size: int) -> None:
         now = time.monotonic()
-        stream.batch_bytes += size
-        waiting = len(pipe.outbound)
-        if size >= stream.threshold or stream.batch_bytes >= BATCH_BYTES:
-            self._flush(stream, now, "size")
-        elif waiting >= BATCH_MESSAGES:
-            self._flush(stream, now, "count")
-        elif not stream.batch_started:
-            lone = self.sends_since_wait <= 1 or now - stream.last_flush >= BATCH_WINDOW
-            if waiting == 1 and lone:
-                self._flush(stream, now, None)  # a lone message leaves at once
+        self.messages += 1
+        self.bytes += size
+        if size >= self.threshold or self.bytes >= BATCH_BYTES:
+            self._flush(now, "size")
+        elif self.messages >= BATCH_MESSAGES:
+            self._flush(now, "count")
+        elif not self.started:
+            lone = self.sends_since_wait <= 1 or now - self.last_flush >= BATCH_WINDOW
+            if self.messages == 1 and lone:
+                self._flush(now, None)  # a lone message leaves at once
             else:
-                stream.batch_started = now
-                self.held.add(stream)
+                self.started = now
                 self.reactor.tick_soon(self)  # the window's end, if no send comes
-        elif now - stream.batch_started >= BATCH_WINDOW:
-            self._flush(stream, now, "timeout")
+        elif now - self.started >= BATCH_WINDOW:
+            self._flush(now, "timeout")
 
-    def flush_now(self, stream: Stream) -> None:
-        if stream.batch_started and stream.ready and not stream.closed:
-            self._flush(stream, time.monotonic(), None)
-
-    def flush_all(self) -> None:
+    def flush_now(self) -> None:
         """The application is about to block: never sleep on a held batch."""
-        for stream in list(self.held):
-            self.flush_now(stream)
+        if self.messages:
+            self._flush(time.monotonic(), None)
 
     def tick(self, now: float) -> None:
-        """The reactor's look at held batches: flush those whose window is over."""
+        """The reactor's look at the held batch: flush it once its window is over."""
         if not self.lock.acquire(blocking=False):
             return  # the application is sending right now: it flushes, or we look again
         try:
-            for stream in list(self.held):
-                if stream.closed or not stream.batch_started:
-                    self.held.discard(stream)
-                elif now - stream.batch_started >= BATCH_WINDOW:
-                    self._flush(stream, now, "timeout")
-            if not self.held:
+            if self.started and now - self.started >= BATCH_WINDOW:
+                self._flush(now, "timeout")
+            if not self.started:
                 self.reactor.stop_ticking(self)
         finally:
             self.lock.release()
 
-    def _flush(self, stream: Stream, now: float, reason: str | None) -> None:
-        count_flush(stream, reason)
-        stream.batch_started = 0.0
-        stream.batch_bytes = 0
-        stream.last_flush = now
-        self.held.discard(stream)
-        stream.flush()
+    def _flush(self, now: float, reason: str | None) -> None:
+        count_flush(reason, self.messages, self.bytes)
+        self.started = 0.0
+        self.messages = self.bytes = 0
+        self.last_flush = now
+        self.driver.flush()

@@ -35,7 +35,7 @@ class Poller(PollerBase):
             step_deadline = None if step is None else time.monotonic() + step
             for sock in zsockets:
                 with sock._lock:
-                    sock._window.flush_all()
+                    sock._window.flush_now()
             reactor.wait_until(lambda: bool(self._ready(fds=False)), step_deadline)
 
 

@@ -7,7 +7,7 @@ import pickle
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from zmtp_core import Again, Buffer, SocketType
 from zmtp_transport._api import SocketAPI
@@ -31,14 +31,18 @@ class Socket(SocketAPI):
         lock = threading.RLock()
         reactor = context._reactor
         loop = SocketLoop(reactor, lock)
-        batcher = WindowBatcher(reactor, lock)
         super().__init__(
-            context, socket_type, lock=lock, loop=loop, batcher=batcher, wake=reactor.notify
+            context,
+            socket_type,
+            lock=lock,
+            loop=loop,
+            batcher=lambda driver: WindowBatcher(driver, reactor, lock),
+            wake=reactor.notify,
         )
         self._reactor = reactor
         self._socket_loop = loop
-        self._window = batcher
-        loop.streams = self._streams
+        self._window = cast(WindowBatcher, self._batcher)
+        loop.streams = self._driver.reading
 
     # -- sending ------------------------------------------------------------------
 
@@ -87,7 +91,7 @@ class Socket(SocketAPI):
         tracker = MessageTracker(self._reactor) if track else None
         self._window.sends_since_wait += 1
         while not self._try_send(frames, tracker):
-            timeout = 0 if flags & NOBLOCK else self._core.options["SNDTIMEO"]
+            timeout = 0 if flags & NOBLOCK else self._engine.options["SNDTIMEO"]
             if timeout == 0:
                 raise Again("the socket is at its high-water mark")
             if not self._wait(self._writable, timeout):
@@ -124,7 +128,7 @@ class Socket(SocketAPI):
             frames = self._try_recv()
             if frames is not None:
                 return frames
-            timeout = 0 if flags & NOBLOCK else self._core.options["RCVTIMEO"]
+            timeout = 0 if flags & NOBLOCK else self._engine.options["RCVTIMEO"]
             if timeout == 0:
                 if self._read_inline(INLINE_READ_STREAMS):  # what the kernel already holds
                     continue
@@ -137,17 +141,17 @@ class Socket(SocketAPI):
     # -- waiting ------------------------------------------------------------------
 
     def _readable(self) -> bool:
-        return self._core.readable
+        return self._engine.readable
 
     def _writable(self) -> bool:
-        return self._core.writable
+        return self._engine.writable
 
     def _wait(self, condition: Callable[[], bool], timeout_ms: int) -> bool:
         """Run the reactor until ``condition`` holds (checked under the lock) or time is up."""
         deadline = None if timeout_ms < 0 else time.monotonic() + timeout_ms / 1000
         self._window.sends_since_wait = 0
         with self._lock:
-            self._window.flush_all()  # never sleep on a held batch
+            self._window.flush_now()  # never sleep on a held batch
             self._socket_loop.reclaim_reads()  # we are about to lead: select on our streams
 
         def ready() -> bool:

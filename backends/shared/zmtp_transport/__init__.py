@@ -1,42 +1,41 @@
 """zmtp_transport: what every zmtp backend does with a raw socket, written once.
 
 Backends differ in how they wait (a selector and threads, asyncio's loop,
-anyio's tasks); they do not differ in what they do once a socket is ready:
-open and tune it, read into the core with ``recv_into``, write its scatter lists
-with ``sendmsg``, decode in bulk into pipes, reconnect with backoff. This
-package holds that part. It imports ``socket`` and the core, and no framework:
-a backend hands it a :class:`Loop` (readiness, timers, a clock) and an
-:class:`Owner` per zmtp socket.
+anyio's tasks); they do not differ in what they do once a socket is ready.
+The core's :class:`~zmtp_core.SocketEngine` decides everything a ZeroMQ
+socket decides; this package carries it out with real sockets (the
+:class:`Driver`: open and tune, ``recv_into``, ``sendmsg``, dial, accept) and
+puts pyzmq's API in front of it. It imports ``socket`` and the core, and no
+framework: a backend hands it a :class:`Loop` (readiness, timers, a clock).
 """
 
 from ._async_api import AsyncMessageTracker, AsyncSocketAPI
 from ._batching import IterationBatcher, count_flush
-from ._connecting import Connecter, Listener
 from ._context import ContextBase
+from ._driver import Driver
 from ._inproc import InprocEnd, InprocLink, InprocRegistry
-from ._loop import Batcher, Handle, Loop, Owner
+from ._loop import Batcher, Handle, Loop, ReadyHandler
 from ._sockets import describe, open_listener, tcp_address, tune
-from ._stream import CONNECTION_BACKLOG, Stream
+from ._tls_files import tls_context, tls_context_for
 
 __all__ = [
-    "CONNECTION_BACKLOG",
     "AsyncMessageTracker",
     "AsyncSocketAPI",
     "Batcher",
-    "Connecter",
     "ContextBase",
+    "Driver",
     "Handle",
     "InprocEnd",
     "InprocLink",
     "InprocRegistry",
     "IterationBatcher",
-    "Listener",
     "Loop",
-    "Owner",
-    "Stream",
+    "ReadyHandler",
     "count_flush",
     "describe",
     "open_listener",
     "tcp_address",
+    "tls_context",
+    "tls_context_for",
     "tune",
 ]

@@ -5,6 +5,10 @@ their undoing, SNDMORE accumulation, frame-by-frame receiving, ``copy=False``
 frames, and closing with LINGER. A backend subclasses :class:`SocketAPI` and
 adds the calls that wait - plain ones, or coroutines - using ``_try_send``,
 ``_try_recv`` and ``_events``.
+
+The socket itself is a :class:`~zmtp_core.SocketEngine`; a :class:`Driver`
+does its I/O with the backend's :class:`Loop`, and inproc links join its
+pattern to other sockets of the context.
 """
 
 from __future__ import annotations
@@ -17,19 +21,29 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol, Self
 
-from zmtp_core import Again, Buffer, SocketError, SocketType, create_socket, parse_endpoint
+from zmtp_core import (
+    Again,
+    Buffer,
+    Dialer,
+    Listener,
+    SocketEngine,
+    SocketError,
+    SocketType,
+    Toggles,
+    parse_endpoint,
+)
 from zmtp_core._options import lookup
 
-from ._connecting import Connecter, Listener
+from ._driver import Driver
 from ._inproc import InprocEnd, InprocLink, InprocRegistry
-from ._loop import Batcher, Handle, Loop, Owner
+from ._loop import Batcher, Loop
 from .constants import NOBLOCK, POLLIN, POLLOUT, SNDMORE
 from .errors import ContextTerminated, ZMQBindError
 from .frame import Frame
 
 __all__ = ["ContextAPI", "EndpointContext", "SocketAPI"]
 
-Endpoints = Listener | Connecter | InprocLink
+Endpoints = Listener | Dialer | InprocLink
 
 
 class ContextAPI(Protocol):
@@ -82,24 +96,22 @@ class SocketAPI:
         *,
         lock: AbstractContextManager[object],
         loop: Loop,
-        batcher: Batcher,
+        batcher: Callable[[Driver], Batcher],
         wake: Callable[[], None],
     ) -> None:
+        """``batcher`` makes the write-batching policy for this socket's driver."""
         self.context = context
-        self._core = create_socket(socket_type)
+        self._engine = engine = SocketEngine(socket_type)
         self._lock = lock
         self._loop = loop
-        self._batcher = batcher
-        self._owner = Owner(self._core, loop, batcher, self._check_linger)
-        self._streams = self._owner.streams
+        self._driver = Driver(engine, loop, self._finished)
+        self._batcher = batcher(self._driver)
+        self._batching = self._batching_wanted()
         #: Wakes whatever waits on this socket (after a delivery, a close, term()).
         self._notify = wake
-        self._inproc = InprocEnd(self._core, lock, wake)
+        self._inproc = InprocEnd(engine.socket, lock, wake)
         self._endpoints: dict[str, list[Endpoints]] = {}
-        self._closing_endpoints: list[Endpoints] = []
         self._closed = False
-        self._lingering = False
-        self._linger_timer: Handle | None = None
         self._outgoing: list[Buffer] = []  # frames of a message sent with SNDMORE so far
         self._incoming: list[Any] = []  # the rest of a message read frame by frame
 
@@ -108,8 +120,16 @@ class SocketAPI:
     def setsockopt(self, option: int | str, value: Any) -> None:
         with self._lock:
             self._check_open()
-            self._core.setsockopt(option, value)
-        self._after_call()  # a SUBSCRIBE may be bound for an inproc publisher
+            self._engine.setsockopt(option, value)
+            self._batching = self._batching_wanted()
+            self._driver.service()  # a SUBSCRIBE goes out to every peer
+        self._after_call()  # ... and to inproc publishers
+
+    def _batching_wanted(self) -> bool:
+        engine = self._engine
+        return Toggles.pick(
+            engine.toggles.write_batching, bool(engine.options["ZMTP_WRITE_BATCHING"])
+        )
 
     def getsockopt(self, option: int | str) -> Any:
         spec = lookup(option)
@@ -121,7 +141,7 @@ class SocketAPI:
                 return self._events()
             if spec.name == "FD":
                 raise SocketError(errno.EINVAL, f"FD is not available: use {self._poller_name}")
-            return self._core.getsockopt(option)
+            return self._engine.getsockopt(option)
 
     set = setsockopt
     get = getsockopt
@@ -157,7 +177,7 @@ class SocketAPI:
 
     @property
     def type(self) -> SocketType:
-        return self._core.socket_type
+        return self._engine.socket_type
 
     @property
     def closed(self) -> bool:
@@ -185,9 +205,9 @@ class SocketAPI:
                 bound: Endpoints | None = None
                 last = addr
             else:
-                bound = Listener(self._owner, endpoint)
-                last = bound.last_endpoint
-            self._core.options.set_by_backend("LAST_ENDPOINT", last.encode())
+                bound = self._driver.bind(endpoint)
+                last = bound.text
+            self._engine.options.set_by_backend("LAST_ENDPOINT", last.encode())
         if bound is not None:
             for name in {addr, last}:
                 self._endpoints.setdefault(name, []).append(bound)
@@ -220,24 +240,25 @@ class SocketAPI:
             if endpoint.transport == "inproc":
                 link: Endpoints = self.context._inproc.connect(endpoint.path, self._inproc)
             else:
-                link = Connecter(self._owner, endpoint, addr)
+                link = self._driver.connect(endpoint, addr)
             self._endpoints.setdefault(addr, []).append(link)
-            self._core.options.set_by_backend("LAST_ENDPOINT", addr.encode())
+            self._engine.options.set_by_backend("LAST_ENDPOINT", addr.encode())
         self._after_call()
         return EndpointContext(self, "connect", addr)
 
     def unbind(self, addr: str) -> None:
         """Stop listening; when this returns the port (or path) can be bound again."""
-        found = self._forget(addr, Listener, "bound")
-        self._wait_released([e.sock for e in found if isinstance(e, Listener)])
+        self._wait_released(self._forget(addr, Listener, "bound"))
 
     def disconnect(self, addr: str) -> None:
-        self._forget(addr, (Connecter, InprocLink), "connected")
+        self._forget(addr, (Dialer, InprocLink), "connected")
 
     def _wait_released(self, sockets: list[Any]) -> None:
         """Hook: return once these listening sockets are really closed."""
 
-    def _forget(self, addr: str, kinds: Any, what: str) -> list[Endpoints]:
+    def _forget(self, addr: str, kinds: Any, what: str) -> list[Any]:
+        """Undo a bind or connect; returns the listening sockets to wait for."""
+        released = []
         with self._lock:
             self._check_open()
             if addr.startswith("inproc://") and kinds is Listener:
@@ -252,12 +273,14 @@ class SocketAPI:
                         items.remove(endpoint)
                         if not items:
                             del self._endpoints[name]
-                if not isinstance(endpoint, InprocLink):
-                    endpoint.close()
+                if isinstance(endpoint, Listener):
+                    released.append(self._driver.unbind(endpoint))
+                elif isinstance(endpoint, Dialer):
+                    self._driver.disconnect(endpoint)
         for endpoint in found:
             if isinstance(endpoint, InprocLink):
                 endpoint.close()  # (takes both ends' locks: outside ours)
-        return found
+        return released
 
     # -- sending ------------------------------------------------------------------
 
@@ -268,7 +291,7 @@ class SocketAPI:
         if flags & SNDMORE:
             with self._lock:
                 self._check_open()
-                if not outgoing and not self._core.writable and flags & NOBLOCK:
+                if not outgoing and not self._engine.writable and flags & NOBLOCK:
                     raise Again()
                 outgoing.append(frame)
             return None
@@ -302,10 +325,17 @@ class SocketAPI:
         """Queue the whole message (True), or nothing (False: at the high-water mark)."""
         with self._lock:
             self._check_open()
+            engine = self._engine
             try:
-                self._core.send(frames, tracker)
+                engine.send(frames, tracker)
             except Again:
                 return False
+            if engine.output:
+                if self._batching:
+                    first = frames[0]
+                    self._batcher.queued(len(first) if len(frames) == 1 else sum(map(len, frames)))
+                else:
+                    self._driver.flush()
         if self.context._inproc.pending:
             self.context._inproc.run_transfers()
         return True
@@ -317,12 +347,12 @@ class SocketAPI:
         with self._lock:
             self._check_open()
             self._receiving()
-            frames = self._core.try_recv()
+            engine = self._engine
+            frames = engine.try_recv()
             if frames is None:
                 return None
-            if self._owner.paused:
-                for stream in list(self._owner.paused):
-                    stream.resume()
+            if engine.actions:  # reading resumes: a paused connection is watched again
+                self._driver.service()
             for link in self._inproc.links:
                 link.reading()
         if self.context._inproc.pending:
@@ -335,13 +365,7 @@ class SocketAPI:
     def _read_inline(self, limit: int = 8) -> bool:
         """Read the kernel now (sockets with few peers); True if a message is ready."""
         with self._lock:
-            streams = self._streams
-            if not streams or len(streams) > limit:
-                return False
-            for stream in list(streams):
-                if stream.ready and not stream.paused and not stream.closed:
-                    stream.read()
-            return self._core.readable
+            return self._driver.read_inline(limit) and self._engine.readable
 
     def _next_frame(self, frames: list[Any] | None, copy: bool) -> Any:
         """recv(): one frame of the current message (``frames`` starts a new one)."""
@@ -383,9 +407,9 @@ class SocketAPI:
 
     def _events(self) -> int:
         events = 0
-        if self._incoming or self._core.readable:
+        if self._incoming or self._engine.readable:
             events |= POLLIN
-        if self._core.writable:
+        if self._engine.writable:
             events |= POLLOUT
         return events
 
@@ -397,56 +421,31 @@ class SocketAPI:
             if self._closed:
                 return
             self._closed = True
-            if linger is not None:
-                self._core.options.set("LINGER", linger)
-            linger_ms = self._core.options["LINGER"]
             unique = {id(e): e for items in self._endpoints.values() for e in items}
-            endpoints = self._closing_endpoints = list(unique.values())
+            links = [e for e in unique.values() if isinstance(e, InprocLink)]
             self._endpoints.clear()
-            links = [e for e in endpoints if isinstance(e, InprocLink)]
-            for endpoint in endpoints:
-                if isinstance(endpoint, Listener):
-                    endpoint.stop_accepting()
-            if linger_ms == 0:
-                self._finish()
-            else:
-                self._lingering = True
-                self.context._lingering.add(self)
-                for stream in list(self._streams):
-                    stream.linger()
-                for endpoint in endpoints:
-                    if isinstance(endpoint, Connecter):
-                        endpoint.linger()
-                if linger_ms > 0:
-                    self._linger_timer = self._loop.call_at(
-                        self._loop.time() + linger_ms / 1000, self._linger_expired
-                    )
-                self._check_linger()
+            self.context._lingering.add(self)  # (until the driver says finished)
+            self._driver.close(linger)
         for link in links:
             link.close()
+        self._check_linger()
         self.context._inproc.forget(self._inproc)
         self.context._socket_closed(self)
 
     def _check_linger(self) -> None:
-        """A stream closed: if we linger and all is sent, finish."""
-        if self._lingering and not self._streams and not any(p.outbound for p in self._core.pipes):
-            self._finish()
-
-    def _linger_expired(self) -> None:
-        if self._lingering:
-            self._finish()
+        """inproc messages moved (or were dropped): a lingering socket may be done."""
+        with self._lock:
+            self._engine.check_linger()
+            self._driver.service()
 
     def _finish(self) -> None:
-        """Drop everything that is left (called with the lock held)."""
-        self._lingering = False
-        if self._linger_timer is not None:
-            self._linger_timer.cancel()
-        for endpoint in self._closing_endpoints:
-            if not isinstance(endpoint, InprocLink):
-                endpoint.close()  # connecters first: they must not reconnect
-        for stream in list(self._streams):
-            stream.close("socket closed")
-        self._core.close()  # detaches the pipes
+        """Drop everything that is left now, LINGER or not."""
+        with self._lock:
+            self._engine.finish()
+            self._driver.service()
+
+    def _finished(self) -> None:
+        """The driver's call: the engine has nothing left to send."""
         self.context._lingering.discard(self)
         self.context._socket_finished(self)
 
@@ -464,6 +463,5 @@ class SocketAPI:
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open"
-        return (
-            f"<{type(self).__module__.split('.')[0]}.Socket({self._core.socket_type.name}) {state}>"
-        )
+        package = type(self).__module__.split(".")[0]
+        return f"<{package}.Socket({self._engine.socket_type.name}) {state}>"

@@ -84,7 +84,7 @@ class AsyncSocketAPI(SocketAPI):
     ) -> AsyncMessageTracker | None:
         tracker = AsyncMessageTracker(self) if track else None
         while not self._try_send(frames, tracker):
-            timeout = 0 if flags & NOBLOCK else self._core.options["SNDTIMEO"]
+            timeout = 0 if flags & NOBLOCK else self._engine.options["SNDTIMEO"]
             if timeout == 0:
                 raise Again("the socket is at its high-water mark")
             if not await self._until(self._writable, timeout):
@@ -119,7 +119,7 @@ class AsyncSocketAPI(SocketAPI):
             frames = self._try_recv()  # the only step that takes a message out
             if frames is not None:
                 return frames
-            timeout = 0 if flags & NOBLOCK else self._core.options["RCVTIMEO"]
+            timeout = 0 if flags & NOBLOCK else self._engine.options["RCVTIMEO"]
             if timeout == 0:
                 if self._read_inline():
                     continue
@@ -128,10 +128,10 @@ class AsyncSocketAPI(SocketAPI):
                 raise Again("receiving timed out (RCVTIMEO)")
 
     def _readable(self) -> bool:
-        return self._core.readable
+        return self._engine.readable
 
     def _writable(self) -> bool:
-        return self._core.writable
+        return self._engine.writable
 
     async def poll(self, timeout: int | None = None, flags: int = POLLIN) -> int:
         """The events among ``flags`` that are ready, waiting up to ``timeout`` ms."""

@@ -1,17 +1,12 @@
-"""What a backend provides to the shared transport code."""
+"""What a backend provides to the shared transport code: readiness, timers, a clock."""
 
 from __future__ import annotations
 
 import socket
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
-from zmtp_core import Pipe, SocketBase
-
-if TYPE_CHECKING:
-    from ._stream import Stream
-
-__all__ = ["Batcher", "Handle", "Loop", "Owner"]
+__all__ = ["Batcher", "Handle", "Loop", "ReadyHandler"]
 
 #: Called with (readable, writable) when a watched socket is ready.
 ReadyHandler = Callable[[bool, bool], None]
@@ -46,30 +41,16 @@ class Loop(Protocol):
 
 
 class Batcher(Protocol):
-    """When to write what the application queued: the backend's batching policy."""
+    """When to write what the application sent: the backend's batching policy.
 
-    def queued(self, stream: Stream, pipe: Pipe, size: int) -> None:
-        """A message of ``size`` bytes was queued for ``stream`` (ready, kernel not full)."""
+    It takes the handles listed in ``engine.output`` and has the driver write
+    them (``driver.write``), at once or later.
+    """
+
+    def queued(self, size: int) -> None:
+        """The application sent a message of ``size`` bytes."""
         ...
 
-    def flush_now(self, stream: Stream) -> None:
-        """Write what is held, at once (the application is about to block)."""
+    def flush_now(self) -> None:
+        """Write everything held, at once (the application is about to block)."""
         ...
-
-
-class Owner:
-    """What the transport code needs from one zmtp socket."""
-
-    __slots__ = ("batcher", "core", "loop", "paused", "stream_closed", "streams")
-
-    def __init__(
-        self, core: SocketBase, loop: Loop, batcher: Batcher, stream_closed: Callable[[], None]
-    ) -> None:
-        self.core = core
-        self.loop = loop
-        self.batcher = batcher
-        #: Called after any stream of this socket closed (for LINGER bookkeeping).
-        self.stream_closed = stream_closed
-        self.streams: set[Stream] = set()
-        #: Streams that stopped reading because their pipe is at RCVHWM.
-        self.paused: set[Stream] = set()

@@ -1,0 +1,346 @@
+"""Runs one :class:`~zmtp_core.SocketEngine` over raw OS sockets.
+
+The engine decides everything a ZeroMQ socket decides; this driver does what
+it asks with real sockets and a backend's :class:`Loop`: it listens and
+accepts, dials (with CONNECT_TIMEOUT), reads with ``recv_into`` into the
+engine's buffers, writes its scatter lists with one ``sendmsg``, closes what
+it drops, and keeps one timer at the engine's next deadline. Handles are the
+connected ``socket.socket`` objects themselves.
+
+Everything here runs under whatever the backend uses to protect the zmtp
+socket (its loop thread, a lock); :meth:`service` is called after every call
+into the engine.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import logging
+import os
+import socket
+from collections.abc import Callable, Hashable
+from functools import partial
+from typing import cast
+
+from zmtp_core import (
+    PENDING,
+    Dial,
+    Dialer,
+    Drop,
+    Endpoint,
+    Listener,
+    SocketEngine,
+    SocketError,
+    Watch,
+)
+
+from ._loop import Handle, Loop
+from ._sockets import BoundSocket, open_listener, tcp_address, tune
+from ._tls_files import tls_context_for
+
+__all__ = ["READS_PER_EVENT", "Driver"]
+
+log = logging.getLogger("zmtp")
+
+#: Reads per readiness event before giving others a turn.
+READS_PER_EVENT = 16
+#: Accepts per readiness event of a listening socket.
+ACCEPTS_PER_EVENT = 64
+
+
+class Driver:
+    """The I/O half of one zmtp socket: its engine's requests carried out."""
+
+    def __init__(self, engine: SocketEngine, loop: Loop, on_finished: Callable[[], None]) -> None:
+        self.engine = engine
+        self.loop = loop
+        self._on_finished = on_finished
+        self._listening: dict[Listener, BoundSocket] = {}
+        self._connecting: dict[socket.socket, tuple[Dialer, Handle | None]] = {}
+        #: Connections the engine wants read (the application may read them inline).
+        self.reading: set[socket.socket] = set()
+        self._timer: Handle | None = None
+        self._deadline: float | None = None
+        self._last_failure: dict[str, str] = {}  # per endpoint: logged once in a row
+        self._finished = False
+
+    # -- what the application asks for -------------------------------------------
+
+    def bind(self, endpoint: Endpoint) -> Listener:
+        """Listen on ``endpoint``; errors (EADDRINUSE, bad TLS files) raise before anything."""
+        options = self.engine.options
+        tls = tls_context_for(endpoint, options, server_side=True)
+        bound = open_listener(endpoint, options)
+        try:
+            listener = self.engine.bind(endpoint, bound.last_endpoint, tls_context=tls)
+            self.loop.watch(bound.sock, True, False, partial(self._acceptable, listener))
+        except BaseException:
+            bound.sock.close()
+            bound.cleanup()
+            raise
+        self._listening[listener] = bound
+        return listener
+
+    def connect(self, endpoint: Endpoint, text: str) -> Dialer:
+        """Connect (and reconnect) to ``endpoint``; a bad address raises before anything."""
+        options = self.engine.options
+        if endpoint.over_tcp:
+            tcp_address(endpoint, options, bind=False)
+        tls = tls_context_for(endpoint, options, server_side=False)
+        dialer = self.engine.connect(endpoint, text, tls_context=tls)
+        self.service()
+        return dialer
+
+    def unbind(self, listener: Listener) -> socket.socket:
+        """Stop listening; returns the listening socket (closed once the loop lets go)."""
+        self.engine.unbind(listener)
+        sock = self._stop_listening(listener)
+        self.service()
+        return sock
+
+    def disconnect(self, dialer: Dialer) -> None:
+        self.engine.disconnect(dialer)
+        self._abandon_dials()
+        self.service()
+
+    def close(self, linger: int | None) -> None:
+        """The socket is closed: stop listening; the engine lingers (or not)."""
+        self.engine.close(linger)
+        for listener in list(self._listening):
+            self._stop_listening(listener)
+        self._abandon_dials()
+        self.service()
+
+    # -- reading and writing -----------------------------------------------------------
+
+    def read(self, sock: socket.socket) -> None:
+        """Read what the kernel has (up to a bound) and hand it to the engine."""
+        engine = self.engine
+        for _ in range(READS_PER_EVENT):
+            if sock not in engine:
+                return
+            view = engine.receive_buffer(sock)
+            try:
+                count = sock.recv_into(view)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                count = 0  # a reset ends the input like a close
+            if not engine.received(sock, count) or count < len(view):
+                return  # paused or closed, or the kernel had less than we offered
+
+    def write(self, sock: Hashable) -> None:
+        """Write what the engine has for ``sock`` until done or the kernel is full."""
+        engine = self.engine
+        conn = cast(socket.socket, sock)
+        while True:
+            buffers = engine.buffers_to_send(sock)
+            if not buffers:
+                return
+            try:
+                written = conn.sendmsg(buffers)
+            except (BlockingIOError, InterruptedError):
+                written = 0
+            except OSError as error:
+                engine.connection_lost(sock, f"write failed: {error.strerror or error}")
+                return
+            if not engine.sent(sock, written):
+                return
+
+    def flush(self) -> None:
+        """Write every connection that has output (the engine's ``output`` list)."""
+        self._write_output()
+        if self.engine.actions:
+            self.service()  # a full kernel: wait for writability
+
+    def _write_output(self) -> None:
+        engine = self.engine
+        while engine.output:
+            handles, engine.output = engine.output, []
+            for handle in handles:
+                self.write(handle)
+
+    def read_inline(self, limit: int) -> bool:
+        """Read the kernel now, from the application's thread (sockets with few peers)."""
+        reading = self.reading
+        if not reading or len(reading) > limit:
+            return False
+        for sock in list(reading):
+            self.read(sock)
+        self.service()
+        return True
+
+    # -- after every call --------------------------------------------------------------
+
+    def service(self) -> None:
+        """Carry out what the engine asks: actions, pending output, the timer."""
+        engine = self.engine
+        while engine.actions or engine.output:
+            if engine.actions:
+                self._run_actions()
+            if engine.output:
+                self._write_output()
+        if engine.next_deadline != self._deadline:
+            self._schedule()
+        if engine.finished and not self._finished:
+            self._finished = True
+            self._on_finished()
+
+    def _run_actions(self) -> None:
+        engine = self.engine
+        while engine.actions:
+            actions, engine.actions = engine.actions, []
+            for action in actions:
+                kind = type(action)
+                if kind is Watch:
+                    watch = cast(Watch, action)
+                    sock = cast(socket.socket, watch.handle)
+                    if watch.read:
+                        self.reading.add(sock)
+                    else:
+                        self.reading.discard(sock)
+                    self.loop.watch(sock, watch.read, watch.write, partial(self._ready, sock))
+                elif kind is Drop:
+                    self._drop(cast(Drop, action))
+                elif kind is Dial:
+                    self._dial(cast(Dial, action))
+
+    def _ready(self, sock: socket.socket, readable: bool, writable: bool) -> None:
+        """The loop's call for a connection: write first (it frees kernel buffers), then read."""
+        if writable:
+            self.write(sock)
+        if readable:
+            self.read(sock)
+        self.service()
+
+    def _drop(self, action: Drop) -> None:
+        sock = cast(socket.socket, action.handle)
+        self.reading.discard(sock)
+        if action.farewell:
+            with contextlib.suppress(OSError):
+                sock.sendmsg(action.farewell)  # libzmq's ERROR: best effort
+        self.loop.release(sock)
+        if action.handshake_failed:
+            if self._last_failure.get(action.endpoint) != action.reason:
+                self._last_failure[action.endpoint] = action.reason
+                log.warning(
+                    "%s: connection failed before its handshake: %s", action.endpoint, action.reason
+                )
+        elif not action.reason.startswith(("unbound", "disconnected", "socket closed")):
+            self._last_failure.pop(action.endpoint, None)
+
+    # -- time -------------------------------------------------------------------------
+
+    def _schedule(self) -> None:
+        engine, loop = self.engine, self.loop
+        deadline = engine.next_deadline
+        while deadline is not None and (deadline == PENDING or deadline <= loop.time()):
+            engine.handle_timer(loop.time())
+            if engine.actions or engine.output:
+                self.service()
+                return  # (service() came back here with the new deadline)
+            deadline = engine.next_deadline
+        if deadline == self._deadline:
+            return
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._deadline = deadline
+        if deadline is not None:
+            self._timer = loop.call_at(deadline, self._on_timer)
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        self._deadline = None
+        self.engine.handle_timer(self.loop.time())
+        self.service()
+
+    # -- listening ------------------------------------------------------------------------
+
+    def _acceptable(self, listener: Listener, readable: bool, writable: bool) -> None:
+        bound = self._listening.get(listener)
+        if bound is None:
+            return
+        engine, options = self.engine, self.engine.options
+        for _ in range(ACCEPTS_PER_EVENT):
+            try:
+                sock, _ = bound.sock.accept()
+            except (BlockingIOError, InterruptedError):
+                break
+            except OSError:
+                break  # out of descriptors or the like: try again when readable
+            sock.setblocking(False)
+            tune(sock, options, listener.endpoint.over_tcp)
+            engine.accepted(sock, listener)
+            self.service()
+            if listener.closed:
+                break
+
+    def _stop_listening(self, listener: Listener) -> socket.socket:
+        bound = self._listening.pop(listener)
+        self.loop.release(bound.sock)
+        bound.cleanup()
+        return bound.sock
+
+    # -- dialing -------------------------------------------------------------------------
+
+    def _dial(self, action: Dial) -> None:
+        engine, endpoint, dialer = self.engine, action.endpoint, action.dialer
+        options = engine.options
+        try:
+            if endpoint.transport == "ipc":
+                family: socket.AddressFamily = socket.AF_UNIX
+                address: str | tuple[str, int] = endpoint.path
+            else:
+                family, address = tcp_address(endpoint, options, bind=False)
+        except SocketError as error:
+            engine.dial_failed(dialer, error.strerror)  # a name that does not resolve yet
+            return
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setblocking(False)
+        tune(sock, options, endpoint.over_tcp)
+        code = sock.connect_ex(address)
+        if code == 0:
+            engine.dialed(sock, dialer)
+        elif code in (errno.EINPROGRESS, errno.EAGAIN, errno.EWOULDBLOCK):
+            timer = None
+            if options["CONNECT_TIMEOUT"] > 0:
+                deadline = self.loop.time() + options["CONNECT_TIMEOUT"] / 1000
+                timer = self.loop.call_at(deadline, partial(self._connect_timed_out, sock))
+            self._connecting[sock] = (dialer, timer)
+            self.loop.watch(sock, False, True, partial(self._connect_done, sock))
+        else:
+            sock.close()
+            engine.dial_failed(dialer, os.strerror(code))
+
+    def _connect_done(self, sock: socket.socket, readable: bool, writable: bool) -> None:
+        entry = self._connecting.pop(sock, None)
+        if entry is None:
+            return
+        dialer, timer = entry
+        if timer is not None:
+            timer.cancel()
+        code = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+        if code:
+            self.loop.release(sock)
+            self.engine.dial_failed(dialer, os.strerror(code))
+        else:
+            self.engine.dialed(sock, dialer)  # (its Watch replaces the write interest)
+        self.service()
+
+    def _connect_timed_out(self, sock: socket.socket) -> None:
+        entry = self._connecting.pop(sock, None)
+        if entry is not None:
+            self.loop.release(sock)
+            self.engine.dial_failed(entry[0], "connect timed out (CONNECT_TIMEOUT)")
+            self.service()
+
+    def _abandon_dials(self) -> None:
+        """Give up the dials in progress whose dialer the engine closed."""
+        for sock, (dialer, timer) in list(self._connecting.items()):
+            if dialer.closed:
+                del self._connecting[sock]
+                if timer is not None:
+                    timer.cancel()
+                self.loop.release(sock)

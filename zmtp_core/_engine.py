@@ -1,0 +1,486 @@
+"""One ZeroMQ socket, whole, as a pure state machine: :class:`SocketEngine`.
+
+The engine owns a socket pattern (ROUTER, PUB...), every connection of it,
+its bound and connected endpoints, reconnect timing, backpressure and LINGER.
+The backend owns only OS sockets, readiness and the clock. It picks a
+*handle* for each connection (any hashable: the socket object will do) and
+tells the engine what happened:
+
+* ``accepted(handle, listener)`` / ``dialed(handle, dialer)``: a connection
+  exists (``dial_failed(dialer, reason)`` when a dial did not work out);
+* ``view = receive_buffer(handle)``, ``recv_into(view)``,
+  ``received(handle, n)`` (0: the peer closed); True means "read again";
+* ``bufs = buffers_to_send(handle)``, ``sendmsg(bufs)``, ``sent(handle, n)``
+  (any partial count); True means "there is more to write now";
+* ``connection_lost(handle, reason)``: a read or write failed;
+* ``handle_timer(now)`` once ``next_deadline`` has come (``-inf``: at once,
+  the engine needs to learn the time).
+
+After each call it looks at what the engine asks for:
+
+* ``engine.actions``: :class:`Dial`, :class:`Watch` (read/write interest)
+  and :class:`Drop` (close that OS socket), to carry out in order;
+* ``engine.output``: handles that have bytes to write (each listed once until
+  the backend calls ``buffers_to_send`` for it); when to write them is the
+  backend's batching policy;
+* ``engine.next_deadline``.
+
+The application's side is the same object: ``send``, ``try_recv``,
+``readable``/``writable``, options, ``bind``/``connect`` (after the backend
+opened the listening socket, for bind), ``close``. Every call is synchronous
+and does no I/O; a backend serialises calls per engine (a lock, a loop).
+"""
+
+from __future__ import annotations
+
+import errno
+import itertools
+import random
+from collections.abc import Hashable
+from typing import TYPE_CHECKING
+
+from ._actions import Action, Dial, Drop, Watch
+from ._bindings import Dialer, Listener
+from ._connection import PENDING, Connection
+from ._counters import Toggles
+from ._deadlines import Deadlines
+from ._endpoints import Endpoint
+from ._errors import SocketError
+from ._events import Frame, HandshakeComplete
+from ._link import Link
+from ._options import Options
+from ._sendqueue import Buffer
+from ._socket_types import SocketType
+from ._sockets import create_socket
+from ._transports import layering
+
+if TYPE_CHECKING:
+    import ssl
+
+__all__ = ["SocketEngine"]
+
+_LINGER_KEY = 0
+
+
+class SocketEngine:
+    """A whole ZeroMQ socket without I/O; see the module docstring for the contract."""
+
+    def __init__(
+        self,
+        socket_type: SocketType | str | int,
+        *,
+        options: Options | None = None,
+        toggles: Toggles | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        """``toggles`` are the environment's switches, read once (by default here);
+        ``rng`` draws routing ids, request ids and reconnect jitter (seed it in tests)."""
+        self.rng = rng if rng is not None else random.Random()
+        #: The socket pattern: routing, fair queueing, HWM, over one pipe per peer.
+        self.socket = create_socket(socket_type, options, rng=self.rng)
+        self.options = self.socket.options
+        self.toggles = toggles if toggles is not None else Toggles.from_environment()
+        #: What the backend must do next (see the module docstring).
+        self.actions: list[Action] = []
+        #: Handles with bytes to send; the backend takes the list and writes them.
+        self.output: list[Hashable] = []
+        self.closed = False  # the application closed the socket
+        self.finished = False  # ... and nothing is left to send: all is released
+        self._links: dict[Hashable, Link] = {}
+        self._listeners: list[Listener] = []
+        self._dialers: list[Dialer] = []
+        self._paused: set[Link] = set()
+        self._timers = Deadlines()
+        self._timed: dict[int, Link | Dialer] = {}
+        self._keys = itertools.count(_LINGER_KEY + 1)
+        self._lingering = False
+        self._linger_delay = 0.0
+        # The application's calls, bound once (they are the hot path).
+        self.send = self.socket.send
+        self.setsockopt = self.socket.setsockopt
+        self.getsockopt = self.socket.getsockopt
+
+    def __repr__(self) -> str:
+        state = "finished" if self.finished else "closed" if self.closed else "open"
+        return f"<SocketEngine {self.socket.socket_type.name} {state} links={len(self._links)}>"
+
+    # -- the application's side ------------------------------------------------------
+    # (send, setsockopt and getsockopt are the pattern's own, bound in __init__.)
+
+    def try_recv(self) -> list[Frame] | None:
+        """The next whole message, or None when none waits (EFSM and the like raise)."""
+        frames = self.socket.try_recv()
+        if frames is not None and self._paused:
+            self._resume()
+        return frames
+
+    @property
+    def readable(self) -> bool:
+        """A message can be received now (POLLIN)."""
+        return self.socket.readable
+
+    @property
+    def writable(self) -> bool:
+        """A message can be sent now (POLLOUT)."""
+        return self.socket.writable
+
+    @property
+    def socket_type(self) -> SocketType:
+        return self.socket.socket_type
+
+    def bind(
+        self, endpoint: Endpoint, text: str, *, tls_context: ssl.SSLContext | None = None
+    ) -> Listener:
+        """The backend listens on ``endpoint`` (reported as ``text``): accept on it.
+
+        ``tls_context`` is required for tls:// and wss:// (the backend reads the files).
+        """
+        self._check_open()
+        listener = Listener(
+            endpoint, text, layering(endpoint, self.options, server_side=True, context=tls_context)
+        )
+        self._listeners.append(listener)
+        return listener
+
+    def unbind(self, listener: Listener) -> None:
+        """Stop accepting on ``listener``; the connections accepted there are dropped."""
+        listener.closed = True
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+        for link in [link for link in self._links.values() if link.origin is listener]:
+            self._drop(link, "unbound")
+
+    def connect(
+        self, endpoint: Endpoint, text: str, *, tls_context: ssl.SSLContext | None = None
+    ) -> Dialer:
+        """Connect to ``endpoint`` (as the user wrote it: ``text``), now and after each loss.
+
+        Messages may be sent before the peer exists (unless IMMEDIATE).
+        """
+        self._check_open()
+        layers = layering(endpoint, self.options, server_side=False, context=tls_context)
+        dialer = Dialer(self, next(self._keys), endpoint, text, layers)
+        self._dialers.append(dialer)
+        self._timed[dialer.key] = dialer
+        self.actions.append(Dial(dialer, endpoint))
+        return dialer
+
+    def disconnect(self, dialer: Dialer) -> None:
+        """Stop connecting to ``dialer``'s endpoint and drop its connection and pipe."""
+        self._close_dialer(dialer)
+
+    def close(self, linger: int | None = None) -> None:
+        """The application is done: listen and dial no more, and linger (LINGER ms).
+
+        With LINGER 0 everything is dropped now; otherwise queued messages keep
+        leaving until sent (then :attr:`finished`) or until LINGER runs out.
+        """
+        if self.closed:
+            return
+        self.closed = True
+        if linger is not None:
+            self.options.set("LINGER", linger)
+        linger_ms: int = self.options["LINGER"]
+        for listener in self._listeners:
+            listener.closed = True
+        self._listeners.clear()
+        if linger_ms == 0:
+            self.finish()
+            return
+        self._lingering = True
+        for link in list(self._links.values()):
+            link.lingering = True
+            if link.pipe is not None:
+                link.pipe.sink = None
+            if link.ready and link.drained:
+                self._drop(link, "socket closed")
+        for dialer in list(self._dialers):
+            dialer.lingering = True
+            if dialer.link is None and dialer.drained:
+                self._close_dialer(dialer)
+        if linger_ms > 0:
+            self._linger_delay = linger_ms / 1000
+            self._timers.set(_LINGER_KEY, PENDING)
+        self.check_linger()
+
+    def check_linger(self) -> None:
+        """Finish a lingering socket once nothing is left to send (call after moving
+        messages out of its pipes by other means, as inproc does)."""
+        if self._lingering and not self._links and not any(p.outbound for p in self.socket.pipes):
+            self.finish()
+
+    # -- the backend's side: connections -------------------------------------------------
+
+    def accepted(self, handle: Hashable, listener: Listener) -> None:
+        """The backend accepted a connection on ``listener``."""
+        if listener.closed or self.closed:
+            self.actions.append(Drop(handle, "not listening", [], listener.text, False))
+            return
+        self._add_link(handle, listener)
+
+    def dialed(self, handle: Hashable, dialer: Dialer) -> None:
+        """The backend connected ``dialer``'s endpoint."""
+        if dialer.closed:
+            self.actions.append(Drop(handle, "disconnected", [], dialer.text, False))
+            return
+        dialer.link = self._add_link(handle, dialer)
+
+    def dial_failed(self, dialer: Dialer, reason: str) -> None:
+        """A dial did not connect: try again later (RECONNECT_IVL)."""
+        if not dialer.closed:
+            self._retry(dialer)
+
+    def connection_lost(self, handle: Hashable, reason: str) -> None:
+        """Reading or writing ``handle`` failed: the connection is over."""
+        link = self._links.get(handle)
+        if link is not None:
+            self._drop(link, reason, failed=True)
+
+    def __contains__(self, handle: Hashable) -> bool:
+        """Whether ``handle`` is a connection of this engine."""
+        return handle in self._links
+
+    def bytes_to_send(self, handle: Hashable) -> int:
+        """Bytes ``handle``'s connection holds, not yet written."""
+        link = self._links.get(handle)
+        return 0 if link is None else link.conn.bytes_to_send
+
+    def receive_buffer(self, handle: Hashable) -> memoryview:
+        """Where ``recv_into`` should write for ``handle``."""
+        return self._links[handle].conn.receive_buffer()
+
+    def received(self, handle: Hashable, nbytes: int) -> bool:
+        """``nbytes`` arrived in the last receive buffer (0: the peer closed).
+
+        True while the connection wants more: read again if the kernel filled the view.
+        """
+        link = self._links.get(handle)
+        if link is None:
+            return False
+        link.conn.received(nbytes)
+        return link.process()
+
+    def buffers_to_send(self, handle: Hashable) -> list[Buffer]:
+        """The scatter list for one ``sendmsg`` on ``handle`` (may be empty)."""
+        link = self._links.get(handle)
+        if link is None:
+            return []
+        link.queued = False
+        pipe = link.pipe
+        if pipe is not None and pipe.outbound and link.ready:
+            link.feed()
+        return link.conn.buffers_to_send()
+
+    def sent(self, handle: Hashable, nbytes: int) -> bool:
+        """The kernel took ``nbytes`` of the last list; True: write again now."""
+        link = self._links.get(handle)
+        if link is None:
+            return False
+        conn = link.conn
+        if not conn.sent(nbytes):  # the kernel is full: wait until it is writable
+            link.queued = True
+            if not link.blocked:
+                link.blocked = True
+                self._watch(link)
+            return False
+        if link.blocked:
+            link.blocked = False
+            self._watch(link)
+        if conn.bytes_to_send or (link.ready and link.pipe is not None and link.pipe.outbound):
+            return True
+        if link.lingering and link.ready:
+            self._drop(link, "linger: everything was sent")
+        return False
+
+    def wants(self, handle: Hashable) -> tuple[bool, bool]:
+        """(read, write): what ``handle`` waits for now."""
+        link = self._links[handle]
+        return not link.paused, link.blocked
+
+    @property
+    def handles(self) -> list[Hashable]:
+        """Every connection the engine has, by handle."""
+        return list(self._links)
+
+    def links_ready(self) -> int:
+        """Connections whose handshake completed."""
+        return sum(1 for link in self._links.values() if link.ready)
+
+    # -- the backend's side: time -----------------------------------------------------
+
+    @property
+    def next_deadline(self) -> float | None:
+        """When :meth:`handle_timer` is due (``-inf``: now), or None."""
+        return self._timers.next
+
+    def handle_timer(self, now: float) -> None:
+        """Run everything due at ``now`` (the backend's clock, in seconds)."""
+        for key in self._timers.pop_due(now):
+            if key == _LINGER_KEY:
+                self._linger_timer(now)
+                continue
+            target = self._timed.get(key)
+            if isinstance(target, Link):
+                target.on_timer(now)
+            elif target is not None:
+                self._dialer_timer(target, now)
+
+    # -- internals -------------------------------------------------------------------
+
+    def _check_open(self) -> None:
+        if self.closed:
+            raise SocketError(errno.ENOTSOCK, "the socket is closed")
+
+    def _add_link(self, handle: Hashable, origin: Listener | Dialer) -> Link:
+        conn = Connection(self.socket.socket_type, **self.options.connection_kwargs(self.toggles))
+        layers = origin.layering
+        link = Link(
+            self, handle, next(self._keys), conn if layers is None else layers(conn), origin
+        )
+        link.lingering = self._lingering
+        self._links[handle] = link
+        self._timed[link.key] = link
+        self.actions.append(Watch(handle, True, False))
+        link.queue()  # our greeting goes out at once
+        self._reschedule(link)
+        return link
+
+    def _handshake_done(self, link: Link, event: HandshakeComplete) -> None:
+        link.ready = True
+        dialer = link.origin
+        if not isinstance(dialer, Dialer):
+            pipe = self.socket.attach_pipe(listener=link)
+        else:
+            dialer.interval = self.options["RECONNECT_IVL"]  # success resets the backoff
+            if dialer.pipe is None:  # IMMEDIATE: the pipe exists only while connected
+                dialer.pipe = dialer.attach_pipe(link)
+            pipe = dialer.pipe
+            pipe.listener = link
+        link.pipe = pipe
+        pipe.connected(event.routing_id, event.socket_type)
+        if link.closed:
+            return  # the pattern refused the peer (PAIR's second one)
+        if pipe.outbound:
+            link.output_ready(pipe)
+        elif not link.lingering:
+            pipe.sink = link
+        if link.lingering and link.drained:
+            self._drop(link, "linger: everything was sent")
+
+    def _drop(self, link: Link, reason: str, *, failed: bool = False) -> None:
+        """Forget a connection now; the backend closes its OS socket."""
+        if link.closed:
+            return
+        link.closed = True
+        del self._links[link.handle]
+        self._timers.clear(link.key)
+        del self._timed[link.key]
+        self._paused.discard(link)
+        conn = link.conn
+        conn.close()
+        farewell = conn.buffers_to_send() if failed and conn.bytes_to_send else []
+        conn.discard_output()
+        pipe = link.pipe
+        if pipe is not None:
+            pipe.sink = None
+            if pipe.listener is link:
+                pipe.listener = None
+        origin = link.origin
+        if isinstance(origin, Dialer):
+            self._dialer_lost(origin)
+        elif pipe is not None:
+            pipe.detach()
+        self.actions.append(
+            Drop(link.handle, reason, farewell, origin.text, failed and not link.ready)
+        )
+        self.check_linger()
+
+    def _dialer_lost(self, dialer: Dialer) -> None:
+        dialer.link = None
+        pipe = dialer.pipe
+        if pipe is not None:
+            if dialer.immediate or dialer.lingering:
+                pipe.detach()
+                dialer.pipe = None
+            else:
+                pipe.listener = dialer
+                pipe.disconnected()
+        if dialer.lingering:
+            self._close_dialer(dialer)
+        else:
+            self._retry(dialer)
+
+    def _retry(self, dialer: Dialer) -> None:
+        delay = dialer.backoff(self.options, self.rng)
+        if delay is None:  # RECONNECT_IVL -1: never again
+            self._close_dialer(dialer)
+            return
+        dialer.delay = delay
+        self._timers.set(dialer.key, PENDING)  # (the delay starts when we know the time)
+
+    def _dialer_timer(self, dialer: Dialer, now: float) -> None:
+        if dialer.closed:
+            return
+        if dialer.delay is not None:
+            self._timers.set(dialer.key, now + dialer.delay)
+            dialer.delay = None
+        else:
+            self.actions.append(Dial(dialer, dialer.endpoint))
+
+    def _close_dialer(self, dialer: Dialer) -> None:
+        """disconnect(), a refused pipe, or the end of the socket: drop everything now."""
+        if dialer.closed:
+            return
+        dialer.closed = True
+        if dialer in self._dialers:
+            self._dialers.remove(dialer)
+        self._timers.clear(dialer.key)
+        self._timed.pop(dialer.key, None)
+        if dialer.link is not None:
+            self._drop(dialer.link, "disconnected")  # (comes back here: closed already)
+        if dialer.pipe is not None:
+            dialer.pipe.detach()
+            dialer.pipe = None
+        self.check_linger()
+
+    def _reschedule(self, link: Link) -> None:
+        link.deadline = deadline = link.conn.next_deadline
+        if not link.closed:
+            self._timers.set(link.key, deadline)
+
+    def _watch(self, link: Link) -> None:
+        self.actions.append(Watch(link.handle, not link.paused, link.blocked))
+
+    def _pause(self, link: Link) -> None:
+        if not link.paused:
+            link.paused = True
+            self._paused.add(link)
+            self._watch(link)
+
+    def _resume(self) -> None:
+        """The application read from a full pipe: read again once it is low."""
+        for link in list(self._paused):
+            pipe = link.pipe
+            if pipe is not None and pipe.inbound_low and not link.closed:
+                link.paused = False
+                self._paused.discard(link)
+                self._watch(link)
+                link.process()  # whole messages may wait in the buffer already
+
+    def _linger_timer(self, now: float) -> None:
+        if self._lingering and self._linger_delay > 0:
+            self._timers.set(_LINGER_KEY, now + self._linger_delay)
+            self._linger_delay = 0.0
+        elif self._lingering:
+            self.finish()
+
+    def finish(self) -> None:
+        """Drop everything that is left now (LINGER ran out, or the owner gives up)."""
+        self._lingering = False
+        self._timers.clear(_LINGER_KEY)
+        for dialer in list(self._dialers):
+            self._close_dialer(dialer)
+        for link in list(self._links.values()):
+            self._drop(link, "socket closed")
+        self.socket.close()  # detaches the pipes
+        self.finished = True
