@@ -159,6 +159,7 @@ class Connection:
             max_frame_size=max_message_size,
             lazy_compact=lazy_compact,
         )
+        self.receive_buffer = self._reader.writable  # type: ignore[method-assign]  # one call less
         self._state = ConnectionState.GREETING
         self._partial: list[Frame] = []
         self._held_event: Event | None = None  # decoded after a batch of messages
@@ -182,6 +183,10 @@ class Connection:
         self._liveness_marks: dict[_Timer, int] = {}
         if handshake_interval > 0:
             self._timers[_Timer.HANDSHAKE] = PENDING
+        #: When :meth:`handle_timer` is next due, or None when no timer runs (kept up
+        #: to date by every change of the timers: reading it costs no call).
+        self.next_deadline: float | None = None
+        self._timers_changed()
 
         self._out.add_raw(encode_greeting(self._mechanism.name, len(routing_id)), handshake=True)
 
@@ -207,7 +212,7 @@ class Connection:
 
     def receive_buffer(self) -> memoryview:
         """A writable view for ``recv_into``; report the count with :meth:`received`."""
-        return self._reader.writable()
+        return self._reader.writable()  # (replaced by the reader's own method in __init__)
 
     def received(self, nbytes: int) -> None:
         """``nbytes`` were written into the last :meth:`receive_buffer` (0 = peer closed)."""
@@ -256,17 +261,19 @@ class Connection:
             return [], held
         messages: list[list[Frame]] = []
         try:
-            self._decode_into(messages, limit)
+            full = self._decode_into(messages, limit)
         except RemoteProtocolError as error:
             return messages, self._fail(error)  # the messages before it still count
         held = self._held_event
         if held is not None:
             self._held_event = None
             return messages, held
-        if len(messages) >= limit:
+        if full:
             return messages, None
         if self._closed_event is not None:
             return messages, self._closed_event
+        if not self._reader.eof:
+            return messages, NEED_DATA
         return messages, self._end_of_input()
 
     def _take_held_event(self) -> Event | None:
@@ -296,10 +303,15 @@ class Connection:
             self._fail(error)
         return messages
 
-    def _decode_into(self, messages: list[list[Frame]], limit: int) -> None:
-        next_frame = self._reader.next_frame
+    def _decode_into(self, messages: list[list[Frame]], limit: int) -> bool:
+        """Decode up to ``limit`` messages into ``messages``; True when it took that many."""
+        reader = self._reader
+        next_frame = reader.next_frame
         decode = self._mechanism.decode if self._wraps else None
-        while len(messages) < limit:
+        room = limit
+        while room > 0:
+            if reader._end - reader._pos < 2 and reader._body is None:
+                break  # (what next_frame() would find out, without the call)
             item = next_frame()
             if item is None:
                 break
@@ -326,6 +338,8 @@ class Connection:
             else:
                 frames = [body]
             messages.append(frames)
+            room -= 1
+        return room <= 0
 
     def _traffic_command(self, body: bytes | bytearray) -> Event | None:
         name, data = cmd.split_command(body)
@@ -396,6 +410,7 @@ class Connection:
         self._timers.pop(_Timer.HANDSHAKE, None)
         if self._heartbeat_interval > 0:
             self._timers[_Timer.HEARTBEAT] = PENDING
+        self._timers_changed()
         assert self.peer_version is not None
         return HandshakeComplete(
             socket_type=peer_type,
@@ -425,6 +440,7 @@ class Connection:
     def _finish(self, event: ConnectionClosed) -> ConnectionClosed:
         self._closed_event = event
         self._timers.clear()
+        self.next_deadline = None
         self._partial = []
         return event
 
@@ -474,6 +490,12 @@ class Connection:
             body = self._mechanism.encode(COMMAND, body)[1]
         self._out.add_command(body)
 
+    @property
+    def direct_queue(self) -> SendQueue | None:
+        """The send queue itself, when messages go into it unchanged (in traffic, no
+        encryption): the socket engine's fast lane appends there without a call between."""
+        return self._out if self._state is _TRAFFIC and not self._wraps else None
+
     def buffers_to_send(self) -> list[Buffer]:
         """The scatter list for one sendmsg (at most IOV_MAX buffers); may be empty."""
         return self._out.buffers()
@@ -510,10 +532,8 @@ class Connection:
 
     # -- time ---------------------------------------------------------------
 
-    @property
-    def next_deadline(self) -> float | None:
-        """When :meth:`handle_timer` is next due, or None when no timer runs."""
-        return min(self._timers.values()) if self._timers else None
+    def _timers_changed(self) -> None:
+        self.next_deadline = min(self._timers.values()) if self._timers else None
 
     def handle_timer(self, now: float) -> None:
         """Run every timer due at ``now`` (the backend's clock, in seconds)."""
@@ -526,6 +546,7 @@ class Connection:
                 self._timers[timer] = now + self._intervals[timer]
             elif deadline <= now:
                 self._fire(timer, now)
+        self._timers_changed()
 
     def _fire(self, timer: _Timer, now: float) -> None:
         if timer is _Timer.HEARTBEAT:
@@ -558,3 +579,4 @@ class Connection:
             return
         self._liveness_marks[timer] = received
         self._timers[timer] = now + self._intervals[timer]  # PENDING stays PENDING
+        self._timers_changed()

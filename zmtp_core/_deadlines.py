@@ -20,11 +20,13 @@ _SLACK = 64
 class Deadlines:
     """``set``/``clear`` per key; ``next`` and ``pop_due`` over all of them."""
 
-    __slots__ = ("_current", "_heap")
+    __slots__ = ("_current", "_heap", "changes")
 
     def __init__(self) -> None:
         self._heap: list[tuple[float, int]] = []
         self._current: dict[int, float] = {}
+        #: Counts every change: a caller that saw the same count knows ``next`` is unchanged.
+        self.changes = 0
 
     def __len__(self) -> int:
         return len(self._current)
@@ -36,15 +38,17 @@ class Deadlines:
             return
         if self._current.get(key) == deadline:
             return
+        self.changes += 1
         self._current[key] = deadline
         heapq.heappush(self._heap, (deadline, key))
         if len(self._heap) > 2 * len(self._current) + _SLACK:
             self._rebuild()
 
     def clear(self, key: int) -> None:
-        if self._current.pop(key, None) is not None and len(self._heap) > (
-            2 * len(self._current) + _SLACK
-        ):
+        if self._current.pop(key, None) is None:
+            return
+        self.changes += 1
+        if len(self._heap) > 2 * len(self._current) + _SLACK:
             self._rebuild()
 
     def get(self, key: int) -> float | None:
@@ -70,6 +74,8 @@ class Deadlines:
             if current.get(key) == deadline:
                 del current[key]
                 due.append(key)
+        if due:
+            self.changes += 1
         return due
 
     def _rebuild(self) -> None:

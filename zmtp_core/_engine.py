@@ -86,29 +86,38 @@ class SocketEngine:
         self.output: list[Hashable] = []
         self.closed = False  # the application closed the socket
         self.finished = False  # ... and nothing is left to send: all is released
-        self._links: dict[Hashable, Link] = {}
+        #: Every connection, by handle (read it; the engine changes it).
+        self.connections: dict[Hashable, Link] = {}
         self._listeners: list[Listener] = []
         self._dialers: list[Dialer] = []
         self._paused: set[Link] = set()
-        self._timers = Deadlines()
+        #: Every timer (``deadlines.changes`` tells a backend when to look at next_deadline).
+        self.deadlines = Deadlines()
         self._timed: dict[int, Link | Dialer] = {}
         self._keys = itertools.count(_LINGER_KEY + 1)
         self._lingering = False
         self._linger_delay = 0.0
-        # The application's calls, bound once (they are the hot path).
+        # The application's calls, bound once (they are the hot path). try_recv is
+        # the pattern's own while no connection is paused (see _pause and _resume).
         self.send = self.socket.send
+        self.try_recv = self.socket.try_recv  # type: ignore[method-assign]
         self.setsockopt = self.socket.setsockopt
         self.getsockopt = self.socket.getsockopt
 
     def __repr__(self) -> str:
         state = "finished" if self.finished else "closed" if self.closed else "open"
-        return f"<SocketEngine {self.socket.socket_type.name} {state} links={len(self._links)}>"
+        return (
+            f"<SocketEngine {self.socket.socket_type.name} {state} links={len(self.connections)}>"
+        )
 
     # -- the application's side ------------------------------------------------------
     # (send, setsockopt and getsockopt are the pattern's own, bound in __init__.)
 
     def try_recv(self) -> list[Frame] | None:
-        """The next whole message, or None when none waits (EFSM and the like raise)."""
+        """The next whole message, or None when none waits (EFSM and the like raise).
+
+        (While no connection is paused at RCVHWM, this is the pattern's own try_recv.)
+        """
         frames = self.socket.try_recv()
         if frames is not None and self._paused:
             self._resume()
@@ -147,7 +156,7 @@ class SocketEngine:
         listener.closed = True
         if listener in self._listeners:
             self._listeners.remove(listener)
-        for link in [link for link in self._links.values() if link.origin is listener]:
+        for link in [link for link in self.connections.values() if link.origin is listener]:
             self._drop(link, "unbound")
 
     def connect(
@@ -188,7 +197,7 @@ class SocketEngine:
             self.finish()
             return
         self._lingering = True
-        for link in list(self._links.values()):
+        for link in list(self.connections.values()):
             link.lingering = True
             if link.pipe is not None:
                 link.pipe.sink = None
@@ -200,13 +209,17 @@ class SocketEngine:
                 self._close_dialer(dialer)
         if linger_ms > 0:
             self._linger_delay = linger_ms / 1000
-            self._timers.set(_LINGER_KEY, PENDING)
+            self.deadlines.set(_LINGER_KEY, PENDING)
         self.check_linger()
 
     def check_linger(self) -> None:
         """Finish a lingering socket once nothing is left to send (call after moving
         messages out of its pipes by other means, as inproc does)."""
-        if self._lingering and not self._links and not any(p.outbound for p in self.socket.pipes):
+        if (
+            self._lingering
+            and not self.connections
+            and not any(p.outbound for p in self.socket.pipes)
+        ):
             self.finish()
 
     # -- the backend's side: connections -------------------------------------------------
@@ -232,53 +245,54 @@ class SocketEngine:
 
     def connection_lost(self, handle: Hashable, reason: str) -> None:
         """Reading or writing ``handle`` failed: the connection is over."""
-        link = self._links.get(handle)
+        link = self.connections.get(handle)
         if link is not None:
             self._drop(link, reason, failed=True)
 
-    def __contains__(self, handle: Hashable) -> bool:
-        """Whether ``handle`` is a connection of this engine."""
-        return handle in self._links
-
     def bytes_to_send(self, handle: Hashable) -> int:
         """Bytes ``handle``'s connection holds, not yet written."""
-        link = self._links.get(handle)
+        link = self.connections.get(handle)
         return 0 if link is None else link.conn.bytes_to_send
 
     def receive_buffer(self, handle: Hashable) -> memoryview:
         """Where ``recv_into`` should write for ``handle``."""
-        return self._links[handle].conn.receive_buffer()
+        return self.connections[handle].conn.receive_buffer()
 
     def received(self, handle: Hashable, nbytes: int) -> bool:
         """``nbytes`` arrived in the last receive buffer (0: the peer closed).
 
         True while the connection wants more: read again if the kernel filled the view.
         """
-        link = self._links.get(handle)
-        if link is None:
+        try:
+            link = self.connections[handle]
+        except KeyError:
             return False
         link.conn.received(nbytes)
         return link.process()
 
     def buffers_to_send(self, handle: Hashable) -> list[Buffer]:
         """The scatter list for one ``sendmsg`` on ``handle`` (may be empty)."""
-        link = self._links.get(handle)
-        if link is None:
+        try:
+            link = self.connections[handle]
+        except KeyError:
             return []
         link.queued = False
         pipe = link.pipe
         if pipe is not None and pipe.outbound and link.ready:
             link.feed()
-        return link.conn.buffers_to_send()
+        direct = link.direct
+        return link.conn.buffers_to_send() if direct is None else direct.buffers()
 
     def sent(self, handle: Hashable, nbytes: int) -> bool:
         """The kernel took ``nbytes`` of the last list; True: write again now."""
-        link = self._links.get(handle)
-        if link is None:
+        try:
+            link = self.connections[handle]
+        except KeyError:
             return False
+        direct = link.direct
         conn = link.conn
-        if not conn.sent(nbytes):  # the kernel is full: wait until it is writable
-            link.queued = True
+        if not (conn.sent(nbytes) if direct is None else direct.advance(nbytes)):
+            link.queued = True  # the kernel is full: wait until it is writable
             if not link.blocked:
                 link.blocked = True
                 self._watch(link)
@@ -286,7 +300,10 @@ class SocketEngine:
         if link.blocked:
             link.blocked = False
             self._watch(link)
-        if conn.bytes_to_send or (link.ready and link.pipe is not None and link.pipe.outbound):
+        pipe = link.pipe
+        if (conn.bytes_to_send if direct is None else direct._size) or (
+            link.ready and pipe is not None and pipe.outbound
+        ):
             return True
         if link.lingering and link.ready:
             self._drop(link, "linger: everything was sent")
@@ -294,28 +311,28 @@ class SocketEngine:
 
     def wants(self, handle: Hashable) -> tuple[bool, bool]:
         """(read, write): what ``handle`` waits for now."""
-        link = self._links[handle]
+        link = self.connections[handle]
         return not link.paused, link.blocked
 
     @property
     def handles(self) -> list[Hashable]:
         """Every connection the engine has, by handle."""
-        return list(self._links)
+        return list(self.connections)
 
     def links_ready(self) -> int:
         """Connections whose handshake completed."""
-        return sum(1 for link in self._links.values() if link.ready)
+        return sum(1 for link in self.connections.values() if link.ready)
 
     # -- the backend's side: time -----------------------------------------------------
 
     @property
     def next_deadline(self) -> float | None:
         """When :meth:`handle_timer` is due (``-inf``: now), or None."""
-        return self._timers.next
+        return self.deadlines.next
 
     def handle_timer(self, now: float) -> None:
         """Run everything due at ``now`` (the backend's clock, in seconds)."""
-        for key in self._timers.pop_due(now):
+        for key in self.deadlines.pop_due(now):
             if key == _LINGER_KEY:
                 self._linger_timer(now)
                 continue
@@ -338,7 +355,7 @@ class SocketEngine:
             self, handle, next(self._keys), conn if layers is None else layers(conn), origin
         )
         link.lingering = self._lingering
-        self._links[handle] = link
+        self.connections[handle] = link
         self._timed[link.key] = link
         self.actions.append(Watch(handle, True, False))
         link.queue()  # our greeting goes out at once
@@ -347,6 +364,8 @@ class SocketEngine:
 
     def _handshake_done(self, link: Link, event: HandshakeComplete) -> None:
         link.ready = True
+        conn = link.conn
+        link.direct = conn.direct_queue if isinstance(conn, Connection) else None
         dialer = link.origin
         if not isinstance(dialer, Dialer):
             pipe = self.socket.attach_pipe(listener=link)
@@ -372,10 +391,13 @@ class SocketEngine:
         if link.closed:
             return
         link.closed = True
-        del self._links[link.handle]
-        self._timers.clear(link.key)
+        del self.connections[link.handle]
+        self.deadlines.clear(link.key)
         del self._timed[link.key]
-        self._paused.discard(link)
+        if link.paused:
+            self._paused.discard(link)
+            if not self._paused:
+                self.try_recv = self.socket.try_recv  # type: ignore[method-assign]
         conn = link.conn
         conn.close()
         farewell = conn.buffers_to_send() if failed and conn.bytes_to_send else []
@@ -416,13 +438,13 @@ class SocketEngine:
             self._close_dialer(dialer)
             return
         dialer.delay = delay
-        self._timers.set(dialer.key, PENDING)  # (the delay starts when we know the time)
+        self.deadlines.set(dialer.key, PENDING)  # (the delay starts when we know the time)
 
     def _dialer_timer(self, dialer: Dialer, now: float) -> None:
         if dialer.closed:
             return
         if dialer.delay is not None:
-            self._timers.set(dialer.key, now + dialer.delay)
+            self.deadlines.set(dialer.key, now + dialer.delay)
             dialer.delay = None
         else:
             self.actions.append(Dial(dialer, dialer.endpoint))
@@ -434,7 +456,7 @@ class SocketEngine:
         dialer.closed = True
         if dialer in self._dialers:
             self._dialers.remove(dialer)
-        self._timers.clear(dialer.key)
+        self.deadlines.clear(dialer.key)
         self._timed.pop(dialer.key, None)
         if dialer.link is not None:
             self._drop(dialer.link, "disconnected")  # (comes back here: closed already)
@@ -444,9 +466,9 @@ class SocketEngine:
         self.check_linger()
 
     def _reschedule(self, link: Link) -> None:
-        link.deadline = deadline = link.conn.next_deadline
+        link.deadline = deadline = link.connection.next_deadline
         if not link.closed:
-            self._timers.set(link.key, deadline)
+            self.deadlines.set(link.key, deadline)
 
     def _watch(self, link: Link) -> None:
         self.actions.append(Watch(link.handle, not link.paused, link.blocked))
@@ -456,6 +478,10 @@ class SocketEngine:
             link.paused = True
             self._paused.add(link)
             self._watch(link)
+            self.try_recv = self._try_recv_resuming  # type: ignore[method-assign]
+
+    def _try_recv_resuming(self) -> list[Frame] | None:
+        return SocketEngine.try_recv(self)
 
     def _resume(self) -> None:
         """The application read from a full pipe: read again once it is low."""
@@ -466,10 +492,12 @@ class SocketEngine:
                 self._paused.discard(link)
                 self._watch(link)
                 link.process()  # whole messages may wait in the buffer already
+        if not self._paused:
+            self.try_recv = self.socket.try_recv  # type: ignore[method-assign]
 
     def _linger_timer(self, now: float) -> None:
         if self._lingering and self._linger_delay > 0:
-            self._timers.set(_LINGER_KEY, now + self._linger_delay)
+            self.deadlines.set(_LINGER_KEY, now + self._linger_delay)
             self._linger_delay = 0.0
         elif self._lingering:
             self.finish()
@@ -477,10 +505,10 @@ class SocketEngine:
     def finish(self) -> None:
         """Drop everything that is left now (LINGER ran out, or the owner gives up)."""
         self._lingering = False
-        self._timers.clear(_LINGER_KEY)
+        self.deadlines.clear(_LINGER_KEY)
         for dialer in list(self._dialers):
             self._close_dialer(dialer)
-        for link in list(self._links.values()):
+        for link in list(self.connections.values()):
             self._drop(link, "socket closed")
         self.socket.close()  # detaches the pipes
         self.finished = True

@@ -86,6 +86,11 @@ class FrameReader:
 
     def writable(self) -> memoryview:
         """Where the next ``recv_into`` should write; never empty."""
+        pos, end = self._pos, self._end
+        if pos == end and self._body is None and not self._exact:
+            # The common case: everything was decoded; read into the whole buffer.
+            self._pos = self._end = 0
+            return self._view
         return self._writable(self._exact)
 
     def _writable(self, exact: bool) -> memoryview:
@@ -94,9 +99,10 @@ class FrameReader:
             if self._body_fill == len(body):
                 body = self._grow_body()
             return memoryview(body)[self._body_fill :]
-        if body is None and self._start_body_from_buffer():
+        if body is None and self._end - self._pos >= LONG_HEADER and self._start_body_from_buffer():
             return self._writable(exact)
-        self._make_room()
+        if self._pos:
+            self._make_room()
         limit = len(self._buf) - self._end
         if limit == 0:
             self._grow_buffer(len(self._buf) * 2)

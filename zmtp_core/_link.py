@@ -26,7 +26,7 @@ from ._events import (
 )
 from ._layer import Layer
 from ._pipe import Pipe, SubscriptionCommand
-from ._sendqueue import Buffer, MessageTracker
+from ._sendqueue import Buffer, MessageTracker, SendQueue
 
 if TYPE_CHECKING:
     from ._engine import SocketEngine
@@ -45,7 +45,9 @@ class Link:
         "blocked",
         "closed",
         "conn",
+        "connection",
         "deadline",
+        "direct",
         "engine",
         "handle",
         "key",
@@ -69,6 +71,8 @@ class Link:
         self.handle = handle
         self.key = key
         self.conn = conn
+        #: The Connection itself (``conn`` may be the layers above it).
+        self.connection: Connection = conn if isinstance(conn, Connection) else conn.connection
         #: The bound or connected endpoint this connection belongs to.
         self.origin = origin
         self.pipe: Pipe | None = None
@@ -79,6 +83,8 @@ class Link:
         self.lingering = False
         self.closed = False
         self.deadline: float | None = None
+        #: The Connection's own send queue, once traffic flows unwrapped (plain tcp/ipc).
+        self.direct: SendQueue | None = None
 
     def __repr__(self) -> str:
         state = "closed" if self.closed else "ready" if self.ready else "handshaking"
@@ -123,9 +129,11 @@ class Link:
                 self.engine._drop(self, closed.reason, failed=True)
                 return False
             # (PeerError: its reason arrives again in the ConnectionClosed after it)
-        if conn.bytes_to_send and not self.queued:
-            self.queue()  # a PONG, handshake replies, what waited for the handshake
-        if conn.next_deadline != self.deadline:
+        if not self.queued:
+            direct = self.direct
+            if direct._size if direct is not None else conn.bytes_to_send:
+                self.queue()  # a PONG, handshake replies, what waited for the handshake
+        if self.connection.next_deadline != self.deadline:
             self.engine._reschedule(self)
         return not self.paused
 
@@ -139,12 +147,20 @@ class Link:
 
     def take(self, frames: Sequence[Buffer], tracker: MessageTracker | None) -> None:
         """Sink: the fast lane, from the pattern straight into the send queue."""
-        conn = self.conn
-        conn.send_message(frames, tracker=tracker)
-        if conn.bytes_to_send >= BACKLOG:
+        direct = self.direct
+        if direct is not None:
+            direct.add_frames(frames, tracker)
+            full = direct._size >= BACKLOG
+        else:
+            conn = self.conn
+            conn.send_message(frames, tracker=tracker)
+            full = conn.bytes_to_send >= BACKLOG
+        if full:
             cast(Pipe, self.pipe).sink = None  # from now on, messages wait in the pipe
         if not self.queued:
-            self.queue()
+            self.queued = True
+            if not self.blocked:
+                self.engine.output.append(self.handle)
 
     def take_command(self, command: SubscriptionCommand) -> None:
         """Sink: a subscription, straight into the send queue."""

@@ -233,7 +233,9 @@ class Pipe:
             return
         if self.conflate and self._out_messages:  # (conflate is rare: tested first)
             self.drop_outbound()
-        self.outbound.append((frames, tracker))
+        # The caller's sequence may change once we return (a list reused for the next
+        # send): what waits here is our own copy of it (the frames themselves are shared).
+        self.outbound.append((frames if type(frames) is tuple else tuple(frames), tracker))
         self._out_messages += 1
         if self.listener is not None:
             self.listener.output_ready(self)

@@ -37,10 +37,8 @@ class Push(SocketBase):
         pass  # a PUSH ignores anything sent back
 
     def _send(self, frames: Sequence[Buffer], tracker: MessageTracker | None) -> None:
-        pipe = self._lb.pick()
-        if pipe is None:
+        if not self._lb.send(frames, tracker):
             raise Again("no worker can take the message (none connected, or all at SNDHWM)")
-        pipe.write(frames, tracker)
 
     @property
     def writable(self) -> bool:
@@ -52,8 +50,8 @@ class Pull(SocketBase):
 
     socket_type = SocketType.PULL
 
-    def _recv(self) -> list[Frame]:
-        return self._next_message()[1]
+    _recv = SocketBase._fair_recv
+    try_recv = SocketBase._fair_try_recv
 
 
 class Pair(SocketBase):
@@ -79,12 +77,18 @@ class Pair(SocketBase):
 
     def _send(self, frames: Sequence[Buffer], tracker: MessageTracker | None) -> None:
         peer = self._peer
-        if peer is None or not peer.can_write():
-            raise Again("the peer is not there or is at SNDHWM")
-        peer.write(frames, tracker)
+        if peer is not None:
+            sink = peer.sink
+            if sink is not None:  # the fast lane
+                sink.take(frames, tracker)
+                return
+            if peer.can_write():
+                peer.write(frames, tracker)
+                return
+        raise Again("the peer is not there or is at SNDHWM")
 
-    def _recv(self) -> list[Frame]:
-        return self._next_message()[1]
+    _recv = SocketBase._fair_recv
+    try_recv = SocketBase._fair_try_recv
 
     @property
     def writable(self) -> bool:

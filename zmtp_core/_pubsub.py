@@ -167,8 +167,8 @@ class XSub(SocketBase):
             return  # cancelling what was never subscribed goes nowhere
         write_to_all(self.pipes, frames, tracker)
 
-    def _recv(self) -> list[Frame]:
-        return self._next_message()[1]
+    _recv = SocketBase._fair_recv
+    try_recv = SocketBase._fair_try_recv
 
     @property
     def writable(self) -> bool:
@@ -182,6 +182,7 @@ class Sub(XSub):
     """Subscribes through options; receives only what matches."""
 
     socket_type = SocketType.SUB
+    try_recv = SocketBase.try_recv  # (not XSUB's: a SUB filters what it receives)
 
     def _option_changed(self, name: str, value: object) -> None:
         if name == "SUBSCRIBE":

@@ -56,13 +56,11 @@ class Dealer(SocketBase):
         self._lb.detach(pipe)
 
     def _send(self, frames: Sequence[Buffer], tracker: MessageTracker | None) -> None:
-        pipe = self._lb.pick()
-        if pipe is None:
+        if not self._lb.send(frames, tracker):
             raise Again("no peer can take the message (none connected, or all at SNDHWM)")
-        pipe.write(frames, tracker)
 
-    def _recv(self) -> list[Frame]:
-        return self._next_message()[1]
+    _recv = SocketBase._fair_recv
+    try_recv = SocketBase._fair_try_recv
 
     @property
     def writable(self) -> bool:
@@ -73,6 +71,7 @@ class Req(Dealer):
     """Strict request-reply: one request out, then its reply in."""
 
     socket_type = SocketType.REQ
+    try_recv = SocketBase.try_recv  # (not DEALER's: a REQ checks what it receives)
 
     def __init__(self, options: Options | None = None, rng: random.Random | None = None) -> None:
         super().__init__(options, rng)
@@ -135,7 +134,7 @@ class Req(Dealer):
 
     @property
     def readable(self) -> bool:
-        return self._receiving_reply and bool(self._fq)
+        return self._receiving_reply and bool(self._fq.ready)
 
     @property
     def writable(self) -> bool:
@@ -190,8 +189,13 @@ class Router(SocketBase):
 
     def _recv(self) -> list[Frame]:
         pipe, frames = self._next_message()
-        assert pipe.routing_id is not None
-        return [pipe.routing_id, *frames]
+        return [pipe.routing_id, *frames]  # type: ignore[list-item]  # set once connected
+
+    def try_recv(self) -> list[Frame] | None:
+        item = self._fq.next()
+        if item is None:
+            return None
+        return [item[0].routing_id, *item[1]]  # type: ignore[list-item]
 
     def _send(self, frames: Sequence[Buffer], tracker: MessageTracker | None) -> None:
         if len(frames) < 2:
@@ -258,7 +262,7 @@ class Rep(SocketBase):
 
     @property
     def readable(self) -> bool:
-        return self._reply_to is None and bool(self._fq)
+        return self._reply_to is None and bool(self._fq.ready)
 
     @property
     def writable(self) -> bool:

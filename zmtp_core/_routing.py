@@ -8,9 +8,11 @@ each pipe that has one, in turn, so a chatty peer cannot starve the others.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Sequence
 
 from ._events import Frame
 from ._pipe import Pipe
+from ._sendqueue import Buffer, MessageTracker
 
 __all__ = ["FairQueue", "LoadBalancer"]
 
@@ -18,28 +20,47 @@ __all__ = ["FairQueue", "LoadBalancer"]
 class LoadBalancer:
     """Round robin over pipes with room."""
 
-    __slots__ = ("_next", "pipes")
+    __slots__ = ("_next", "only", "pipes")
 
     def __init__(self) -> None:
         self.pipes: list[Pipe] = []
+        #: The pipe, when there is exactly one (the common case, served first).
+        self.only: Pipe | None = None
         self._next = 0
 
     def attach(self, pipe: Pipe) -> None:
         self.pipes.append(pipe)
+        self.only = self.pipes[0] if len(self.pipes) == 1 else None
 
     def detach(self, pipe: Pipe) -> None:
         index = self.pipes.index(pipe)
         del self.pipes[index]
         if index < self._next:
             self._next -= 1
+        self.only = self.pipes[0] if len(self.pipes) == 1 else None
+
+    def send(self, frames: Sequence[Buffer], tracker: MessageTracker | None) -> bool:
+        """Write to the next pipe in turn that has room; False when none has (EAGAIN)."""
+        only = self.only
+        if only is not None:
+            sink = only.sink
+            if sink is not None:  # the fast lane: one peer, nothing queued
+                sink.take(frames, tracker)
+                return True
+            if not only.can_write():
+                return False
+            only.write(frames, tracker)
+            return True
+        pipe = self.pick()
+        if pipe is None:
+            return False
+        pipe.write(frames, tracker)
+        return True
 
     def pick(self) -> Pipe | None:
         """The next pipe in turn that can take a message, or None (EAGAIN)."""
         pipes = self.pipes
         count = len(pipes)
-        if count == 1:  # the common case: one peer
-            pipe = pipes[0]
-            return pipe if pipe.can_write() else None
         start = self._next
         for step in range(count):
             index = (start + step) % count
@@ -56,40 +77,61 @@ class LoadBalancer:
 class FairQueue:
     """Pipes with messages waiting, served one message each in turn."""
 
-    __slots__ = ("_ready",)
+    __slots__ = ("ready",)
 
     def __init__(self) -> None:
-        self._ready: deque[Pipe] = deque()
+        #: Pipes with a message waiting, in turn (a message is waiting iff it is not empty).
+        self.ready: deque[Pipe] = deque()
 
     def __bool__(self) -> bool:
-        return bool(self._ready)
+        return bool(self.ready)
 
     def activated(self, pipe: Pipe) -> None:
         """``pipe`` has a message in its inbound queue."""
         if not pipe._fq_queued:
             pipe._fq_queued = True
-            self._ready.append(pipe)
+            self.ready.append(pipe)
 
     def next(self) -> tuple[Pipe, list[Frame]] | None:
         """The next message and the pipe it came from."""
-        ready = self._ready
+        ready = self.ready
         while ready:
-            pipe = ready.popleft()
-            if pipe.inbound:
-                frames = pipe.inbound.popleft()
-                if pipe.inbound:
-                    ready.append(pipe)
-                else:
+            pipe = ready[0]
+            inbound = pipe.inbound
+            if inbound:
+                frames = inbound.popleft()
+                if not inbound:
+                    ready.popleft()
                     pipe._fq_queued = False
+                elif len(ready) > 1:
+                    ready.rotate(-1)  # one message each, in turn
                 return pipe, frames
+            ready.popleft()
             pipe._fq_queued = False
+        return None
+
+    def next_frames(self) -> list[Frame] | None:
+        """The next message alone (what most patterns need), or None."""
+        ready = self.ready
+        if ready:
+            pipe = ready[0]
+            inbound = pipe.inbound
+            if inbound and len(ready) == 1:  # one peer with messages: no turn to take
+                frames = inbound.popleft()
+                if not inbound:
+                    ready.popleft()
+                    pipe._fq_queued = False
+                return frames
+            item = self.next()
+            if item is not None:
+                return item[1]
         return None
 
     def peek_pipe(self) -> Pipe | None:
         """The pipe the next message will come from."""
-        return self._ready[0] if self._ready else None
+        return self.ready[0] if self.ready else None
 
     def remove(self, pipe: Pipe) -> None:
         if pipe._fq_queued:
-            self._ready.remove(pipe)
+            self.ready.remove(pipe)
             pipe._fq_queued = False

@@ -12,6 +12,7 @@ the first buffer into a memoryview of what is left. Nothing is ever memmoved.
 
 from __future__ import annotations
 
+import struct
 import sys
 from collections import deque
 from collections.abc import Sequence
@@ -66,6 +67,12 @@ class MessageTracker:
     def __repr__(self) -> str:
         state = "dropped" if self.dropped else "done" if self.done else "pending"
         return f"<MessageTracker {state}>"
+
+
+# Frame headers, precomputed: queueing a small frame calls no function for its header.
+_LAST_HEADERS = [bytes((0, size)) for size in range(256)]
+_MORE_HEADERS = [bytes((MORE, size)) for size in range(256)]
+_LONG_HEADER = struct.Struct(">BQ")
 
 
 def _byte_view(body: Buffer) -> Buffer:
@@ -123,12 +130,10 @@ class SendQueue:
             body = frame if type(frame) is bytes or type(frame) is bytearray else _byte_view(frame)
             size = len(body)
             if size < 256:
-                tail.append(MORE if remaining else 0)
-                tail.append(size)
+                tail += (_MORE_HEADERS if remaining else _LAST_HEADERS)[size]  # (a table: no call)
                 header = 2
             else:
-                tail.append(MORE | LONG if remaining else LONG)
-                tail += size.to_bytes(8, "big")
+                tail += _LONG_HEADER.pack(MORE | LONG if remaining else LONG, size)
                 header = 9
             if size < threshold:
                 tail += body
@@ -174,12 +179,17 @@ class SendQueue:
 
     def buffers(self) -> list[Buffer]:
         """The scatter list to write next: everything queued, at most IOV_MAX buffers."""
-        if self._tail:
-            self._chunks.append(self._tail)
-            self._tail = bytearray()
         chunks = self._chunks
-        result = list(chunks) if len(chunks) <= IOV_MAX else list(islice(chunks, IOV_MAX))
-        self._offered_count = len(result)
+        if self._tail:
+            chunks.append(self._tail)
+            self._tail = bytearray()
+        count = len(chunks)
+        if count <= IOV_MAX:
+            self._offered_count = count
+            self._offered_bytes = self._size  # (everything: no need to add it up)
+            return list(chunks)
+        result = list(islice(chunks, IOV_MAX))
+        self._offered_count = IOV_MAX
         self._offered_bytes = sum(map(len, result))
         return result
 
@@ -200,10 +210,14 @@ class SendQueue:
             if nbytes < offered:
                 counters.partial_write_count += 1
         self._offered_bytes = self._offered_count = 0
+        chunks = self._chunks
+        if nbytes == self._size and not self._tail:
+            chunks.clear()  # everything went: the common case
+            left = 0
+        else:
+            left = nbytes
         self._size -= nbytes
         self._written_total += nbytes
-        chunks = self._chunks
-        left = nbytes
         while left:
             first = chunks[0]
             size = len(first)
@@ -214,8 +228,9 @@ class SendQueue:
                 chunks[0] = memoryview(first)[left:]
                 left = 0
         marks = self._marks
-        while marks and marks[0][0] <= self._written_total:
-            marks.popleft()[1].release()
+        if marks:
+            while marks and marks[0][0] <= self._written_total:
+                marks.popleft()[1].release()
         return nbytes == offered
 
     def discard(self) -> None:

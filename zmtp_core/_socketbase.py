@@ -46,7 +46,11 @@ class SocketBase:
         self.options = options if options is not None else Options(self.socket_type)
         self.rng = rng if rng is not None else random.Random()
         self.pipes: list[Pipe] = []
+        #: Messages from peers just queue for fair-queued reading (no pattern hook).
+        self._plain_delivery = type(self)._deliver is SocketBase._deliver
         self._fq = FairQueue()
+        if type(self).try_recv is SocketBase._fair_try_recv:
+            self.try_recv = self._fq.next_frames  # type: ignore[method-assign]  # (one call less)
         self.closed = False
 
     def __repr__(self) -> str:
@@ -127,9 +131,11 @@ class SocketBase:
 
     def _deliver_many(self, pipe: Pipe, messages: list[list[Frame]]) -> None:
         """Many messages at once: one queue extension where the pattern allows."""
-        if type(self)._deliver is SocketBase._deliver and not pipe.conflate:
+        if self._plain_delivery and not pipe.conflate:
             pipe.inbound.extend(messages)
-            self._fq.activated(pipe)
+            if not pipe._fq_queued:  # (FairQueue.activated, inline: this is the hot path)
+                pipe._fq_queued = True
+                self._fq.ready.append(pipe)
         else:
             for frames in messages:
                 self._deliver(pipe, frames)
@@ -174,7 +180,7 @@ class SocketBase:
     @property
     def readable(self) -> bool:
         """recv() would return a message now (POLLIN)."""
-        return bool(self._fq)
+        return bool(self._fq.ready)
 
     @property
     def writable(self) -> bool:
@@ -192,6 +198,16 @@ class SocketBase:
         if item is None:
             raise Again("no message is waiting")
         return item
+
+    # Patterns that just fair-queue their peers' messages take these two as theirs.
+    def _fair_recv(self) -> list[Frame]:
+        frames = self._fq.next_frames()
+        if frames is None:
+            raise Again("no message is waiting")
+        return frames
+
+    def _fair_try_recv(self) -> list[Frame] | None:
+        return self._fq.next_frames()
 
 
 def write_to_all(

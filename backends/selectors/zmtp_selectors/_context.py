@@ -25,6 +25,7 @@ class Context(ContextBase[Socket]):
         self._reactor = Reactor()
         # inproc messages move from whichever thread holds no socket lock
         self._reactor.idle_work = self._inproc.run_transfers
+        self._reactor.idle_pending = self._inproc.pending
 
     @classmethod
     def instance(cls, io_threads: int = 1) -> Context:

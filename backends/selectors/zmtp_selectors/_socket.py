@@ -13,7 +13,7 @@ from zmtp_core import Again, Buffer, SocketType
 from zmtp_transport._api import SocketAPI
 from zmtp_transport.constants import NOBLOCK, POLLIN
 
-from ._adapters import APP_READ_WINDOW, INLINE_READ_STREAMS, SocketLoop, WindowBatcher
+from ._adapters import INLINE_READ_STREAMS, SocketLoop, WindowBatcher
 from ._frame import MessageTracker
 
 if TYPE_CHECKING:
@@ -67,8 +67,21 @@ class Socket(SocketAPI):
         track: bool = False,
         **_: Any,
     ) -> MessageTracker | None:
-        """Send a whole message: every frame or none."""
-        return self._send_frames([self._frame_buffer(p, copy) for p in msg_parts], flags, track)
+        """Send a whole message: every frame or none (after any sent with SNDMORE)."""
+        frames = msg_parts  # (bytes go as they are: the engine copies what it keeps)
+        for part in msg_parts:
+            if type(part) is not bytes:
+                frames = self._message_of(msg_parts, copy)
+                break
+        if self._outgoing:  # the message began with send(..., SNDMORE): it goes on
+            frames = [*self._outgoing, *frames]
+            self._outgoing.clear()
+        if not track:  # the common case: queued at once
+            self._window.sends_since_wait += 1
+            if self._try_send(frames, None):
+                return None
+            self._window.sends_since_wait -= 1
+        return self._send_frames(frames, flags, track)
 
     def send_string(
         self, u: str, flags: int = 0, copy: bool = True, encoding: str = "utf-8", **kw: Any
@@ -87,11 +100,13 @@ class Socket(SocketAPI):
 
     send_unicode = send_string
 
-    def _send_frames(self, frames: list[Buffer], flags: int, track: bool) -> MessageTracker | None:
+    def _send_frames(
+        self, frames: Sequence[Buffer], flags: int, track: bool
+    ) -> MessageTracker | None:
         tracker = MessageTracker(self._reactor) if track else None
         self._window.sends_since_wait += 1
         while not self._try_send(frames, tracker):
-            timeout = 0 if flags & NOBLOCK else self._engine.options["SNDTIMEO"]
+            timeout = 0 if flags & NOBLOCK else self._sndtimeo
             if timeout == 0:
                 raise Again("the socket is at its high-water mark")
             if not self._wait(self._writable, timeout):
@@ -106,7 +121,18 @@ class Socket(SocketAPI):
 
     def recv_multipart(self, flags: int = 0, copy: bool = True, track: bool = False) -> list[Any]:
         """The next whole message (or the rest of one read with recv())."""
-        return self._deliverable(self._rest_of_message() or self._recv_message(flags), copy)
+        if self._incoming:
+            return self._deliverable(self._rest_of_message(), copy)  # type: ignore[arg-type]
+        self._socket_loop.app_reads += 1
+        frames = self._try_recv()
+        if frames is None:
+            frames = self._wait_for_message(flags)
+        if copy:
+            for frame in frames:
+                if type(frame) is not bytes:
+                    return self._deliverable(frames, copy)
+            return frames
+        return self._deliverable(frames, copy)
 
     def recv_string(self, flags: int = 0, encoding: str = "utf-8") -> str:
         return bytes(self.recv(flags)).decode(encoding)
@@ -119,49 +145,59 @@ class Socket(SocketAPI):
 
     recv_unicode = recv_string
 
-    def _receiving(self) -> None:
-        self._socket_loop.receiving_until = time.monotonic() + APP_READ_WINDOW
-
     def _recv_message(self, flags: int) -> list[Any]:
         """The next message, waiting as NOBLOCK and RCVTIMEO allow."""
+        self._socket_loop.app_reads += 1
+        frames = self._try_recv()
+        return self._wait_for_message(flags) if frames is None else frames
+
+    def _wait_for_message(self, flags: int) -> list[Any]:
+        """None was queued: read the kernel, or wait, as NOBLOCK and RCVTIMEO allow."""
         while True:
+            timeout = 0 if flags & NOBLOCK else self._rcvtimeo
+            if timeout == 0:
+                if self._read_inline(INLINE_READ_STREAMS):  # what the kernel already holds
+                    frames = self._try_recv()
+                    if frames is not None:
+                        return frames
+                raise Again("no message is waiting")
+            # Blocking: lead the reactor at once; its poll returns at once if bytes
+            # are there, and no recv_into is wasted if they are not.
+            if not self._wait(self._readable, timeout):
+                raise Again("receiving timed out (RCVTIMEO)")
             frames = self._try_recv()
             if frames is not None:
                 return frames
-            timeout = 0 if flags & NOBLOCK else self._engine.options["RCVTIMEO"]
-            if timeout == 0:
-                if self._read_inline(INLINE_READ_STREAMS):  # what the kernel already holds
-                    continue
-                raise Again("no message is waiting")
-            # Blocking: lead the reactor at once; its select() returns at once if
-            # bytes are there, and no recv_into is wasted if they are not.
-            if not self._wait(self._readable, timeout):
-                raise Again("receiving timed out (RCVTIMEO)")
 
     # -- waiting ------------------------------------------------------------------
 
     def _readable(self) -> bool:
-        return self._engine.readable
+        return self._engine.socket.readable
 
     def _writable(self) -> bool:
-        return self._engine.writable
+        return self._engine.socket.writable
 
     def _wait(self, condition: Callable[[], bool], timeout_ms: int) -> bool:
-        """Run the reactor until ``condition`` holds (checked under the lock) or time is up."""
+        """Run the reactor until ``condition`` holds or time is up.
+
+        ``condition`` is read without the lock: a stale answer only costs one more
+        look (a delivery by another thread wakes the leader).
+        """
         deadline = None if timeout_ms < 0 else time.monotonic() + timeout_ms / 1000
-        self._window.sends_since_wait = 0
-        with self._lock:
-            self._window.flush_now()  # never sleep on a held batch
-            self._socket_loop.reclaim_reads()  # we are about to lead: select on our streams
+        window, loop = self._window, self._socket_loop
+        window.sends_since_wait = 0
+        if window.messages or loop.suppressed:
+            with self._lock:
+                window.flush_now()  # never sleep on a held batch
+                loop.reclaim_reads()  # we are about to lead: poll our streams too
+        context = self.context
 
         def ready() -> bool:
-            if self.context._terminated or self._closed:
-                return True
-            with self._lock:
-                return condition()
+            return context._terminated or self._closed or condition()
 
         satisfied = self._reactor.wait_until(ready, deadline)
-        self._check_open()
+        if self._closed or context._terminated:
+            self._check_open()
         return satisfied
 
     def _wait_released(self, sockets: list[Any]) -> None:

@@ -107,6 +107,8 @@ class SocketAPI:
         self._driver = Driver(engine, loop, self._finished)
         self._batcher = batcher(self._driver)
         self._batching = self._batching_wanted()
+        self._rcvtimeo: int = engine.options["RCVTIMEO"]  # (read on every wait: kept here)
+        self._sndtimeo: int = engine.options["SNDTIMEO"]
         #: Wakes whatever waits on this socket (after a delivery, a close, term()).
         self._notify = wake
         self._inproc = InprocEnd(engine.socket, lock, wake)
@@ -122,6 +124,8 @@ class SocketAPI:
             self._check_open()
             self._engine.setsockopt(option, value)
             self._batching = self._batching_wanted()
+            self._rcvtimeo = self._engine.options["RCVTIMEO"]
+            self._sndtimeo = self._engine.options["SNDTIMEO"]
             self._driver.service()  # a SUBSCRIBE goes out to every peer
         self._after_call()  # ... and to inproc publishers
 
@@ -301,6 +305,14 @@ class SocketAPI:
         outgoing.clear()
         return frames
 
+    def _message_of(self, parts: Sequence[Any], copy: bool) -> Sequence[Buffer]:
+        """send_multipart()'s frames: the parts themselves when all are bytes (the
+        engine copies the sequence if it has to keep it), converted otherwise."""
+        for part in parts:
+            if type(part) is not bytes:
+                return [self._frame_buffer(part, copy) for part in parts]
+        return parts
+
     def _unsent(self, frames: list[Buffer]) -> None:
         """A message could not be queued: retrying its last frame completes it again."""
         if len(frames) > 1:
@@ -324,7 +336,8 @@ class SocketAPI:
     def _try_send(self, frames: Sequence[Buffer], tracker: Any) -> bool:
         """Queue the whole message (True), or nothing (False: at the high-water mark)."""
         with self._lock:
-            self._check_open()
+            if self._closed or self.context._terminated:
+                self._check_open()
             engine = self._engine
             try:
                 engine.send(frames, tracker)
@@ -332,8 +345,9 @@ class SocketAPI:
                 return False
             if engine.output:
                 if self._batching:
-                    first = frames[0]
-                    self._batcher.queued(len(first) if len(frames) == 1 else sum(map(len, frames)))
+                    self._batcher.queued(
+                        len(frames[0]) if len(frames) == 1 else sum(map(len, frames))
+                    )
                 else:
                     self._driver.flush()
         if self.context._inproc.pending:
@@ -345,8 +359,8 @@ class SocketAPI:
     def _try_recv(self) -> list[Any] | None:
         """The next whole message, or None; EFSM and the like raise."""
         with self._lock:
-            self._check_open()
-            self._receiving()
+            if self._closed or self.context._terminated:
+                self._check_open()
             engine = self._engine
             frames = engine.try_recv()
             if frames is None:
@@ -358,9 +372,6 @@ class SocketAPI:
         if self.context._inproc.pending:
             self.context._inproc.run_transfers()
         return frames
-
-    def _receiving(self) -> None:
-        """Hook: the application is receiving now (called under the lock)."""
 
     def _read_inline(self, limit: int = 8) -> bool:
         """Read the kernel now (sockets with few peers); True if a message is ready."""
@@ -387,8 +398,12 @@ class SocketAPI:
 
     @staticmethod
     def _deliverable(frames: list[Any], copy: bool) -> list[Any]:
+        """What recv_multipart() returns: bytes (``copy``), or Frames over the buffers."""
         if copy:
-            return [frame if type(frame) is bytes else bytes(frame) for frame in frames]
+            for frame in frames:
+                if type(frame) is not bytes:
+                    return [frame if type(frame) is bytes else bytes(frame) for frame in frames]
+            return frames
         last = len(frames) - 1
         return [Frame(frame, index < last) for index, frame in enumerate(frames)]
 

@@ -84,7 +84,7 @@ class AsyncSocketAPI(SocketAPI):
     ) -> AsyncMessageTracker | None:
         tracker = AsyncMessageTracker(self) if track else None
         while not self._try_send(frames, tracker):
-            timeout = 0 if flags & NOBLOCK else self._engine.options["SNDTIMEO"]
+            timeout = 0 if flags & NOBLOCK else self._sndtimeo
             if timeout == 0:
                 raise Again("the socket is at its high-water mark")
             if not await self._until(self._writable, timeout):
@@ -119,7 +119,7 @@ class AsyncSocketAPI(SocketAPI):
             frames = self._try_recv()  # the only step that takes a message out
             if frames is not None:
                 return frames
-            timeout = 0 if flags & NOBLOCK else self._engine.options["RCVTIMEO"]
+            timeout = 0 if flags & NOBLOCK else self._rcvtimeo
             if timeout == 0:
                 if self._read_inline():
                     continue

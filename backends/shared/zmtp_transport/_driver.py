@@ -19,9 +19,9 @@ import errno
 import logging
 import os
 import socket
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from functools import partial
-from typing import cast
+from typing import Any, cast
 
 from zmtp_core import (
     PENDING,
@@ -62,6 +62,7 @@ class Driver:
         self.reading: set[socket.socket] = set()
         self._timer: Handle | None = None
         self._deadline: float | None = None
+        self._deadline_changes = -1  # (the engine's count when we last looked)
         self._last_failure: dict[str, str] = {}  # per endpoint: logged once in a row
         self._finished = False
 
@@ -117,9 +118,10 @@ class Driver:
     def read(self, sock: socket.socket) -> None:
         """Read what the kernel has (up to a bound) and hand it to the engine."""
         engine = self.engine
-        for _ in range(READS_PER_EVENT):
-            if sock not in engine:
-                return
+        connections = engine.connections
+        reads = READS_PER_EVENT
+        while reads and sock in connections:
+            reads -= 1
             view = engine.receive_buffer(sock)
             try:
                 count = sock.recv_into(view)
@@ -127,19 +129,18 @@ class Driver:
                 return
             except OSError:
                 count = 0  # a reset ends the input like a close
-            if not engine.received(sock, count) or count < len(view):
+            if not engine.received(sock, count) or count < view.nbytes:
                 return  # paused or closed, or the kernel had less than we offered
 
-    def write(self, sock: Hashable) -> None:
+    def write(self, sock: Any) -> None:
         """Write what the engine has for ``sock`` until done or the kernel is full."""
         engine = self.engine
-        conn = cast(socket.socket, sock)
         while True:
             buffers = engine.buffers_to_send(sock)
             if not buffers:
                 return
             try:
-                written = conn.sendmsg(buffers)
+                written = sock.sendmsg(buffers)
             except (BlockingIOError, InterruptedError):
                 written = 0
             except OSError as error:
@@ -150,8 +151,15 @@ class Driver:
 
     def flush(self) -> None:
         """Write every connection that has output (the engine's ``output`` list)."""
-        self._write_output()
-        if self.engine.actions:
+        engine = self.engine
+        output = engine.output
+        if output:
+            engine.output = []
+            for handle in output:
+                self.write(handle)
+            if engine.output:
+                self._write_output()
+        if engine.actions:
             self.service()  # a full kernel: wait for writability
 
     def _write_output(self) -> None:
@@ -181,7 +189,7 @@ class Driver:
                 self._run_actions()
             if engine.output:
                 self._write_output()
-        if engine.next_deadline != self._deadline:
+        if engine.deadlines.changes != self._deadline_changes:
             self._schedule()
         if engine.finished and not self._finished:
             self._finished = True
@@ -233,14 +241,17 @@ class Driver:
     # -- time -------------------------------------------------------------------------
 
     def _schedule(self) -> None:
+        """Keep one loop timer at the engine's next deadline (serving what is due now)."""
         engine, loop = self.engine, self.loop
-        deadline = engine.next_deadline
-        while deadline is not None and (deadline == PENDING or deadline <= loop.time()):
+        while True:
+            self._deadline_changes = engine.deadlines.changes
+            deadline = engine.next_deadline
+            if deadline is None or (deadline != PENDING and deadline > loop.time()):
+                break
             engine.handle_timer(loop.time())
             if engine.actions or engine.output:
-                self.service()
-                return  # (service() came back here with the new deadline)
-            deadline = engine.next_deadline
+                self.service()  # (which comes back here)
+                return
         if deadline == self._deadline:
             return
         if self._timer is not None:
@@ -253,6 +264,7 @@ class Driver:
     def _on_timer(self) -> None:
         self._timer = None
         self._deadline = None
+        self._deadline_changes = -1  # (look again, whatever the engine did)
         self.engine.handle_timer(self.loop.time())
         self.service()
 
