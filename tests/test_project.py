@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import subprocess
 import sys
 from pathlib import Path
 
@@ -20,6 +21,35 @@ def test_the_readme_demo_runs(capsys: pytest.CaptureFixture[str]) -> None:
     assert pyzmq_demo.main() == 0
     out = capsys.readouterr().out
     assert "262144 B body: sent to pyzmq and echoed back intact" in out
+
+
+def test_router_loop_selftest_serves_three_pyzmq_dealers() -> None:
+    """examples/router_loop.py: a ROUTER from zmtp_core and a selectors loop, nothing else."""
+    require_pyzmq()
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "router_loop.py"), "--selftest"],
+        capture_output=True,
+        text=True,
+        timeout=150,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "3 DEALERs x 1000 messages: exit codes [0, 0, 0]" in result.stdout
+
+
+def test_router_loop_uses_the_core_alone() -> None:
+    source = (ROOT / "examples" / "router_loop.py").read_text()
+    imports = [line for line in source.splitlines() if line.startswith(("import ", "from "))]
+    assert not [line for line in imports if "zmtp_" in line and "zmtp_core" not in line]
+
+
+def test_importing_the_core_loads_no_io_module() -> None:
+    modules = ("ssl", "socket", "selectors", "select", "wsproto")
+    code = f"import sys, zmtp_core; print([m for m in {modules!r} if m in sys.modules])"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
 
 
 @pytest.mark.parametrize("stdlib", ["selectors", "asyncio"])
