@@ -413,3 +413,23 @@ def test_next_messages_respects_the_limit_and_violations_close() -> None:
     assert conn.next_messages(10) == [[b"a"]] * 2  # then the oversized frame
     closed = conn.next_event()
     assert isinstance(closed, ConnectionClosed) and "maximum message size" in closed.reason
+
+
+def test_a_peer_that_never_completes_its_handshake_costs_a_small_budget() -> None:
+    from zmtp_core._framereader import HANDSHAKE_BUDGET  # noqa: PLC0415
+
+    conn = Connection("ROUTER")
+    # A greeting, then a frame header announcing 16 MiB: refused, nothing allocated for it.
+    events = feed(conn, greeting() + b"\x06" + (16 * 1024 * 1024).to_bytes(8, "big") + b"x" * 100)
+    closed = events[-1]
+    assert isinstance(closed, ConnectionClosed) and "before its handshake" in closed.reason
+    assert conn._reader.memory_size() <= HANDSHAKE_BUDGET
+
+
+def test_the_full_receive_buffer_comes_with_the_handshake() -> None:
+    a, b = Connection("DEALER"), Connection("ROUTER", receive_buffer_size=65536)
+    assert b._reader.memory_size() <= 8192
+    transfer(a, b)
+    transfer(b, a)
+    transfer(a, b)
+    assert b.state is ConnectionState.TRAFFIC and b._reader.memory_size() >= 65536

@@ -6,7 +6,7 @@ import pytest
 
 from zmtp_core import DebugCounters, RemoteProtocolError
 from zmtp_core._codec import COMMAND, LONG, MORE
-from zmtp_core._framereader import PREALLOCATE_LIMIT, FrameReader
+from zmtp_core._framereader import HANDSHAKE_BUDGET, PREALLOCATE_FLOOR, Body, FrameReader
 
 
 def frame(body: bytes, flags: int = 0, *, long: bool = False) -> bytes:
@@ -78,7 +78,7 @@ def test_small_frames_are_bytes_and_large_ones_their_own_bytearray() -> None:
     reader.feed(frame(b"s" * 100) + frame(b"L" * 8192))
     small, large = reader.next_frame(), reader.next_frame()
     assert small is not None and type(small[1]) is bytes
-    assert large is not None and type(large[1]) is bytearray
+    assert large is not None and isinstance(large[1], bytearray)  # (a Body: reusable)
 
 
 def test_large_body_is_received_straight_into_its_buffer(debug_counters: DebugCounters) -> None:
@@ -134,13 +134,13 @@ def test_huge_declared_size_is_not_allocated_up_front() -> None:
     reader = FrameReader()
     reader.feed(b"\x02" + (2**62).to_bytes(8, "big") + b"abc")
     assert reader.next_frame() is None
-    assert reader.memory_size() <= 65536 + PREALLOCATE_LIMIT
+    assert reader.memory_size() <= 65536 + PREALLOCATE_FLOOR
 
 
 def test_body_above_preallocation_limit_grows_and_arrives_intact(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("zmtp_core._framereader.PREALLOCATE_LIMIT", 4096)
+    monkeypatch.setattr("zmtp_core._framereader.PREALLOCATE_FLOOR", 4096)
     body = bytes(range(256)) * 100
     assert read_all(FrameReader(), frame(body), size=1000) == [(0, body)]
 
@@ -188,3 +188,44 @@ def test_eager_compaction_when_lazy_is_off(debug_counters: DebugCounters) -> Non
     read_all(FrameReader(lazy_compact=False), wire, size=3000)
     assert debug_counters.compaction_skipped_count == 0
     assert debug_counters.compaction_count > 90
+
+
+def test_a_large_body_is_preallocated_only_as_far_as_the_peer_has_sent() -> None:
+    reader = FrameReader()
+    reader.feed(b"\x02" + (64 * 1024 * 1024).to_bytes(8, "big") + b"abc")  # announces 64 MiB
+    assert reader.next_frame() is None
+    assert reader.memory_size() <= 65536 + PREALLOCATE_FLOOR  # not 64 MiB
+    reader = FrameReader()
+    reader.feed(frame(bytes(1_000_000)))  # a peer that has sent 1 MB already...
+    assert reader.next_frame() is not None
+    reader.feed(b"\x02" + (900_000).to_bytes(8, "big"))  # ... gets its next body whole
+    assert reader.next_frame() is None
+    assert reader.memory_size() >= 900_000
+
+
+def test_bodies_given_back_are_used_again(debug_counters: DebugCounters) -> None:
+    spares: list[Body] = []
+    reader = FrameReader(spares=spares)
+    reader.feed(b"\x02" + (20_000).to_bytes(8, "big"))
+    view = reader.writable()
+    first = view.obj
+    view[:20_000] = bytes(range(200)) * 100
+    reader.commit(20_000)
+    flags, body = reader.next_frame()  # type: ignore[misc]
+    assert body is first and type(body) is Body
+    spares.append(body)  # the application copied it out: its buffer comes back
+    reader.feed(b"\x02" + (20_000).to_bytes(8, "big"))
+    assert reader.writable().obj is body  # reused: no allocation, no zero-fill
+    spares.append(Body(7))  # (a spare of another size stays in the pool)
+    assert spares == [Body(7)]
+
+
+def test_before_the_handshake_frames_stay_within_the_budget() -> None:
+    reader = FrameReader(buffer_size=HANDSHAKE_BUDGET)
+    reader.limit_frames(HANDSHAKE_BUDGET - 9, "is too large before the handshake:")
+    reader.feed(b"\x06" + (16 * 1024 * 1024).to_bytes(8, "big"))  # a 16 MiB "command"
+    with pytest.raises(RemoteProtocolError, match="too large before the handshake"):
+        reader.next_frame()
+    assert reader.memory_size() <= HANDSHAKE_BUDGET
+    reader.open_traffic(65536, -1)
+    assert reader.memory_size() >= 65536

@@ -18,7 +18,7 @@ from zmtp_core import (
     Message,
     Subscribe,
 )
-from zmtp_core._framereader import PREALLOCATE_LIMIT
+from zmtp_core._framereader import PREALLOCATE_FLOOR
 
 from wire import drain, handshaken_pair, take_output
 
@@ -119,7 +119,7 @@ def assert_garbage_handled(conn: Connection, garbage: bytes, chunk: int) -> None
             assert conn.closed and conn.next_event() is closed
             return
         # The reader never holds much more than it was given (or one preallocated body).
-        assert conn._reader.memory_size() <= 2 * 65536 + len(garbage) + PREALLOCATE_LIMIT
+        assert conn._reader.memory_size() <= 2 * 65536 + len(garbage) + PREALLOCATE_FLOOR
 
 
 @given(garbage=st.binary(max_size=3000), chunk=st.integers(1, 3000))

@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 
 from . import _commands as cmd
-from ._codec import COMMAND, MORE
+from ._codec import COMMAND, LONG_HEADER, MORE
 from ._errors import LocalProtocolError, RemoteProtocolError
 from ._events import (
     NEED_DATA,
@@ -38,7 +38,7 @@ from ._events import (
     Subscribe,
     message_event,
 )
-from ._framereader import FrameReader
+from ._framereader import HANDSHAKE_BUDGET, Body, FrameReader
 from ._greeting import (
     GREETING_SIZE,
     check_greeting_prefix,
@@ -126,6 +126,7 @@ class Connection:
         heartbeat_interval: float = 0.0,
         heartbeat_ttl: float = 0.0,
         heartbeat_timeout: float | None = None,
+        spare_bodies: list[Body] | None = None,
     ) -> None:
         """Create a connection and queue our greeting at once.
 
@@ -134,6 +135,9 @@ class Connection:
         limit) applies to each frame, checked before anything is allocated.
         ``zerocopy_write``/``lazy_compact`` are the seed's switches, already
         resolved (see :class:`~zmtp_core.Toggles`): the core reads no environment here.
+        Until the handshake completes, input is held to HANDSHAKE_BUDGET bytes;
+        ``receive_buffer_size`` and ``max_message_size`` apply from then on.
+        ``spare_bodies`` is a pool of large-frame buffers to use again.
         """
         self.socket_type = (
             socket_type if isinstance(socket_type, SocketType) else SocketType[socket_type]
@@ -154,11 +158,15 @@ class Connection:
         )
         self._out = SendQueue(zerocopy_threshold if zerocopy_write else None)
         self._reader = FrameReader(
-            buffer_size=receive_buffer_size,
+            buffer_size=HANDSHAKE_BUDGET,
             large_threshold=zerocopy_threshold,
-            max_frame_size=max_message_size,
             lazy_compact=lazy_compact,
+            spares=spare_bodies,
         )
+        self._reader.limit_frames(
+            HANDSHAKE_BUDGET - LONG_HEADER, "is more than a peer may send before its handshake:"
+        )
+        self._traffic_limits = (receive_buffer_size, max_message_size)
         self.receive_buffer = self._reader.writable  # type: ignore[method-assign]  # one call less
         self._state = ConnectionState.GREETING
         self._partial: list[Frame] = []
@@ -407,6 +415,7 @@ class Connection:
                 f"cannot talk to our {self.socket_type.name}"
             )
         self._advance(Input.HANDSHAKE_DONE)
+        self._reader.open_traffic(*self._traffic_limits)
         self._timers.pop(_Timer.HANDSHAKE, None)
         if self._heartbeat_interval > 0:
             self._timers[_Timer.HEARTBEAT] = PENDING

@@ -47,6 +47,7 @@ from ._deadlines import Deadlines
 from ._endpoints import Endpoint
 from ._errors import SocketError
 from ._events import Frame, HandshakeComplete
+from ._framereader import Body
 from ._link import Link
 from ._options import Options
 from ._sendqueue import Buffer
@@ -60,6 +61,8 @@ if TYPE_CHECKING:
 __all__ = ["SocketEngine"]
 
 _LINGER_KEY = 0
+#: Large-frame buffers kept for reuse, at most (per socket).
+SPARE_BODIES = 4
 
 
 class SocketEngine:
@@ -80,6 +83,8 @@ class SocketEngine:
         self.socket = create_socket(socket_type, options, rng=self.rng)
         self.options = self.socket.options
         self.toggles = toggles if toggles is not None else Toggles.from_environment()
+        #: Large-frame buffers the application gave back (it copied them out), to reuse.
+        self.spare_bodies: list[Body] = []
         #: What the backend must do next (see the module docstring).
         self.actions: list[Action] = []
         #: Handles with bytes to send; the backend takes the list and writes them.
@@ -122,6 +127,12 @@ class SocketEngine:
         if frames is not None and self._paused:
             self._resume()
         return frames
+
+    def recycle(self, frame: object) -> None:
+        """The application copied ``frame`` out and holds no reference to it: if the
+        engine allocated it (a large body), the next large frame may reuse it."""
+        if type(frame) is Body and len(self.spare_bodies) < SPARE_BODIES:
+            self.spare_bodies.append(frame)
 
     @property
     def readable(self) -> bool:
@@ -349,7 +360,11 @@ class SocketEngine:
             raise SocketError(errno.ENOTSOCK, "the socket is closed")
 
     def _add_link(self, handle: Hashable, origin: Listener | Dialer) -> Link:
-        conn = Connection(self.socket.socket_type, **self.options.connection_kwargs(self.toggles))
+        conn = Connection(
+            self.socket.socket_type,
+            spare_bodies=self.spare_bodies,
+            **self.options.connection_kwargs(self.toggles),
+        )
         layers = origin.layering
         link = Link(
             self, handle, next(self._keys), conn if layers is None else layers(conn), origin

@@ -12,6 +12,14 @@ body). Exact mode ends with the first message made of small frames only.
 Compaction is lazy, as in the seed: consumed bytes at the front are reclaimed
 by a memmove only when the buffer is full, or when at least 2 KiB are consumed
 and less than max(2 KiB, size/5) is free; an empty buffer rewinds for free.
+
+Memory follows what the peer actually sent, never what it announced. Until
+:meth:`FrameReader.open_traffic` (the handshake is done) the buffer and every
+frame stay within :data:`HANDSHAKE_BUDGET`. After it, a large body is allocated
+whole when it fits in PREALLOCATE_FLOOR or in what the peer has sent so far;
+otherwise it starts at that size and doubles as its bytes arrive (the only case
+where a body is copied on the way in, and counted). Bodies the application gave
+back (``spares``: it copied them out) are used again before allocating.
 """
 
 from __future__ import annotations
@@ -22,11 +30,21 @@ from ._codec import COMMAND, LONG, LONG_HEADER, MORE, U64, parse_header
 from ._counters import counters
 from ._errors import RemoteProtocolError
 
-__all__ = ["PREALLOCATE_LIMIT", "FrameReader"]
+__all__ = ["HANDSHAKE_BUDGET", "PREALLOCATE_FLOOR", "Body", "FrameReader"]
 
-#: Large bodies up to this size are allocated whole when their header arrives;
-#: a peer declaring more must actually send the bytes before we hold them.
-PREALLOCATE_LIMIT = 16 * 1024 * 1024
+#: What a peer that has not completed its handshake can make us hold: the receive
+#: buffer, and the largest frame until then (libzmq holds about 8 KiB in, too).
+HANDSHAKE_BUDGET = 8192
+#: Large bodies up to this size (or up to what the peer has already sent, if more)
+#: are allocated whole when their header arrives; larger ones grow as bytes arrive.
+PREALLOCATE_FLOOR = 256 * 1024
+
+
+class Body(bytearray):
+    """A large frame's own buffer, as the reader allocated it (so it may be reused)."""
+
+    __slots__ = ()
+
 
 _COMPACT_MIN = 2048
 
@@ -50,6 +68,9 @@ class FrameReader:
         "_lazy",
         "_max_frame",
         "_pos",
+        "_spares",
+        "_threshold",
+        "_too_large",
         "_view",
         "bytes_received",
         "eof",
@@ -61,16 +82,21 @@ class FrameReader:
         large_threshold: int = 8192,
         max_frame_size: int = -1,
         lazy_compact: bool = True,
+        spares: list[Body] | None = None,
     ) -> None:
+        """``spares`` is a pool of bodies to use again (shared by a socket's readers)."""
         if buffer_size < 64:
             raise ValueError("receive buffer must hold at least a greeting")
         self._buf = bytearray(buffer_size)
         self._view = memoryview(self._buf)
         self._pos = 0
         self._end = 0
+        self._threshold = large_threshold
         self._big = max(1, min(large_threshold, buffer_size // 2))
         self._max_frame = sys.maxsize if max_frame_size < 0 else max_frame_size
+        self._too_large = "exceeds the maximum message size"
         self._lazy = lazy_compact
+        self._spares = spares
         self._body: bytearray | None = None
         self._body_fill = 0
         self._body_size = 0
@@ -175,9 +201,7 @@ class FrameReader:
             start = pos + 2
         flags &= MORE | COMMAND  # reserved bits are ignored, as libzmq does
         if size > self._max_frame:
-            raise RemoteProtocolError(
-                f"frame of {size} bytes exceeds the maximum message size {self._max_frame}"
-            )
+            raise RemoteProtocolError(f"frame of {size} bytes {self._too_large} {self._max_frame}")
         stop = start + size
         if stop > end:
             if size >= self._big:
@@ -189,7 +213,7 @@ class FrameReader:
         if size >= self._big:
             self._exact = True
             self._big_in_message = bool(flags & MORE)
-            return flags, bytearray(self._view[start:stop])
+            return flags, Body(self._view[start:stop])
         if not flags and (self._exact or self._big_in_message):
             # A message ends: stay exact only if it had a large frame.
             self._exact = self._big_in_message
@@ -205,6 +229,18 @@ class FrameReader:
         self._exact = True
         self._big_in_message = bool(flags & MORE)
         return flags, body
+
+    def limit_frames(self, max_frame_size: int, why: str) -> None:
+        """Refuse frames over ``max_frame_size`` (-1: none), saying ``why`` (a limit's name)."""
+        self._max_frame = sys.maxsize if max_frame_size < 0 else max_frame_size
+        self._too_large = why
+
+    def open_traffic(self, buffer_size: int, max_frame_size: int) -> None:
+        """The handshake is done: the full receive buffer, and frames up to MAXMSGSIZE."""
+        if buffer_size > len(self._buf):
+            self._grow_buffer(buffer_size)
+        self._big = max(1, min(self._threshold, len(self._buf) // 2))
+        self.limit_frames(max_frame_size, "exceeds the maximum message size")
 
     def memory_size(self) -> int:
         """Bytes of buffer this reader holds: what a hostile peer can make us allocate."""
@@ -227,7 +263,19 @@ class FrameReader:
 
     def _start_body(self, flags: int, size: int, start: int) -> None:
         prefix = self._end - start
-        body = bytearray(min(size, max(PREALLOCATE_LIMIT, prefix)))
+        allowance = max(PREALLOCATE_FLOOR, self.bytes_received, prefix)
+        body: bytearray | None = None
+        if size <= allowance:
+            spares = self._spares
+            if spares:
+                for index, spare in enumerate(spares):
+                    if len(spare) == size:
+                        body = spares.pop(index)
+                        break
+            if body is None:
+                body = Body(size)
+        else:
+            body = Body(allowance)  # grows as the bytes arrive (_grow_body)
         body[:prefix] = self._view[start : self._end]
         self._body, self._body_flags, self._body_size = body, flags, size
         self._body_fill = prefix
@@ -237,9 +285,9 @@ class FrameReader:
             counters.read_bytes_copied += prefix
 
     def _grow_body(self) -> bytearray:
-        """A declared size beyond PREALLOCATE_LIMIT is being met: double the body."""
+        """A size beyond the preallocation is being met by real bytes: double the body."""
         assert self._body is not None
-        grown = bytearray(min(self._body_size, 2 * len(self._body)))
+        grown = Body(min(self._body_size, 2 * len(self._body)))
         grown[: self._body_fill] = self._body
         if counters.enabled:
             counters.read_bytes_copied += self._body_fill

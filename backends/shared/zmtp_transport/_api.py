@@ -385,7 +385,7 @@ class SocketAPI:
             incoming.extend(frames)
         frame = incoming.pop(0)
         if copy:
-            return frame if type(frame) is bytes else bytes(frame)
+            return self._copied(frame)
         return Frame(frame, bool(incoming))
 
     def _rest_of_message(self) -> list[Any] | None:
@@ -396,16 +396,24 @@ class SocketAPI:
         self._incoming.clear()
         return frames
 
-    @staticmethod
-    def _deliverable(frames: list[Any], copy: bool) -> list[Any]:
+    def _deliverable(self, frames: list[Any], copy: bool) -> list[Any]:
         """What recv_multipart() returns: bytes (``copy``), or Frames over the buffers."""
         if copy:
             for frame in frames:
                 if type(frame) is not bytes:
-                    return [frame if type(frame) is bytes else bytes(frame) for frame in frames]
+                    return [self._copied(frame) for frame in frames]
             return frames
         last = len(frames) - 1
         return [Frame(frame, index < last) for index, frame in enumerate(frames)]
+
+    def _copied(self, frame: Any) -> bytes:
+        """``frame`` as bytes; a large body the engine allocated goes back to it for reuse
+        (the copy is all the application gets)."""
+        if type(frame) is bytes:
+            return frame
+        data = bytes(frame)
+        self._engine.recycle(frame)
+        return data
 
     # -- state ----------------------------------------------------------------------
 
