@@ -15,8 +15,10 @@ written with ``sendmsg`` and read with ``recv_into``; timers (heartbeats,
 reconnects, LINGER) are ``loop.call_at``. There is no helper thread.
 
 * Sending queues the whole message at once (or, at the high-water mark, waits
-  and then queues it whole); what one loop iteration queued leaves in one
-  ``sendmsg`` at the end of that iteration; a large message leaves at once.
+  and then queues it whole). The first message of a loop iteration is written
+  at once (a request or a reply never waits for the loop); the rest of a burst
+  leaves in one ``sendmsg`` at the end of the iteration; a large message leaves
+  at once.
 * Receiving takes a message in one synchronous step. A coroutine cancelled
   while it waits holds nothing: no message and no frame is ever lost to a
   cancellation or a timeout (``asyncio.wait_for``), and a waiting coroutine

@@ -40,7 +40,7 @@ class Socket(AsyncSocketAPI):
             lock=contextlib.nullcontext(),
             loop=loop,
             batcher=lambda driver: IterationBatcher(
-                driver, loop.call_soon, threshold=_threshold(driver)
+                driver, loop.call_soon, threshold=_threshold(driver), lone_leaves_at_once=True
             ),
             wake=self._wake,
         )
