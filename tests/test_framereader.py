@@ -211,7 +211,7 @@ def test_bodies_given_back_are_used_again(debug_counters: DebugCounters) -> None
     first = view.obj
     view[:20_000] = bytes(range(200)) * 100
     reader.commit(20_000)
-    flags, body = reader.next_frame()  # type: ignore[misc]
+    _, body = reader.next_frame()  # type: ignore[misc]
     assert body is first and type(body) is Body
     spares.append(body)  # the application copied it out: its buffer comes back
     reader.feed(b"\x02" + (20_000).to_bytes(8, "big"))

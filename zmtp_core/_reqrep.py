@@ -201,9 +201,15 @@ class Router(SocketBase):
         if len(frames) < 2:
             _drop(tracker)  # libzmq drops a message that is only a routing id
             return
-        routing_id = bytes(frames[0])
-        pipe = self._routes.get(routing_id)
+        first = frames[0]
+        pipe = self._routes.get(first if type(first) is bytes else bytes(first))
+        if pipe is not None:
+            sink = pipe.sink
+            if sink is not None:  # the fast lane (never set for an ignored peer)
+                sink.take(frames[1:], tracker)
+                return
         mandatory = self.options["ROUTER_MANDATORY"]
+        routing_id = bytes(first)
         if pipe is None or pipe.ignored:
             if mandatory:
                 raise SocketError(errno.EHOSTUNREACH, f"no peer with routing id {routing_id!r}")

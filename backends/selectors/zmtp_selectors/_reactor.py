@@ -256,20 +256,22 @@ class Reactor:
     # -- blocking, the leader/follower way ----------------------------------------
 
     def wait_until(self, ready: Callable[[], bool], deadline: float | None) -> bool:
-        """Block until ``ready()`` (True) or ``deadline`` passes (False), leading if we can."""
-        if ready():
-            return True
+        """Block until ``ready()`` (True) or ``deadline`` passes (False), leading if we can.
+
+        ``ready()`` is looked at while leading, before and after each poll: whatever
+        another thread delivers after that look wakes the poll (see notify()).
+        """
         me = _get_ident()
         lock = self._lock
         counted = False  # in _app_waiting (which keeps the background thread parked)
         satisfied = False
         try:
-            while not satisfied:
+            while True:
                 timeout = None
                 if deadline is not None:
                     timeout = deadline - _monotonic()
                     if timeout <= 0:
-                        return False
+                        return ready()
                 with lock:
                     if not counted:
                         self._app_waiting += 1
@@ -286,11 +288,14 @@ class Reactor:
                     else:
                         self._leader = me
                 if leader is not None:
-                    satisfied = ready()
+                    if ready():
+                        return True
                     continue
                 try:
-                    self.run_once(timeout)
-                    satisfied = ready()  # (looked at while leading: one lock round less)
+                    satisfied = ready()
+                    if not satisfied:
+                        self.run_once(timeout)
+                        satisfied = ready()
                 finally:
                     with lock:
                         self._leader = None
@@ -300,7 +305,8 @@ class Reactor:
                             self._app_waiting -= 1
                             self._app_active_until = _monotonic() + PARKED_AFTER_WAIT
                             counted = False
-            return True
+                if satisfied:
+                    return True
         finally:
             if counted:
                 with lock:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import pickle
 import threading
@@ -42,6 +43,11 @@ class Socket(SocketAPI):
         self._reactor = reactor
         self._socket_loop = loop
         self._window = cast(WindowBatcher, self._batcher)
+        # The pattern's readable property as one call (what a blocked recv looks at).
+        pattern = self._engine.socket
+        readable = cast(property, type(pattern).readable).fget
+        assert readable is not None
+        self._readable_check = functools.partial(readable, pattern)
         loop.streams = self._driver.reading
 
     # -- sending ------------------------------------------------------------------
@@ -163,7 +169,7 @@ class Socket(SocketAPI):
                 raise Again("no message is waiting")
             # Blocking: lead the reactor at once; its poll returns at once if bytes
             # are there, and no recv_into is wasted if they are not.
-            if not self._wait(self._readable, timeout):
+            if not self._wait(self._readable_check, timeout):
                 raise Again("receiving timed out (RCVTIMEO)")
             frames = self._try_recv()
             if frames is not None:
