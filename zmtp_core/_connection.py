@@ -171,6 +171,7 @@ class Connection:
         self._state = ConnectionState.GREETING
         self._partial: list[Frame] = []
         self._held_event: Event | None = None  # decoded after a batch of messages
+        self._pong_end = 0  # where our last PONG ends in the output stream
         self._wraps = self._mechanism.wraps_traffic
         self._closed_event: ConnectionClosed | None = None
         self._subscriptions_in_data = self.socket_type in _SUBSCRIBING_PEERS
@@ -353,7 +354,11 @@ class Connection:
         name, data = cmd.split_command(body)
         if name == cmd.PING:
             ttl, context = cmd.decode_ping(data)
-            self._send_command(cmd.encode_pong(context))
+            # At most one PONG waits to be written, as in libzmq: a peer flooding us
+            # with PINGs while it reads nothing cannot make the queue grow.
+            if self._out.written >= self._pong_end:
+                self._send_command(cmd.encode_pong(context))
+                self._pong_end = self._out.end
             if ttl:
                 self._intervals[_Timer.PEER_TTL] = ttl / 10
                 self._arm_liveness(_Timer.PEER_TTL)

@@ -11,7 +11,10 @@ from dataclasses import dataclass
 
 from ._errors import SocketError
 
-__all__ = ["OVER_TCP", "TRANSPORTS", "Endpoint", "parse_endpoint"]
+__all__ = ["IPC_PATH_MAX_LEN", "OVER_TCP", "TRANSPORTS", "Endpoint", "parse_endpoint"]
+
+#: The longest ipc path a Unix socket address holds (sockaddr_un.sun_path, less its NUL).
+IPC_PATH_MAX_LEN = 107
 
 TRANSPORTS = ("tcp", "ipc", "inproc", "tls", "ws", "wss")
 #: The transports that run over a TCP connection (with layers above it for some).
@@ -57,7 +60,13 @@ def parse_endpoint(text: str) -> Endpoint:
     if transport in ("tcp", "tls"):
         return Endpoint(transport, *_host_port(text, address))
     if transport == "ipc":
-        return Endpoint("ipc", path="\0" + address[1:] if address.startswith("@") else address)
+        path = "\0" + address[1:] if address.startswith("@") else address
+        if len(path.encode()) > IPC_PATH_MAX_LEN:
+            raise SocketError(
+                errno.ENAMETOOLONG,
+                f"ipc path {address!r} is longer than {IPC_PATH_MAX_LEN} bytes (sun_path)",
+            )
+        return Endpoint("ipc", path=path)
     return Endpoint("inproc", path=address)
 
 

@@ -64,6 +64,7 @@ class Layer:
         self._outbox_offset = 0  # bytes of _outbox[0] already written
         self._outbox_size = 0
         self._offered = 0  # bytes in the last buffers_to_send() list
+        self._emitted = 0  # bytes ever put in the outbox (its stream position)
         #: True once the upper side's bytes may flow (this layer's handshake is done).
         self.open = False
 
@@ -94,6 +95,7 @@ class Layer:
         if data:
             self._outbox.append(data)
             self._outbox_size += len(data)
+            self._emitted += len(data)
 
     def _pull_upper(self, take: Callable[[list[Buffer]], None]) -> None:
         """Hand everything the side above has to send to ``take``, then mark it sent.
@@ -139,6 +141,11 @@ class Layer:
             nbytes -= len(outbox.popleft())
         self._outbox_offset = nbytes if outbox else 0
         return complete
+
+    @property
+    def _written(self) -> int:
+        """Stream position of what the socket has taken from the outbox."""
+        return self._emitted - self._outbox_size
 
     @property
     def bytes_to_send(self) -> int:

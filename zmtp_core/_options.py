@@ -26,7 +26,7 @@ from ._socket_types import SocketType
 if TYPE_CHECKING:
     import ssl
 
-__all__ = ["OPTIONS", "OWN_OPTIONS", "OptionSpec", "Options", "lookup"]
+__all__ = ["OPTIONS", "OWN_OPTIONS", "OptionOverflow", "OptionSpec", "Options", "lookup"]
 
 #: The first number of the options zmtp adds to libzmq's.
 OWN_OPTIONS = 0x7A6D0000
@@ -184,6 +184,20 @@ def _invalid(message: str) -> SocketError:
     return SocketError(errno.EINVAL, message)
 
 
+class OptionOverflow(SocketError, OverflowError):
+    """An option value beyond the C type libzmq keeps it in: EINVAL, and an
+    OverflowError too (what pyzmq raises for it)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(errno.EINVAL, message)
+
+
+# libzmq keeps socket options in C ints, but for a few int64 ones.
+_INT32 = (-(2**31), 2**31 - 1)
+_INT64 = (-(2**63), 2**63 - 1)
+_INT64_OPTIONS = frozenset({"MAXMSGSIZE"})
+
+
 def lookup(option: str | int) -> OptionSpec:
     """The spec for a name ("SNDHWM", "sndhwm", "ZMQ_SNDHWM") or a number (23)."""
     if isinstance(option, str):
@@ -231,6 +245,11 @@ class Options:
                 value = int(value)
             if not isinstance(value, int):
                 raise _invalid(f"{spec.name} takes an int, not {type(value).__name__}")
+            low, high = _INT64 if spec.name in _INT64_OPTIONS else _INT32
+            if not low <= value <= high:
+                raise OptionOverflow(
+                    f"{spec.name} takes a {high.bit_length() + 1}-bit int: {value}"
+                )
         elif spec.kind is bytes:
             if isinstance(value, str):
                 value = value.encode("utf-8")

@@ -114,6 +114,16 @@ class SendQueue:
         return self._size
 
     @property
+    def end(self) -> int:
+        """Where the stream ends once all that is queued is written (0 = its start)."""
+        return self._written_total + self._size
+
+    @property
+    def written(self) -> int:
+        """Bytes of the stream written so far."""
+        return self._written_total
+
+    @property
     def size(self) -> int:
         """Bytes queued and not yet reported written (len() without the dunder call)."""
         return self._size

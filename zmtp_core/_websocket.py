@@ -71,6 +71,7 @@ class WebSocketLayer(Layer):
         self._zmtp_out = bytearray()  # the Connection's output, cut into frames here
         self._greeting_left = GREETING_SIZE  # ours: never sent over ws
         self._parts: list[bytes | bytearray] = []  # a WebSocket message arriving in pieces
+        self._pong_end = 0  # where our last pong ends in the output stream
         self._size = 0
         if not server_side:
             self._emit(self._ws.send(Request(host=host, target=path, subprotocols=OFFERED)))
@@ -97,7 +98,11 @@ class WebSocketLayer(Layer):
         if isinstance(event, BytesMessage):
             self._message_part(event)
         elif isinstance(event, Ping):
-            self._emit(self._ws.send(event.response()))
+            # At most one pong waits to be written: a peer flooding pings while it reads
+            # nothing cannot make the outbox grow.
+            if self._written >= self._pong_end:
+                self._emit(self._ws.send(event.response()))
+                self._pong_end = self._emitted
         elif isinstance(event, Pong):
             self._pass_up(_PONG_FRAME)  # a heartbeat answered: the peer is alive
         elif isinstance(event, Request):

@@ -44,19 +44,25 @@ def _guarded(callback: Callable[[], Any]) -> None:
 
 
 class Timer:
-    """A pending :meth:`Scheduler.call_at`; ``cancel()`` calls it off."""
+    """A pending :meth:`Scheduler.call_at`; ``cancel()`` calls it off (and lets go
+    of the callback at once: a cancelled timer keeps nothing alive)."""
 
     __slots__ = ("_scheduler", "callback", "cancelled")
 
     def __init__(self, scheduler: Scheduler, callback: Callable[[], None]) -> None:
         self._scheduler = scheduler
-        self.callback = callback
+        self.callback: Callable[[], None] = callback
         self.cancelled = False
 
     def cancel(self) -> None:
         if not self.cancelled:
             self.cancelled = True
+            self.callback = _nothing
             self._scheduler._stale += 1
+
+
+def _nothing() -> None:
+    pass
 
 
 class Scheduler:

@@ -41,6 +41,8 @@ TICK = 100e-6
 #: After an application thread stops waiting, the background thread stays parked
 #: this long: an application in a request/reply loop then never hands over.
 PARKED_AFTER_WAIT = 0.01
+#: The longest single poll; a deadline further away is simply looked at again.
+MAX_WAIT = 3600.0
 #: Cancelled timers tolerated in the heap before it is rebuilt without them.
 STALE_TIMERS = 64
 
@@ -342,6 +344,8 @@ class Reactor:
                 self._leader = self._background_ident
             try:
                 self.run_once(None)
+            except Exception:  # the thread every socket depends on must not die
+                log.exception("zmtp_selectors: unexpected error in the reactor")
             finally:
                 with self._lock:
                     self._leader = None
@@ -363,7 +367,11 @@ class Reactor:
         elif self._live_timers or self._ticking:
             timeout = self._timer_wait(timeout)
         handlers = self._handlers
-        for fd, events in self._demux.poll(-1 if timeout is None else timeout):
+        if timeout is None:
+            timeout = -1
+        elif timeout > MAX_WAIT:
+            timeout = MAX_WAIT  # (a far deadline is looked at again later)
+        for fd, events in self._demux.poll(timeout):
             try:
                 handler = handlers[fd]
             except KeyError:

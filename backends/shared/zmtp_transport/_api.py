@@ -50,6 +50,7 @@ class ContextAPI(Protocol):
     """What a socket needs from its backend's Context."""
 
     _terminated: bool
+    _forked: bool
     _inproc: InprocRegistry
     _lingering: set[Any]
 
@@ -420,6 +421,11 @@ class SocketAPI:
     def _check_open(self) -> None:
         if self._closed:
             raise SocketError(errno.ENOTSOCK, "the socket is closed")
+        if self.context._forked:
+            raise ContextTerminated(
+                "this socket's context was made before fork(): it works only in the "
+                "parent process; make a new Context in the child"
+            )
         if self.context._terminated:
             raise ContextTerminated()
 
@@ -440,6 +446,9 @@ class SocketAPI:
 
     def close(self, linger: int | None = None) -> None:
         """Close; with LINGER != 0 queued messages keep flowing in the background."""
+        if self.context._forked:
+            self._closed = True  # (the parent's socket: nothing of it runs here)
+            return
         with self._lock:
             if self._closed:
                 return

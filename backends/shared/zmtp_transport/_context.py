@@ -1,8 +1,15 @@
-"""What every backend's Context shares: its sockets, inproc names, and the end."""
+"""What every backend's Context shares: its sockets, inproc names, and the end.
+
+A context does not survive ``fork()``: its I/O (a thread, an event loop) stays
+in the parent. In the child every context of the parent is marked, so that
+using one fails at once with ETERM and a clear reason instead of hanging, and
+``Context.instance()`` makes a fresh one (as pyzmq does).
+"""
 
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any, Generic, TypeVar
@@ -17,6 +24,17 @@ from .errors import ContextTerminated
 __all__ = ["ContextBase"]
 
 S = TypeVar("S", bound=SocketAPI)
+
+_contexts: WeakSet[ContextBase[Any]] = WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for context in list(_contexts):
+        context._forked = True
+        context._terminated = True  # (the fast checks see it; _check_open says why)
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 class ContextBase(Generic[S]):
@@ -33,6 +51,9 @@ class ContextBase(Generic[S]):
         self._sockets: WeakSet[S] = WeakSet()
         self._lingering: set[S] = set()
         self._terminated = False
+        #: True in a child process forked after this context was made: unusable there.
+        self._forked = False
+        _contexts.add(self)
         self._inproc = InprocRegistry(new_lock)
 
     @property

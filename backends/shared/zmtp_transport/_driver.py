@@ -309,10 +309,17 @@ class Driver:
         except SocketError as error:
             engine.dial_failed(dialer, error.strerror)  # a name that does not resolve yet
             return
-        sock = socket.socket(family, socket.SOCK_STREAM)
-        sock.setblocking(False)
-        tune(sock, options, endpoint.over_tcp)
-        code = sock.connect_ex(address)
+        try:
+            sock = socket.socket(family, socket.SOCK_STREAM)
+        except OSError as error:  # out of descriptors, for one: try again later
+            engine.dial_failed(dialer, error.strerror or str(error))
+            return
+        try:
+            sock.setblocking(False)
+            tune(sock, options, endpoint.over_tcp)
+            code = sock.connect_ex(address)
+        except OSError as error:
+            code = error.errno or errno.EINVAL
         if code == 0:
             engine.dialed(sock, dialer)
         elif code in (errno.EINPROGRESS, errno.EAGAIN, errno.EWOULDBLOCK):

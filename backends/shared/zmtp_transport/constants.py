@@ -7,6 +7,7 @@ from __future__ import annotations
 import errno as _errno
 
 from zmtp_core import EFSM, ETERM, OPTIONS, SocketType
+from zmtp_core._endpoints import IPC_PATH_MAX_LEN as _IPC_PATH_MAX_LEN
 from zmtp_core._errors import EMTHREAD, ENOCOMPATPROTO
 
 # Socket types.
@@ -42,6 +43,10 @@ EPROTONOSUPPORT = _errno.EPROTONOSUPPORT
 ECONNREFUSED = _errno.ECONNREFUSED
 ENOENT = _errno.ENOENT
 EMSGSIZE = _errno.EMSGSIZE
+ENAMETOOLONG = _errno.ENAMETOOLONG
+
+#: The longest ipc:// path (sockaddr_un.sun_path); longer ones are ENAMETOOLONG.
+IPC_PATH_MAX_LEN = _IPC_PATH_MAX_LEN
 
 #: Every option in the core's table, by its pyzmq name (SNDHWM = 23...).
 OPTION_NUMBERS: dict[str, int] = {spec.name: spec.number for spec in OPTIONS}
@@ -67,12 +72,14 @@ __all__ = [
     "EINVAL",
     "EMSGSIZE",
     "EMTHREAD",
+    "ENAMETOOLONG",
     "ENOCOMPATPROTO",
     "ENOENT",
     "ENOTSOCK",
     "ENOTSUP",
     "EPROTONOSUPPORT",
     "ETERM",
+    "IPC_PATH_MAX_LEN",
     "NOBLOCK",
     "OPTION_NUMBERS",
     "PAIR",
