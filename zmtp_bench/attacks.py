@@ -1,0 +1,163 @@
+"""What hostile peers cost: a ROUTER's resident memory under five attacks, zmtp and libzmq.
+
+    python -m zmtp_bench.attacks            # zmtp_selectors and pyzmq, side by side
+
+Each library serves a ROUTER in a process of its own; the attacker is this
+process, with plain sockets on loopback. The table gives how much the
+server's resident memory (VmRSS) grew during each attack, after a moment to
+settle. RSS depends on the allocator, so read it as an order of magnitude:
+the point is megabytes against hundreds of megabytes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import socket
+import sys
+import time
+from typing import Any
+
+from zmtp_core import Connection
+from zmtp_core._greeting import encode_greeting
+
+__all__ = ["main"]
+
+MiB = 1024 * 1024
+LIBRARIES = {"zmtp": "zmtp_selectors", "libzmq": "zmq"}
+
+
+def _rss(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmRSS")
+
+
+def _serve(module: str, commands: Any, replies: Any) -> None:
+    """The server: a ROUTER, and DEALER connect/close cycles on demand."""
+    zmq = __import__(module)
+    ctx = zmq.Context()
+    router = ctx.socket(zmq.ROUTER)
+    router.bind("tcp://127.0.0.1:*")
+    replies.put(router.last_endpoint.decode())
+    while (command := commands.get()) != "stop":
+        if command == "cycles":
+            for _ in range(2000):
+                dealer = ctx.socket(zmq.DEALER)
+                dealer.linger = 0
+                dealer.connect(router.last_endpoint.decode())
+                dealer.close()
+        replies.put("done")
+    router.close(linger=0)
+    ctx.term()
+
+
+def _handshaken(address: tuple[str, int]) -> socket.socket:
+    raw = socket.create_connection(address)
+    raw.settimeout(10)
+    peer = Connection("DEALER")
+    while peer.state.name != "TRAFFIC":
+        while peer.bytes_to_send:
+            peer.sent(raw.sendmsg(peer.buffers_to_send()))
+        peer.received(raw.recv_into(peer.receive_buffer()))
+        while peer.next_event().__class__.__name__ not in ("NeedData", "ConnectionClosed"):
+            pass
+    while peer.bytes_to_send:
+        peer.sent(raw.sendmsg(peer.buffers_to_send()))
+    return raw
+
+
+def _announce_16_mib(address: tuple[str, int]) -> list[socket.socket]:
+    held = []
+    for _ in range(30):
+        raw = socket.create_connection(address)
+        with contextlib.suppress(ConnectionError):
+            raw.sendall(encode_greeting(b"NULL", 0) + b"\x06" + (16 * MiB).to_bytes(8, "big"))
+            raw.sendall(b"x" * 4096)
+        held.append(raw)
+    return held
+
+
+def _seventy_three_bytes(address: tuple[str, int]) -> list[socket.socket]:
+    for _ in range(50):
+        raw = socket.create_connection(address)
+        with contextlib.suppress(ConnectionError):
+            raw.sendall((encode_greeting(b"NULL", 0) + b"\x04\x07\x05READY")[:73])
+        raw.close()
+    return []
+
+
+def _handshake_and_close(address: tuple[str, int]) -> list[socket.socket]:
+    for _ in range(1000):
+        with contextlib.suppress(ConnectionError):
+            _handshaken(address).close()
+    return []
+
+
+def _ping_flood(address: tuple[str, int]) -> list[socket.socket]:
+    raw = _handshaken(address)
+    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # and it never reads
+    body = b"\x04PING\x00\x00" + b"c" * 16
+    pings = (bytes((0x04, len(body))) + body) * 50_000
+    raw.settimeout(30)
+    with contextlib.suppress(OSError):
+        for _ in range(int(38 * MiB / len(pings)) + 1):
+            raw.sendall(pings)
+    return [raw]
+
+
+ATTACKS = [
+    ("30 peers announce 16 MiB before their handshake", _announce_16_mib),
+    ("50 x connect, 73 bytes, close", _seventy_three_bytes),
+    ("1000 x connect, handshake, close", _handshake_and_close),
+    ("38 MB of PINGs, never reading", _ping_flood),
+]
+
+
+def measure(library: str) -> dict[str, int]:
+    commands: Any = multiprocessing.Queue()
+    replies: Any = multiprocessing.Queue()
+    server = multiprocessing.Process(target=_serve, args=(LIBRARIES[library], commands, replies))
+    server.start()
+    assert server.pid is not None
+    endpoint = replies.get(timeout=30)
+    host, _, port = endpoint.removeprefix("tcp://").rpartition(":")
+    address = (host, int(port))
+    results = {}
+    try:
+        for name, attack in ATTACKS:
+            time.sleep(0.5)
+            before = _rss(server.pid)
+            held = attack(address)
+            time.sleep(1.0)  # let the server take in what was sent
+            results[name] = _rss(server.pid) - before
+            for raw in held:
+                raw.close()
+        time.sleep(0.5)
+        before = _rss(server.pid)
+        commands.put("cycles")
+        replies.get(timeout=120)
+        time.sleep(0.5)
+        results["2000 x DEALER socket made, connected, closed"] = _rss(server.pid) - before
+    finally:
+        commands.put("stop")
+        server.join(timeout=30)
+        if server.is_alive():
+            server.kill()
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    columns = {library: measure(library) for library in LIBRARIES}
+    print("| attack | zmtp (zmtp_selectors) | libzmq (pyzmq) |")
+    print("|---|---:|---:|")
+    for name in columns["zmtp"]:
+        cells = [f"{columns[lib][name] / MiB:+.1f} MiB" for lib in LIBRARIES]
+        print(f"| {name} | {' | '.join(cells)} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
