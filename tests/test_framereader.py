@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from zmtp_core import DebugCounters, RemoteProtocolError
 from zmtp_core._codec import COMMAND, LONG, MORE
@@ -229,3 +231,26 @@ def test_before_the_handshake_frames_stay_within_the_budget() -> None:
     assert reader.memory_size() <= HANDSHAKE_BUDGET
     reader.open_traffic(65536, -1)
     assert reader.memory_size() >= 65536
+
+
+@settings(max_examples=200)
+@given(
+    announced=st.integers(8192, 2**62),
+    sent=st.integers(0, 600_000),
+    chunk=st.integers(1, 70_000),
+)
+def test_memory_follows_what_was_sent_not_what_was_announced(
+    announced: int, sent: int, chunk: int
+) -> None:
+    reader = FrameReader()
+    data = b"\x02" + announced.to_bytes(8, "big") + bytes(min(sent, announced))
+    offset = 0
+    while offset < len(data):
+        view = reader.writable()
+        count = min(len(view), chunk, len(data) - offset)
+        view[:count] = data[offset : offset + count]
+        reader.commit(count)
+        offset += count
+        reader.next_frame()
+    # The buffer, plus a body of at most the floor or twice what arrived of it.
+    assert reader.memory_size() <= 65536 + max(PREALLOCATE_FLOOR, 2 * len(data))
