@@ -36,6 +36,14 @@ class XPub(SocketBase):
         super().__init__(options, rng)
         self._index: SubscriptionIndex[Pipe] = SubscriptionIndex()
         self._notifications: deque[list[Frame]] = deque()
+        self._invert = False  # INVERT_MATCHING and XPUB_NODROP, read on every send
+        self._nodrop = False
+
+    def _option_changed(self, name: str, value: object) -> None:
+        if name == "INVERT_MATCHING":
+            self._invert = bool(value)
+        elif name == "XPUB_NODROP":
+            self._nodrop = bool(value)
 
     def _subscription(self, pipe: Pipe, subscribe: bool, topic: bytes) -> None:
         if subscribe:
@@ -63,17 +71,22 @@ class XPub(SocketBase):
         for topic in gone:
             self._notify(b"\x00", topic)
 
-    def _targets(self, topic: Buffer) -> tuple[Pipe, ...]:
-        # A snapshot: writing may run backend code that changes subscriptions.
-        matching = tuple(self._index.matching(topic))
-        if self.options["INVERT_MATCHING"]:
-            return tuple(pipe for pipe in self.pipes if pipe not in matching)
-        return matching
-
     def _send(self, frames: Sequence[Buffer], tracker: MessageTracker | None) -> None:
-        targets = self._targets(frames[0])
-        if self.options["XPUB_NODROP"] and not all(pipe.can_write() for pipe in targets):
+        # A snapshot: writing may run backend code that changes subscriptions. The
+        # frames are shared by every subscriber's pipe, never copied per subscriber.
+        targets = tuple(self._index.matching(frames[0]))
+        if self._invert:
+            targets = tuple(pipe for pipe in self.pipes if pipe not in targets)
+        if self._nodrop and not all(pipe.can_write() for pipe in targets):
             raise Again("a subscriber is at SNDHWM (XPUB_NODROP)")
+        if tracker is None:  # (the common case, without a tracker's claims)
+            for pipe in targets:
+                sink = pipe.sink
+                if sink is not None:
+                    sink.take(frames, None)
+                elif pipe.can_write():
+                    pipe.write(frames, None)  # (a subscriber at SNDHWM misses it)
+            return
         write_to_all(targets, frames, tracker)
 
     def _recv(self) -> list[Frame]:
@@ -182,10 +195,14 @@ class Sub(XSub):
     """Subscribes through options; receives only what matches."""
 
     socket_type = SocketType.SUB
-    try_recv = SocketBase.try_recv  # (not XSUB's: a SUB filters what it receives)
+    filters_on_read = True
+
+    _invert = False  # INVERT_MATCHING, read for every message
 
     def _option_changed(self, name: str, value: object) -> None:
-        if name == "SUBSCRIBE":
+        if name == "INVERT_MATCHING":
+            self._invert = bool(value)
+        elif name == "SUBSCRIBE":
             assert isinstance(value, bytes)
             self._add(value)
             self._broadcast(SubscriptionCommand(True, value))  # libzmq forwards every one
@@ -199,17 +216,25 @@ class Sub(XSub):
             pipe.write_command(command)
 
     def _wanted(self, frames: list[Frame]) -> bool:
-        return self._index.matches(frames[0]) != bool(self.options["INVERT_MATCHING"])
+        return self._index.matches(frames[0]) != self._invert
 
     def _deliver(self, pipe: Pipe, frames: list[Frame]) -> None:
         if self._wanted(frames):  # filtered on arrival: unwanted messages take no room
             super()._deliver(pipe, frames)
 
     def _recv(self) -> list[Frame]:
-        while True:  # and again on reading, for subscriptions dropped since
-            frames = self._next_message()[1]
-            if self._wanted(frames):
+        frames = self.try_recv()
+        if frames is None:
+            raise Again("no message is waiting")
+        return frames
+
+    def try_recv(self) -> list[Frame] | None:
+        next_frames, matches = self._fq.next_frames, self._index.matches
+        while (frames := next_frames()) is not None:
+            # Filtered again on reading: subscriptions may have been dropped since.
+            if matches(frames[0]) != self._invert:
                 return frames
+        return None
 
     def _send(self, frames: Sequence[Buffer], tracker: MessageTracker | None) -> None:
         SocketBase._send(self, frames, tracker)

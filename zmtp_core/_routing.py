@@ -75,12 +75,20 @@ class LoadBalancer:
 
 
 class FairQueue:
-    """Pipes with messages waiting, served one message each in turn."""
+    """Pipes with messages waiting, served one message each in turn.
+
+    Another thread may fill a pipe and activate it (inproc's fast lane) while
+    the owner reads: it appends the message, then activates the pipe if it is
+    not queued. So the owner, when a pipe runs empty, first leaves the queue
+    and then looks at the pipe again. Each step is one atomic deque operation;
+    the worst a race can do is queue a pipe twice, and an empty pipe in the
+    queue is simply passed over.
+    """
 
     __slots__ = ("ready",)
 
     def __init__(self) -> None:
-        #: Pipes with a message waiting, in turn (a message is waiting iff it is not empty).
+        #: Pipes with a message waiting, in turn.
         self.ready: deque[Pipe] = deque()
 
     def __bool__(self) -> bool:
@@ -96,19 +104,24 @@ class FairQueue:
         """The next message and the pipe it came from."""
         ready = self.ready
         while ready:
-            pipe = ready[0]
+            pipe = ready[0]  # (other threads only append: the front stays ours)
             inbound = pipe.inbound
             if inbound:
                 frames = inbound.popleft()
                 if not inbound:
-                    ready.popleft()
-                    pipe._fq_queued = False
+                    self._leave(pipe)
                 elif len(ready) > 1:
                     ready.rotate(-1)  # one message each, in turn
                 return pipe, frames
-            ready.popleft()
-            pipe._fq_queued = False
+            self._leave(pipe)
         return None
+
+    def _leave(self, pipe: Pipe) -> None:
+        """The pipe in front ran empty: out of the queue, unless it was just filled."""
+        self.ready.popleft()
+        pipe._fq_queued = False
+        if pipe.inbound:  # (another thread delivered meanwhile)
+            self.activated(pipe)
 
     def next_frames(self) -> list[Frame] | None:
         """The next message alone (what most patterns need), or None."""
@@ -119,19 +132,9 @@ class FairQueue:
             if inbound and len(ready) == 1:  # one peer with messages: no turn to take
                 frames = inbound.popleft()
                 if not inbound:
-                    ready.popleft()
-                    pipe._fq_queued = False
+                    self._leave(pipe)
                 return frames
             item = self.next()
             if item is not None:
                 return item[1]
         return None
-
-    def peek_pipe(self) -> Pipe | None:
-        """The pipe the next message will come from."""
-        return self.ready[0] if self.ready else None
-
-    def remove(self, pipe: Pipe) -> None:
-        if pipe._fq_queued:
-            self.ready.remove(pipe)
-            pipe._fq_queued = False

@@ -39,6 +39,9 @@ class SocketBase:
     """The pattern-independent half of a sans-IO socket."""
 
     socket_type: ClassVar[SocketType]
+    #: The pattern looks at messages again when they are read (SUB's filter), so a
+    #: message may reach the queue without its arrival hook (inproc's fast lane).
+    filters_on_read: ClassVar[bool] = False
 
     def __init__(self, options: Options | None = None, rng: random.Random | None = None) -> None:
         """``rng`` draws what a pattern picks at random (generated routing ids,
@@ -48,6 +51,8 @@ class SocketBase:
         self.pipes: list[Pipe] = []
         #: Messages from peers just queue for fair-queued reading (no pattern hook).
         self._plain_delivery = type(self)._deliver is SocketBase._deliver
+        #: A sender of this process may put messages straight into our pipes' queues.
+        self.direct_delivery = self._plain_delivery or self.filters_on_read
         self._fq = FairQueue()
         if type(self).try_recv is SocketBase._fair_try_recv:
             self.try_recv = self._fq.next_frames  # type: ignore[method-assign]  # (one call less)

@@ -78,10 +78,12 @@ class SubscriptionIndex(Generic[K]):
         by_prefix = self._by_prefix
         found: dict[K, None] | None = None
         size = len(topic)
+        plain = type(topic) is bytes  # (its slices are bytes: no conversion)
         for length in self._lengths:
             if length > size:
                 break
-            holders = by_prefix.get(bytes(topic[:length]))
+            key = topic[:length] if plain else bytes(topic[:length])
+            holders = by_prefix.get(key)  # type: ignore[arg-type]  # (bytes either way)
             if holders:
                 if found is None:
                     found = holders
@@ -93,10 +95,11 @@ class SubscriptionIndex(Generic[K]):
         """Whether any prefix of ``topic`` has a subscriber."""
         by_prefix = self._by_prefix
         size = len(topic)
+        plain = type(topic) is bytes
         for length in self._lengths:
             if length > size:
                 return False
-            if bytes(topic[:length]) in by_prefix:
+            if (topic[:length] if plain else bytes(topic[:length])) in by_prefix:
                 return True
         return False
 

@@ -49,6 +49,7 @@ class Socket(AsyncSocketAPI):
             wake=self._wake,
         )
         self._waiters: list[anyio.Event] = []
+        self._inproc.waiting = 1  # (an inproc delivery always calls _wake: it looks itself)
 
     def _wake(self) -> None:
         """Something happened on the socket: waiting tasks look again."""

@@ -46,6 +46,7 @@ class Socket(AsyncSocketAPI):
         )
         self._aloop = loop
         self._waiters: list[asyncio.Future[None]] = []
+        self._inproc.waiting = 1  # (an inproc delivery always calls _wake: it looks itself)
 
     def bind(self, addr: str) -> EndpointContext:
         self._aloop.loop  # noqa: B018 - fails clearly, before a socket is opened

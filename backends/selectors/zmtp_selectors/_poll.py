@@ -36,7 +36,12 @@ class Poller(PollerBase):
             for sock in zsockets:
                 with sock._lock:
                     sock._window.flush_now()
-            reactor.wait_until(lambda: bool(self._ready(fds=False)), step_deadline)
+                sock._inproc.waiting += 1
+            try:
+                reactor.wait_until(lambda: bool(self._ready(fds=False)), step_deadline)
+            finally:
+                for sock in zsockets:
+                    sock._inproc.waiting -= 1
 
 
 def select_sockets(

@@ -42,6 +42,7 @@ class Socket(SocketAPI):
         )
         self._reactor = reactor
         self._socket_loop = loop
+
         self._window = cast(WindowBatcher, self._batcher)
         # The pattern's readable property as one call (what a blocked recv looks at).
         pattern = self._engine.socket
@@ -201,7 +202,12 @@ class Socket(SocketAPI):
         def ready() -> bool:
             return context._terminated or self._closed or condition()
 
-        satisfied = self._reactor.wait_until(ready, deadline)
+        inproc = self._inproc
+        inproc.waiting += 1  # (before the first look: a delivery after it wakes us)
+        try:
+            satisfied = self._reactor.wait_until(ready, deadline)
+        finally:
+            inproc.waiting -= 1
         if self._closed or context._terminated:
             self._check_open()
         return satisfied

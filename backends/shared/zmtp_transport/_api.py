@@ -369,7 +369,8 @@ class SocketAPI:
             if engine.actions:  # reading resumes: a paused connection is watched again
                 self._driver.service()
             for link in self._inproc.links:
-                link.reading()
+                if link.stalled:
+                    link.reading()
         if self.context._inproc.pending:
             self.context._inproc.run_transfers()
         return frames

@@ -1,20 +1,34 @@
 """inproc://: two sockets of one Context joined by their pipes, in memory.
 
-Messages move by reference (never encoded, nothing copied); subscriptions move
-as they would on the wire (an XSUB's 0x01 frame becomes a subscription at a
-publisher, as the Connection would make it). Moving never holds both ends'
-locks at once, so two threads sending to each other cannot deadlock: room is
-taken under the receiver's lock, messages under the sender's, and delivered
-under the receiver's again.
+Messages move by reference: nothing is encoded, no frame is copied. The fast
+lane: while the receiving pipe is below its RCVHWM and nothing waits in the
+sending pipe, a sent message goes straight into the receiver's queue (an
+append, and the pipe's activation in its fair queue: no lock, see FairQueue)
+and the receiver is woken only if a thread or task waits on it. Otherwise
+messages wait in the sending pipe (up to SNDHWM: with RCVHWM that is libzmq's
+inproc HWM) and are moved in bulk, once the receiver has read down to its
+low-water mark, by whichever thread holds no socket lock; so are subscriptions
+(they change the receiving pattern, so they move under its lock). Moving never
+holds both ends' socket locks at once, so two threads sending to each other
+cannot deadlock.
 """
 
 from __future__ import annotations
 
 import errno
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
+from typing import Any
 
-from zmtp_core import Pipe, RemoteProtocolError, SocketBase, SocketError, SocketType
+from zmtp_core import (
+    Buffer,
+    MessageTracker,
+    Pipe,
+    RemoteProtocolError,
+    SocketBase,
+    SocketError,
+    SocketType,
+)
 from zmtp_core import SubscriptionCommand as _Command
 from zmtp_core._pipe import OutgoingMessage
 
@@ -26,16 +40,55 @@ _PUBLISHERS = (SocketType.PUB, SocketType.XPUB)
 class InprocEnd:
     """One zmtp socket, as an inproc link sees it."""
 
-    __slots__ = ("core", "links", "lock", "wake")
+    __slots__ = ("core", "links", "lock", "waiting", "wake")
 
     def __init__(
         self, core: SocketBase, lock: AbstractContextManager[object], wake: Callable[[], None]
     ) -> None:
         self.core = core
         self.lock = lock
-        #: Called after messages were delivered to this end (from any thread).
+        #: Wakes whoever waits on this socket, from any thread.
         self.wake = wake
+        #: How many threads or tasks wait on this socket now (the backend counts them,
+        #: before it first looks at what it waits for: a delivery after that wakes it).
+        self.waiting = 0
         self.links: list[InprocLink] = []
+
+
+class _Lane:
+    """The fast lane of one direction: the sending pipe's sink."""
+
+    __slots__ = ("link", "receiver", "source", "target")
+
+    def __init__(self, link: InprocLink, source: Pipe, target: Pipe, receiver: InprocEnd) -> None:
+        self.link = link
+        self.source, self.target, self.receiver = source, target, receiver
+
+    def take(self, frames: Sequence[Buffer], tracker: MessageTracker | None) -> None:
+        """Called by the sender, under its own socket lock: deliver now."""
+        target = self.target
+        inbound = target.inbound
+        # The receiver's own list; the frames themselves are shared (any buffer, by reference).
+        message: list[Any] = list(frames)
+        inbound.append(message)  # first the message, then the activation (see FairQueue)
+        if not target._fq_queued:
+            target.socket._fq.activated(target)
+        if tracker is not None:
+            tracker.release()  # handed over: nothing is left to write
+        hwm = target._rcvhwm
+        if hwm and len(inbound) >= hwm:
+            self.source.sink = None  # full: what follows waits in the sending pipe
+            self.link.stalled = True
+        receiver = self.receiver
+        if receiver.waiting:
+            receiver.wake()
+
+    def take_command(self, command: _Command) -> None:
+        """Subscriptions change the receiving pattern: they go the slow way, in order."""
+        source = self.source
+        source.sink = None
+        source.outbound.append(command)
+        self.link.output_ready(source)
 
 
 class InprocLink:
@@ -45,10 +98,12 @@ class InprocLink:
         self,
         connecting: InprocEnd,
         schedule: Callable[[InprocLink], None],
-        move_lock: AbstractContextManager[object],
+        new_lock: Callable[[], AbstractContextManager[object]],
     ) -> None:
         self._schedule = schedule
-        self._move_lock = move_lock
+        self._move_lock = new_lock()
+        #: Something waits to move, or a lane is shut (a receiver at RCVHWM).
+        self.stalled = True
         self.closed = False
         self._closing = False
         self.a = connecting
@@ -57,10 +112,18 @@ class InprocLink:
             self.pipe_a = connecting.core.attach_pipe(listener=self, locally_initiated=True)
         connecting.links.append(self)
         self.pipe_b: Pipe | None = None
+        self._lanes: tuple[_Lane | None, _Lane | None] = (None, None)
 
     def reading(self) -> None:
-        """One end read a message: room may have opened for what the other end queued."""
-        if self.pipe_b is not None and (self.pipe_a.outbound or self.pipe_b.outbound):
+        """One end read a message (and the link is stalled): move in bulk once that
+        end has read down to its low-water mark."""
+        pipe_b = self.pipe_b
+        if pipe_b is None:
+            return
+        lane_ab, lane_ba = self._lanes
+        if (pipe_b.inbound_low and _held(self.pipe_a, lane_ab)) or (
+            self.pipe_a.inbound_low and _held(pipe_b, lane_ba)
+        ):
             self._schedule(self)
 
     def complete(self, bound: InprocEnd) -> None:
@@ -73,9 +136,16 @@ class InprocLink:
             self.pipe_b.connected(a_options["ROUTING_ID"], self.a.core.socket_type.name)
         with self.a.lock:
             self.pipe_a.connected(b_options["ROUTING_ID"], bound.core.socket_type.name)
-        self._schedule(self)
+        # A lane only where the receiver takes messages without a hook on arrival.
+        pipe_a, pipe_b = self.pipe_a, self.pipe_b
+        self._lanes = (
+            _Lane(self, pipe_a, pipe_b, bound) if _direct(pipe_b) else None,
+            _Lane(self, pipe_b, pipe_a, self.a) if _direct(pipe_a) else None,
+        )
+        self._schedule(self)  # (what was sent before the bind, then the lanes open)
 
     def output_ready(self, pipe: Pipe) -> None:
+        self.stalled = True
         self._schedule(self)
 
     def close_requested(self, pipe: Pipe, reason: str) -> None:
@@ -89,14 +159,17 @@ class InprocLink:
             return
         if self.b is None or self.pipe_b is None:
             return
+        lane_ab, lane_ba = self._lanes
         with self._move_lock:
-            while self._move(self.a, self.pipe_a, self.b, self.pipe_b) | self._move(
-                self.b, self.pipe_b, self.a, self.pipe_a
+            while self._move(self.a, self.pipe_a, self.b, self.pipe_b, lane_ab) | self._move(
+                self.b, self.pipe_b, self.a, self.pipe_a, lane_ba
             ):
                 pass
+            self.stalled = _held(self.pipe_a, lane_ab) or _held(self.pipe_b, lane_ba)
 
-    @staticmethod
-    def _move(src: InprocEnd, src_pipe: Pipe, dst: InprocEnd, dst_pipe: Pipe) -> bool:
+    def _move(
+        self, src: InprocEnd, src_pipe: Pipe, dst: InprocEnd, dst_pipe: Pipe, lane: _Lane | None
+    ) -> bool:
         with dst.lock:
             room = dst_pipe.room
         if room <= 0:
@@ -106,10 +179,19 @@ class InprocLink:
             items: list[OutgoingMessage | _Command] = []
             while len(items) < room and (item := src_pipe.pop_outbound()) is not None:
                 items.append(item)
-        if not items:
-            return False
+        if items:
+            self._deliver(items, dst, dst_pipe)
+        if lane is not None and src_pipe.sink is None:
+            with src.lock:  # (after the delivery: what the lane takes comes after it)
+                if not src_pipe.outbound and not src_pipe.detached and not dst_pipe.inbound_full:
+                    src_pipe.sink = lane  # nothing waits any more: the fast lane again
         if was_full:
             src.wake()  # a sender waiting at its high-water mark may go on
+        return bool(items)
+
+    def _deliver(
+        self, items: list[OutgoingMessage | _Command], dst: InprocEnd, dst_pipe: Pipe
+    ) -> None:
         publisher = dst.core.socket_type in _PUBLISHERS
         with dst.lock:
             for item in items:
@@ -129,7 +211,6 @@ class InprocLink:
                     dst_pipe.request_close("malformed message")  # as a REQ drops a bad peer
                     break
         dst.wake()
-        return True
 
     def close(self) -> None:
         if self.closed:
@@ -141,6 +222,16 @@ class InprocLink:
                     pipe.detach()
                 if self in end.links:
                     end.links.remove(self)
+
+
+def _held(sending: Pipe, lane: _Lane | None) -> bool:
+    """Messages wait in the sending pipe, or its lane is shut."""
+    return bool(sending.outbound) or (lane is not None and sending.sink is None)
+
+
+def _direct(receiving: Pipe) -> bool:
+    socket = receiving.socket
+    return socket.direct_delivery and not receiving.conflate and not receiving.ignored
 
 
 class InprocRegistry:
@@ -172,7 +263,7 @@ class InprocRegistry:
             del self._bound[name]
 
     def connect(self, name: str, end: InprocEnd) -> InprocLink:
-        link = InprocLink(end, self.pending.add, self._new_lock())
+        link = InprocLink(end, self.pending.add, self._new_lock)
         with self._lock:
             bound = self._bound.get(name)
             if bound is None:  # connect before bind: messages wait in the pipe
