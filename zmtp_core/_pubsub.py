@@ -198,6 +198,7 @@ class Sub(XSub):
     filters_on_read = True
 
     _invert = False  # INVERT_MATCHING, read for every message
+    _pass_all = False  # subscribed to everything (b""), not inverted: nothing to filter
 
     def _option_changed(self, name: str, value: object) -> None:
         if name == "INVERT_MATCHING":
@@ -210,6 +211,7 @@ class Sub(XSub):
             assert isinstance(value, bytes)
             if self._remove(value):
                 self._broadcast(SubscriptionCommand(False, value))
+        self._pass_all = b"" in self._counts and not self._invert
 
     def _broadcast(self, command: SubscriptionCommand) -> None:
         for pipe in self.pipes:
@@ -222,6 +224,16 @@ class Sub(XSub):
         if self._wanted(frames):  # filtered on arrival: unwanted messages take no room
             super()._deliver(pipe, frames)
 
+    def _deliver_many(self, pipe: Pipe, messages: list[list[Frame]]) -> None:
+        if pipe.conflate:
+            super()._deliver_many(pipe, messages)
+            return
+        if not self._pass_all:
+            matches, invert = self._index.matches, self._invert
+            messages = [frames for frames in messages if matches(frames[0]) != invert]
+        if messages:
+            self._queue_many(pipe, messages)
+
     def _recv(self) -> list[Frame]:
         frames = self.try_recv()
         if frames is None:
@@ -229,6 +241,8 @@ class Sub(XSub):
         return frames
 
     def try_recv(self) -> list[Frame] | None:
+        if self._pass_all:
+            return self._fq.next_frames()
         next_frames, matches = self._fq.next_frames, self._index.matches
         while (frames := next_frames()) is not None:
             # Filtered again on reading: subscriptions may have been dropped since.

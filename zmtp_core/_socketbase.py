@@ -137,13 +137,16 @@ class SocketBase:
     def _deliver_many(self, pipe: Pipe, messages: list[list[Frame]]) -> None:
         """Many messages at once: one queue extension where the pattern allows."""
         if self._plain_delivery and not pipe.conflate:
-            pipe.inbound.extend(messages)
-            if not pipe._fq_queued:  # (FairQueue.activated, inline: this is the hot path)
-                pipe._fq_queued = True
-                self._fq.ready.append(pipe)
+            self._queue_many(pipe, messages)
         else:
             for frames in messages:
                 self._deliver(pipe, frames)
+
+    def _queue_many(self, pipe: Pipe, messages: list[list[Frame]]) -> None:
+        pipe.inbound.extend(messages)
+        if not pipe._fq_queued:  # (FairQueue.activated, inline: this is the hot path)
+            pipe._fq_queued = True
+            self._fq.ready.append(pipe)
 
     def _subscription(self, pipe: Pipe, subscribe: bool, topic: bytes) -> None:
         """Hook: a peer (un)subscribed; only publishers care."""
