@@ -55,10 +55,15 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         type=lambda v: _choice(v, list(BASELINES)),
         help=f"comma separated, or 'all': {', '.join(BASELINES)} (each against its baseline)",
     )
-    parser.add_argument("--patterns", default="DEALER_ROUTER", type=lambda v: _choice(v, PATTERNS))
+    parser.add_argument(
+        "--patterns",
+        default="DEALER_ROUTER,PUBSUB",
+        type=lambda v: _choice(v, PATTERNS),
+        help=f"comma separated, or 'all': {', '.join(PATTERNS)}",
+    )
     parser.add_argument(
         "--transports",
-        default="tcp",
+        default="tcp,inproc",
         type=lambda v: _choice(v, TRANSPORTS),
         help=f"comma separated, or 'all': {', '.join(TRANSPORTS)} (tls, ws, wss: zmtp only)",
     )

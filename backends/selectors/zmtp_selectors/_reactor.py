@@ -176,6 +176,7 @@ class Reactor:
         self._followers = threading.Condition(self._lock)
         self._parking = threading.Condition(self._lock)
         self._following = 0
+        self._notified = 0
         self._leader: int | None = None
         self._app_waiting = 0
         self._app_active_until = 0.0
@@ -267,6 +268,7 @@ class Reactor:
         lock = self._lock
         counted = False  # in _app_waiting (which keeps the background thread parked)
         satisfied = False
+        seen: int | None = None  # notify()'s count at our last look at ready()
         try:
             while True:
                 timeout = None
@@ -284,12 +286,14 @@ class Reactor:
                     if leader is not None:
                         if leader == self._background_ident:
                             self.wake()  # ask the background thread to step down
-                        self._following += 1
-                        self._followers.wait(timeout)
-                        self._following -= 1
+                        if seen == self._notified:  # (else something changed since we looked)
+                            self._following += 1
+                            self._followers.wait(timeout)
+                            self._following -= 1
                     else:
                         self._leader = me
                 if leader is not None:
+                    seen = self._notified
                     if ready():
                         return True
                     continue
@@ -317,8 +321,9 @@ class Reactor:
 
     def notify(self) -> None:
         """Something changed for waiters that are not the leader (an inproc delivery)."""
-        if self._following:
-            with self._lock:
+        with self._lock:
+            self._notified += 1  # (a follower about to wait sees it and looks again)
+            if self._following:
                 self._followers.notify_all()
         leader = self._leader
         if leader is not None and leader != _get_ident():

@@ -1,0 +1,43 @@
+"""zmtp_selectors' leader/follower reactor on its own: no wake-up is ever lost."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from zmtp_selectors._reactor import Reactor
+
+
+def test_a_change_between_a_followers_look_and_its_wait_wakes_it() -> None:
+    reactor = Reactor()
+    stop = threading.Event()
+    leading = threading.Event()
+
+    def lead() -> None:
+        def ready() -> bool:
+            leading.set()
+            return stop.is_set()
+
+        reactor.wait_until(ready, time.monotonic() + 10)
+
+    leader = threading.Thread(target=lead)
+    leader.start()
+    assert leading.wait(5)  # another application thread polls: we can only follow
+    looks = []
+
+    def ready() -> bool:
+        looks.append(True)
+        answer = len(looks) > 1
+        if len(looks) == 1:
+            reactor.notify()  # it changes right after this look, before we wait
+        return answer
+
+    started = time.monotonic()
+    try:
+        assert reactor.wait_until(ready, started + 5)
+        assert time.monotonic() - started < 1.0  # not the whole timeout
+    finally:
+        stop.set()
+        reactor.notify()
+        leader.join(5)
+        reactor.close()
