@@ -51,6 +51,10 @@ def test_the_command_writes_markdown_json_and_counters(
         [
             "--backends",
             "selectors,anyio",
+            "--patterns",
+            "DEALER_ROUTER",
+            "--transports",
+            "tcp",
             "--sizes",
             "64",
             "--runs",
@@ -74,3 +78,11 @@ def test_the_command_writes_markdown_json_and_counters(
     # Interleaved: 2 metrics x 2 runs, each run every backend then its baseline.
     assert libraries == ["zmtp-selectors", "pyzmq", "zmtp-anyio", "zmq-anyio"] * 4
     assert "| Size (B)" in capsys.readouterr().out
+
+
+def test_the_default_run_shows_pub_sub_and_inproc() -> None:
+    from zmtp_bench._cli import parse  # noqa: PLC0415
+
+    defaults = parse([])
+    assert "PUBSUB" in defaults.patterns and "DEALER_ROUTER" in defaults.patterns
+    assert "inproc" in defaults.transports and "tcp" in defaults.transports
