@@ -14,10 +14,11 @@ import importlib
 import tempfile
 import threading
 from collections.abc import Callable, Coroutine
+from concurrent.futures import Future
 from types import ModuleType
 from typing import Any, ClassVar
 
-BACKENDS = ["selectors", "asyncio", "anyio+asyncio", "anyio+trio"]
+BACKENDS = ["selectors", "asyncio", "anyio+asyncio", "anyio+trio", "curio"]
 
 #: How long a facade waits for one call before declaring the backend stuck.
 CALL_TIMEOUT = 30.0
@@ -31,6 +32,8 @@ def load(name: str) -> Any:
         return AsyncioFacade.shared(module, flavour)
     if package == "anyio":
         return AnyioFacade.shared(module, flavour)
+    if package == "curio":
+        return CurioFacade.shared(module)
     return module
 
 
@@ -150,6 +153,69 @@ class AnyioFacade(AsyncFacade):
         def leave() -> None:
             self.portal.call(left.set)
             held.result(CALL_TIMEOUT)
+
+        return ctx, leave
+
+
+class CurioFacade(AsyncFacade):
+    """zmtp_curio, its kernel running in a helper thread that takes calls from a queue.
+
+    A zmtp_curio Context lives inside ``async with``: a task holds it open until
+    the test terminates it.
+    """
+
+    _shared: ClassVar[CurioFacade | None] = None
+
+    def __init__(self, module: ModuleType) -> None:
+        super().__init__(module)
+        import curio  # noqa: PLC0415 - only for the curio backend
+
+        self._curio = curio
+        self._requests: Any = curio.UniversalQueue()
+        self._thread = threading.Thread(target=curio.run, args=(self._serve,), daemon=True)
+        self._thread.start()
+
+    @classmethod
+    def shared(cls, module: ModuleType) -> CurioFacade:
+        if cls._shared is None:
+            cls._shared = cls(module)
+        return cls._shared
+
+    async def _serve(self) -> None:
+        async with self._curio.TaskGroup(wait=None) as calls:
+            while True:
+                coroutine, future = await self._requests.get()
+                await calls.spawn(self._call, coroutine, future)
+
+    @staticmethod
+    async def _call(coroutine: Coroutine[Any, Any, Any], future: Future[Any]) -> None:
+        try:
+            future.set_result(await coroutine)
+        except BaseException as error:  # (the test thread gets it back)
+            future.set_exception(error)
+
+    def run(self, coroutine: Coroutine[Any, Any, Any]) -> Any:
+        future: Future[Any] = Future()
+        self._requests.put((coroutine, future))
+        return future.result(CALL_TIMEOUT)
+
+    def open_context(self) -> tuple[Any, Callable[[], None]]:
+        curio = self._curio
+        opened: Future[Any] = Future()
+        left = curio.UniversalEvent()
+
+        async def hold() -> None:
+            async with self.module.Context() as ctx:
+                opened.set_result(ctx)
+                await left.wait()
+
+        done: Future[Any] = Future()
+        self._requests.put((hold(), done))
+        ctx = opened.result(CALL_TIMEOUT)
+
+        def leave() -> None:
+            left.set()
+            done.result(CALL_TIMEOUT)
 
         return ctx, leave
 

@@ -12,7 +12,6 @@ import random
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from simnet import End, Network
 
 from zmtp_core import (
     PENDING,
@@ -24,6 +23,8 @@ from zmtp_core import (
     Watch,
     parse_endpoint,
 )
+
+from simnet import End, Network
 
 URL = "tcp://sim:1"
 

@@ -60,7 +60,7 @@ def test_backend_folders_do_not_shadow_the_standard_library(stdlib: str) -> None
 
 
 def test_backend_packages_have_distinct_importable_names() -> None:
-    for name in ("zmtp_selectors", "zmtp_asyncio", "zmtp_anyio"):
+    for name in ("zmtp_selectors", "zmtp_asyncio", "zmtp_anyio", "zmtp_curio"):
         module = importlib.import_module(name)
         assert module.__file__ is not None
         assert Path(module.__file__).resolve().is_relative_to(ROOT / "backends")
@@ -69,6 +69,6 @@ def test_backend_packages_have_distinct_importable_names() -> None:
 def test_every_package_is_typed() -> None:
     for folder in (
         "zmtp_core",
-        *(f"backends/{b}/zmtp_{b}" for b in ("selectors", "asyncio", "anyio")),
+        *(f"backends/{b}/zmtp_{b}" for b in ("selectors", "asyncio", "anyio", "curio")),
     ):
         assert (ROOT / folder / "py.typed").exists(), folder

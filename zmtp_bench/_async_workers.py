@@ -1,7 +1,8 @@
 """The measuring ends for async libraries: the same steps as _workers, awaited.
 
-They run under ``anyio.run`` on the library's event loop (asyncio or trio), so
-one copy serves zmq.asyncio, zmq-anyio and zmtp's asyncio and anyio backends.
+They run under ``anyio.run`` on the library's event loop (asyncio or trio), or
+under ``curio.run``, so one copy serves zmq.asyncio, zmq-anyio and zmtp's
+asyncio, anyio and curio backends; the few framework calls go through _Runtime.
 """
 
 from __future__ import annotations
@@ -10,12 +11,9 @@ import contextlib
 import os
 import queue
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Coroutine
 from types import ModuleType
 from typing import Any
-
-import anyio
-import anyio.to_thread
 
 from zmtp_bench._libraries import LIBRARIES
 from zmtp_bench._workers import (
@@ -34,6 +32,62 @@ from zmtp_bench._workers import (
 __all__ = ["run_both_ends", "run_end"]
 
 
+class _Runtime:
+    """What the ends need from their framework: sleep, a thread, two tasks, run."""
+
+    def __init__(self, runner: str) -> None:
+        self.runner = runner
+
+    async def sleep(self, seconds: float) -> None:
+        if self.runner == "curio":
+            import curio  # noqa: PLC0415 - only for the curio backend
+
+            await curio.sleep(seconds)
+        else:
+            import anyio  # noqa: PLC0415
+
+            await anyio.sleep(seconds)
+
+    async def in_thread(self, function: Callable[[], Any]) -> Any:
+        if self.runner == "curio":
+            import curio  # noqa: PLC0415
+
+            return await curio.run_in_thread(function)
+        import anyio.to_thread  # noqa: PLC0415
+
+        return await anyio.to_thread.run_sync(function)
+
+    async def both(
+        self,
+        one: Callable[[], Coroutine[Any, Any, None]],
+        other: Callable[[], Coroutine[Any, Any, None]],
+    ) -> None:
+        if self.runner == "curio":
+            import curio  # noqa: PLC0415
+
+            async with curio.TaskGroup() as tasks:
+                await tasks.spawn(one)
+                await tasks.spawn(other)
+            return
+        import anyio  # noqa: PLC0415
+
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(one)
+            tasks.start_soon(other)
+
+    def run(self, main: Callable[..., Coroutine[Any, Any, Any]], *args: Any) -> Any:
+        if self.runner == "curio":
+            import curio  # noqa: PLC0415
+
+            return curio.run(main, *args)
+        import anyio  # noqa: PLC0415
+
+        return anyio.run(main, *args, backend=self.runner)
+
+
+_runtime = _Runtime("asyncio")  # (its runner is set by run_end and run_both_ends)
+
+
 async def _routable_send(zmq: ModuleType, sock: Any, frames: list[bytes]) -> None:
     while True:
         try:
@@ -42,12 +96,12 @@ async def _routable_send(zmq: ModuleType, sock: Any, frames: list[bytes]) -> Non
         except zmq.ZMQError as error:
             if error.errno != zmq.EHOSTUNREACH:
                 raise
-            await anyio.sleep(0.001)
+            await _runtime.sleep(0.001)
 
 
 async def _get(channel: Any) -> Any:
     """A queue read without blocking the event loop."""
-    return await anyio.to_thread.run_sync(lambda: channel.get(timeout=30))
+    return await _runtime.in_thread(lambda: channel.get(timeout=30))
 
 
 async def throughput_receiver(
@@ -85,7 +139,7 @@ async def throughput_sender(
     if job.pattern == "PUBSUB":
         while not channel.is_ready():
             await sock.send(PROBE)
-            await anyio.sleep(0.001)
+            await _runtime.sleep(0.001)
     elif kind == "ROUTER":
         await _routable_send(zmq, sock, [b"receiver", PROBE])
     _reset(zmq)
@@ -188,13 +242,15 @@ async def _context(library: str) -> AsyncIterator[Any]:
 
 def run_end(runner: str, role: int, job: Job, channel: Channel) -> dict[str, Any]:
     """One end in its own process, on the ``runner`` event loop."""
-    result: dict[str, Any] = anyio.run(_one_end, role, job, channel, backend=runner)
+    _runtime.runner = runner
+    result: dict[str, Any] = _runtime.run(_one_end, role, job, channel)
     return result
 
 
 def run_both_ends(runner: str, job: Job) -> dict[int, dict[str, Any]]:
     """Both ends as two tasks of one process, one Context."""
-    outcome: dict[int, dict[str, Any]] = anyio.run(_both_ends, job, backend=runner)
+    _runtime.runner = runner
+    outcome: dict[int, dict[str, Any]] = _runtime.run(_both_ends, job)
     return outcome
 
 
@@ -209,11 +265,10 @@ async def _both_ends(job: Job) -> dict[int, dict[str, Any]]:
     zmq = LIBRARIES[job.library].load_constants()
     channel = Channel(queue.Queue(), queue.Queue(), queue.Queue())
     outcome: dict[int, dict[str, Any]] = {}
+    async with _context(job.library) as ctx:
 
-    async def end(role: int) -> None:
-        outcome[role] = await ROLES[job.kind][role](zmq, ctx, channel, job)
+        async def end(role: int) -> None:
+            outcome[role] = await ROLES[job.kind][role](zmq, ctx, channel, job)
 
-    async with _context(job.library) as ctx, anyio.create_task_group() as ends:
-        for role in (0, 1):
-            ends.start_soon(end, role)
+        await _runtime.both(lambda: end(0), lambda: end(1))
     return outcome

@@ -16,7 +16,7 @@ class Library:
     name: str
     module: str
     ours: bool
-    #: The event loop its coroutines run on under anyio.run(), or None: blocking calls.
+    #: The event loop its coroutines run on (asyncio, trio or curio), or None: blocking calls.
     runner: str | None = None
     #: Where its socket types, errors and counters live, if not in ``module``.
     constants: str | None = None
@@ -43,6 +43,7 @@ LIBRARIES = {
             "zmq-anyio/trio", "zmtp_bench._zmq_anyio", ours=False, runner="trio", constants="zmq"
         ),
         Library("zmtp-anyio/trio", "zmtp_anyio", ours=True, runner="trio"),
+        Library("zmtp-curio", "zmtp_curio", ours=True, runner="curio"),
     )
 }
 
@@ -52,4 +53,6 @@ BASELINES = {
     "asyncio": ("zmtp-asyncio", "zmq.asyncio"),
     "anyio": ("zmtp-anyio", "zmq-anyio"),
     "anyio+trio": ("zmtp-anyio/trio", "zmq-anyio/trio"),
+    # No libzmq binding runs on curio: measured against zmtp_asyncio.
+    "curio": ("zmtp-curio", "zmtp-asyncio"),
 }

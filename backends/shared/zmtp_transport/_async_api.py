@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import pickle
 from collections.abc import Callable, Sequence
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 from zmtp_core import Again, Buffer
 from zmtp_core import MessageTracker as CoreTracker
@@ -27,6 +27,13 @@ __all__ = ["AsyncMessageTracker", "AsyncSocketAPI"]
 
 class AsyncSocketAPI(SocketAPI):
     """The waiting calls of zmq.asyncio's Socket, over :meth:`_until`."""
+
+    #: Whether :meth:`_settle` must be awaited after each synchronous step (curio:
+    #: what those steps asked of the framework is done there).
+    _settles: ClassVar[bool] = False
+
+    async def _settle(self) -> None:
+        """Hook: async work the last synchronous step asked for."""
 
     async def _until(self, condition: Callable[[], bool], timeout_ms: int) -> bool:
         """Wait until ``condition()``; False once ``timeout_ms`` (-1: forever) has passed.
@@ -89,6 +96,8 @@ class AsyncSocketAPI(SocketAPI):
                 raise Again("the socket is at its high-water mark")
             if not await self._until(self._writable, timeout):
                 raise Again("sending timed out (SNDTIMEO)")
+        if self._settles:
+            await self._settle()
         return tracker
 
     # -- receiving --------------------------------------------------------------------
@@ -118,6 +127,8 @@ class AsyncSocketAPI(SocketAPI):
         while True:
             frames = self._try_recv()  # the only step that takes a message out
             if frames is not None:
+                if self._settles:
+                    await self._settle()  # (which must not be cancelled: the message is out)
                 return frames
             timeout = 0 if flags & NOBLOCK else self._rcvtimeo
             if timeout == 0:

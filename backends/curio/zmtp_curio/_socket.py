@@ -1,0 +1,106 @@
+"""The Socket: pyzmq's calls, awaited under curio, cancelled by curio's timeouts."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import curio
+from curio.sched import SchedBarrier
+
+from zmtp_core import SocketType
+from zmtp_transport import AsyncMessageTracker, AsyncSocketAPI, IterationBatcher
+
+from ._loop import CurioLoop
+
+if TYPE_CHECKING:
+    from ._context import Context
+
+__all__ = ["MessageTracker", "Socket"]
+
+MessageTracker = AsyncMessageTracker
+
+
+class Socket(AsyncSocketAPI):
+    """A ZeroMQ socket of an entered Context, used from that Context's curio kernel.
+
+    A receive cancelled by ``curio.timeout_after`` (or a task cancellation)
+    loses nothing: a message leaves the socket only in the step that returns
+    it. A cancelled send queued its whole message or none of it. ``async with
+    sock:`` closes it.
+    """
+
+    _poller_name = "zmtp_curio.Poller"
+
+    def __init__(self, context: Context, socket_type: SocketType | int) -> None:
+        deferred = context._deferred
+        loop = CurioLoop(context._scheduler, context._readiness, after=self._wake)
+        super().__init__(
+            context,
+            socket_type,
+            lock=contextlib.nullcontext(),
+            loop=loop,
+            batcher=lambda driver: IterationBatcher(
+                driver,
+                loop.call_soon,
+                threshold=int(driver.engine.options["ZMTP_ZEROCOPY_THRESHOLD"]),
+                lone_leaves_at_once=True,
+            ),
+            wake=self._wake,
+        )
+        self._deferred = deferred
+        #: Barriers of the tasks waiting on this socket (a Poller's too).
+        self._waiters: list[SchedBarrier] = []
+        self._inproc.waiting = 1  # (an inproc delivery always calls _wake: it looks itself)
+
+    def _wake(self) -> None:
+        """Something happened on the socket: waiting tasks look again (soon)."""
+        if self._waiters:
+            waiters, self._waiters = self._waiters, []
+            for barrier in waiters:
+                self._deferred.wake(barrier)
+
+    async def _until(self, condition: Callable[[], bool], timeout_ms: int) -> bool:
+        await self._deferred.flush()  # (what the synchronous calls before us asked for)
+        deadline = None if timeout_ms < 0 else time.monotonic() + timeout_ms / 1000
+        while not condition():
+            self._check_open()
+            if deadline is not None and time.monotonic() >= deadline:
+                return False
+            barrier = SchedBarrier()
+            self._waiters.append(barrier)
+            try:
+                if deadline is None:
+                    await barrier.suspend()
+                else:
+                    async with curio.ignore_after(max(0.0, deadline - time.monotonic())):
+                        await barrier.suspend()
+            finally:
+                with contextlib.suppress(ValueError):
+                    self._waiters.remove(barrier)  # (cancelled: nothing must stay behind)
+        self._check_open()
+        return True
+
+    # The synchronous steps of awaited calls: a flush point follows each (_settle).
+    _settles = True
+
+    async def _settle(self) -> None:
+        if self._deferred.pending:
+            async with curio.disable_cancellation():  # (the message was taken or queued)
+                await self._deferred.flush()
+
+    def _try_send(self, frames: Any, tracker: Any) -> bool:
+        self._deferred.holding += 1
+        try:
+            return super()._try_send(frames, tracker)
+        finally:
+            self._deferred.holding -= 1
+
+    def _try_recv(self) -> list[Any] | None:
+        self._deferred.holding += 1
+        try:
+            return super()._try_recv()
+        finally:
+            self._deferred.holding -= 1
