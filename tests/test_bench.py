@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,16 @@ def test_each_pattern_and_transport_measures(pattern: str, transport: str, libra
     assert len(latency["latency_us"]) == 20
     if LIBRARIES[library].ours:
         assert throughput["receiver_counters"]["read_bytes_copied"] >= 0
+
+
+def test_an_ipc_job_leaves_no_socket_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    require_pyzmq()
+    with tempfile.TemporaryDirectory() as short:  # (tmp_path is too long for an ipc path)
+        monkeypatch.setattr(tempfile, "tempdir", short)  # (here and in the workers)
+        monkeypatch.setenv("TMPDIR", short)
+        for library in ("pyzmq", "zmtp-selectors"):
+            run_job(Job("throughput", library, "PAIR", "ipc", 100, 100), timeout=60)
+        assert list(Path(short).iterdir()) == []
 
 
 @pytest.mark.parametrize("transport", ["tls", "ws", "wss"])

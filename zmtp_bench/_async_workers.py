@@ -109,7 +109,7 @@ async def throughput_receiver(
 ) -> dict[str, Any]:
     kind = {"PAIR": "PAIR", "PUBSUB": "SUB", "DEALER_DEALER": "DEALER"}.get(job.pattern, "ROUTER")
     sock = _socket(zmq, ctx, kind, b"receiver", job.transport)
-    sock.bind(new_endpoint(job.transport))
+    sock.bind(new_endpoint(job.transport, channel.scratch))
     channel.endpoint.put(sock.last_endpoint.decode())
     frames = await sock.recv_multipart()
     if job.pattern == "PUBSUB":
@@ -156,13 +156,13 @@ async def latency_server(zmq: ModuleType, ctx: Any, channel: Channel, job: Job) 
     if job.pattern == "PUBSUB":
         inbound = _socket(zmq, ctx, "SUB", b"server-in", job.transport)
         outbound = _socket(zmq, ctx, "PUB", b"server-out", job.transport)
-        inbound.bind(new_endpoint(job.transport))
-        outbound.bind(new_endpoint(job.transport))
+        inbound.bind(new_endpoint(job.transport, channel.scratch))
+        outbound.bind(new_endpoint(job.transport, channel.scratch))
         channel.endpoint.put((inbound.last_endpoint.decode(), outbound.last_endpoint.decode()))
     else:
         kind = {"PAIR": "PAIR", "DEALER_DEALER": "DEALER"}.get(job.pattern, "ROUTER")
         inbound = outbound = _socket(zmq, ctx, kind, b"server", job.transport)
-        inbound.bind(new_endpoint(job.transport))
+        inbound.bind(new_endpoint(job.transport, channel.scratch))
         channel.endpoint.put(inbound.last_endpoint.decode())
     recv, send = inbound.recv_multipart, outbound.send_multipart
     while True:

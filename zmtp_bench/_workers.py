@@ -40,11 +40,13 @@ class Channel:
     """What the two ends tell each other: the bound endpoint, 'ready' (the slow
     joiner is subscribed), and 'received' (everything arrived: the sender may
     close, without trusting LINGER: libzmq 4.3.5 loses messages sent just
-    before a close over ipc)."""
+    before a close over ipc), and where ipc endpoints go (a directory the
+    parent removes afterwards: libzmq leaves its socket files behind)."""
 
     endpoint: _Queue
     ready: _Queue
     received: _Queue
+    scratch: str = ""
 
     def is_ready(self) -> bool:
         try:
@@ -70,14 +72,14 @@ class Job:
 OURS_ONLY = ("tls", "ws", "wss")
 
 
-def new_endpoint(transport: str) -> str:
+def new_endpoint(transport: str, scratch: str = "") -> str:
     if transport in ("tcp", "tls"):
         return f"{transport}://127.0.0.1:*"
     if transport in ("ws", "wss"):
         return f"{transport}://127.0.0.1:*/bench"
     name = f"zmtp-bench-{uuid.uuid4().hex[:12]}"
     if transport == "ipc":
-        return f"ipc://{tempfile.gettempdir()}/{name}.sock"
+        return f"ipc://{scratch or tempfile.gettempdir()}/{name}.sock"
     return f"inproc://{name}"
 
 
@@ -136,7 +138,7 @@ def throughput_receiver(zmq: ModuleType, ctx: Any, channel: Channel, job: Job) -
     """Time ``count`` messages, from the first received to the last."""
     kind = {"PAIR": "PAIR", "PUBSUB": "SUB", "DEALER_DEALER": "DEALER"}.get(job.pattern, "ROUTER")
     sock = _socket(zmq, ctx, kind, b"receiver", job.transport)
-    sock.bind(new_endpoint(job.transport))
+    sock.bind(new_endpoint(job.transport, channel.scratch))
     channel.endpoint.put(sock.last_endpoint.decode())
     frames = sock.recv_multipart()
     if job.pattern == "PUBSUB":  # the slow joiner: say when probes arrive
@@ -186,13 +188,13 @@ def latency_server(zmq: ModuleType, ctx: Any, channel: Channel, job: Job) -> dic
     if job.pattern == "PUBSUB":  # one PUB/SUB pair each way
         inbound = _socket(zmq, ctx, "SUB", b"server-in", job.transport)
         outbound = _socket(zmq, ctx, "PUB", b"server-out", job.transport)
-        inbound.bind(new_endpoint(job.transport))
-        outbound.bind(new_endpoint(job.transport))
+        inbound.bind(new_endpoint(job.transport, channel.scratch))
+        outbound.bind(new_endpoint(job.transport, channel.scratch))
         channel.endpoint.put((inbound.last_endpoint.decode(), outbound.last_endpoint.decode()))
     else:
         kind = {"PAIR": "PAIR", "DEALER_DEALER": "DEALER"}.get(job.pattern, "ROUTER")
         inbound = outbound = _socket(zmq, ctx, kind, b"server", job.transport)
-        inbound.bind(new_endpoint(job.transport))
+        inbound.bind(new_endpoint(job.transport, channel.scratch))
         channel.endpoint.put(inbound.last_endpoint.decode())
     recv, send = inbound.recv_multipart, outbound.send_multipart
     while True:
@@ -322,10 +324,11 @@ def run_job(job: Job, timeout: float = 60) -> dict[str, Any]:
     """Run both ends, wait for both, and merge what they measured."""
     mp = multiprocessing.get_context("spawn")
     results: Any = mp.Queue()
+    scratch = tempfile.TemporaryDirectory(prefix="zmtp-bench-")
     if job.transport == "inproc":
         processes = [mp.Process(target=_inproc_ends, args=(job, results))]
     else:
-        channel = Channel(mp.Queue(), mp.Queue(), mp.Queue())
+        channel = Channel(mp.Queue(), mp.Queue(), mp.Queue(), scratch.name)
         processes = [
             mp.Process(target=_process_end, args=(role, job, channel, results)) for role in (0, 1)
         ]
@@ -347,4 +350,5 @@ def run_job(job: Job, timeout: float = 60) -> dict[str, Any]:
             if process.is_alive():
                 process.kill()
                 process.join()
+        scratch.cleanup()
     return merged
