@@ -94,6 +94,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     pairs = [BASELINES[name] for name in args.backends]
+    # Each library once per round, even when it is one pair's ours and another's baseline.
+    libraries = list(dict.fromkeys(library for pair in pairs for library in pair))
     # Interleaved: for each measurement, run after run, ours then its baseline.
     jobs = [
         Job(kind, library, pattern, transport, size, _count(args, kind, size))
@@ -102,8 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         for size in args.sizes
         for kind in args.metrics
         for _ in range(args.runs)
-        for pair in pairs
-        for library in pair
+        for library in libraries
         if transport not in OURS_ONLY or LIBRARIES[library].ours
     ]
     samples: list[Sample] = []
