@@ -146,8 +146,8 @@ async def throughput_sender(
     send, copy = sock.send_multipart, job.size < 65536
     for _ in range(job.count):
         await send(frames, copy=copy)
-    result = {"sender_counters": _snapshot(zmq)}
     await _get(channel.received)
+    result = {"sender_counters": _snapshot(zmq)}
     sock.close(linger=0)
     return result
 

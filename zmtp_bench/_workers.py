@@ -174,8 +174,8 @@ def throughput_sender(zmq: ModuleType, ctx: Any, channel: Channel, job: Job) -> 
     send, copy = sock.send_multipart, job.size < 65536
     for _ in range(job.count):
         send(frames, copy=copy)
+    channel.received.get(timeout=60)  # (counted after: a PUB's I/O thread may still be writing)
     result = {"sender_counters": _snapshot(zmq)}
-    channel.received.get(timeout=60)
     sock.close(linger=0)
     return result
 
