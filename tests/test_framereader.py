@@ -7,8 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from zmtp_core import DebugCounters, RemoteProtocolError
+from zmtp_core._bodies import POOL_SIZE, Body, BodyPool
 from zmtp_core._codec import COMMAND, LONG, MORE
-from zmtp_core._framereader import HANDSHAKE_BUDGET, PREALLOCATE_FLOOR, Body, FrameReader
+from zmtp_core._framereader import HANDSHAKE_BUDGET, PREALLOCATE_FLOOR, FrameReader
 
 
 def frame(body: bytes, flags: int = 0, *, long: bool = False) -> bytes:
@@ -205,21 +206,48 @@ def test_a_large_body_is_preallocated_only_as_far_as_the_peer_has_sent() -> None
     assert reader.memory_size() >= 900_000
 
 
-def test_bodies_given_back_are_used_again(debug_counters: DebugCounters) -> None:
-    spares: list[Body] = []
-    reader = FrameReader(spares=spares)
-    reader.feed(b"\x02" + (20_000).to_bytes(8, "big"))
+def _large_body(reader: FrameReader, size: int = 20_000) -> Body:
+    reader.feed(b"\x02" + size.to_bytes(8, "big"))
     view = reader.writable()
-    first = view.obj
-    view[:20_000] = bytes(range(200)) * 100
-    reader.commit(20_000)
+    view[:size] = bytes(size)
+    reader.commit(size)
     _, body = reader.next_frame()  # type: ignore[misc]
-    assert body is first and type(body) is Body
-    spares.append(body)  # the application copied it out: its buffer comes back
-    reader.feed(b"\x02" + (20_000).to_bytes(8, "big"))
-    assert reader.writable().obj is body  # reused: no allocation, no zero-fill
-    spares.append(Body(7))  # (a spare of another size stays in the pool)
-    assert spares == [Body(7)]
+    assert type(body) is Body
+    return body
+
+
+def test_bodies_given_back_are_used_again() -> None:
+    pool = BodyPool()
+    reader = FrameReader(bodies=pool)
+    body = _large_body(reader)
+    pool.recycle(Body(7))  # (a body of another size stays in the pool)
+    pool.recycle(body)  # the application copied it out: its buffer comes back
+    assert _large_body(reader) is body  # reused: no allocation, no zero-fill
+    assert pool.take(7) == Body(7)
+
+
+def test_a_lent_body_is_used_again_only_once_nothing_refers_to_it() -> None:
+    pool = BodyPool()
+    reader = FrameReader(bodies=pool)
+    body = _large_body(reader)
+    pool.lend(body)  # recv(copy=False): the application holds it
+    view = memoryview(body)[:10]
+    del body
+    held = _large_body(reader)  # a view of the first is alive: a new body
+    assert held is not view.obj
+    ident = id(view.obj)
+    pool.lend(held)
+    del view, held  # now nothing refers to either
+    assert id(_large_body(reader)) == ident
+
+
+def test_lent_bodies_are_watched_a_few_at_a_time() -> None:
+    pool = BodyPool()
+    kept = [Body(100) for _ in range(3 * POOL_SIZE)]
+    for body in kept:
+        pool.lend(body)
+    pool.take(100)  # (the application holds all of them: a new one)
+    assert len(pool._lent) == POOL_SIZE
 
 
 def test_before_the_handshake_frames_stay_within_the_budget() -> None:

@@ -24,6 +24,7 @@ from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 
 from . import _commands as cmd
+from ._bodies import BodyPool
 from ._codec import COMMAND, LONG_HEADER, MORE
 from ._errors import LocalProtocolError, RemoteProtocolError
 from ._events import (
@@ -38,7 +39,7 @@ from ._events import (
     Subscribe,
     message_event,
 )
-from ._framereader import HANDSHAKE_BUDGET, Body, FrameReader
+from ._framereader import HANDSHAKE_BUDGET, FrameReader
 from ._greeting import (
     GREETING_SIZE,
     check_greeting_prefix,
@@ -126,7 +127,7 @@ class Connection:
         heartbeat_interval: float = 0.0,
         heartbeat_ttl: float = 0.0,
         heartbeat_timeout: float | None = None,
-        spare_bodies: list[Body] | None = None,
+        bodies: BodyPool | None = None,
     ) -> None:
         """Create a connection and queue our greeting at once.
 
@@ -137,7 +138,7 @@ class Connection:
         resolved (see :class:`~zmtp_core.Toggles`): the core reads no environment here.
         Until the handshake completes, input is held to HANDSHAKE_BUDGET bytes;
         ``receive_buffer_size`` and ``max_message_size`` apply from then on.
-        ``spare_bodies`` is a pool of large-frame buffers to use again.
+        ``bodies`` is the socket's pool of large-frame buffers.
         """
         self.socket_type = (
             socket_type if isinstance(socket_type, SocketType) else SocketType[socket_type]
@@ -161,7 +162,7 @@ class Connection:
             buffer_size=HANDSHAKE_BUDGET,
             large_threshold=zerocopy_threshold,
             lazy_compact=lazy_compact,
-            spares=spare_bodies,
+            bodies=bodies,
         )
         self._reader.limit_frames(
             HANDSHAKE_BUDGET - LONG_HEADER, "is more than a peer may send before its handshake:"

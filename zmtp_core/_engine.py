@@ -41,13 +41,13 @@ from typing import TYPE_CHECKING
 
 from ._actions import Action, Dial, Drop, Watch
 from ._bindings import Dialer, Listener
+from ._bodies import Body, BodyPool
 from ._connection import PENDING, Connection
 from ._counters import Toggles
 from ._deadlines import Deadlines
 from ._endpoints import Endpoint
 from ._errors import SocketError
 from ._events import Frame, HandshakeComplete
-from ._framereader import Body
 from ._link import Link
 from ._options import Options
 from ._sendqueue import Buffer
@@ -61,8 +61,6 @@ if TYPE_CHECKING:
 __all__ = ["SocketEngine"]
 
 _LINGER_KEY = 0
-#: Large-frame buffers kept for reuse, at most (per socket).
-SPARE_BODIES = 4
 
 
 class SocketEngine:
@@ -83,8 +81,8 @@ class SocketEngine:
         self.socket = create_socket(socket_type, options, rng=self.rng)
         self.options = self.socket.options
         self.toggles = toggles if toggles is not None else Toggles.from_environment()
-        #: Large-frame buffers the application gave back (it copied them out), to reuse.
-        self.spare_bodies: list[Body] = []
+        #: Large-frame buffers, used again once the application is done with them.
+        self.bodies = BodyPool()
         #: What the backend must do next (see the module docstring).
         self.actions: list[Action] = []
         #: Handles with bytes to send; the backend takes the list and writes them.
@@ -131,8 +129,14 @@ class SocketEngine:
     def recycle(self, frame: object) -> None:
         """The application copied ``frame`` out and holds no reference to it: if the
         engine allocated it (a large body), the next large frame may reuse it."""
-        if type(frame) is Body and len(self.spare_bodies) < SPARE_BODIES:
-            self.spare_bodies.append(frame)
+        if type(frame) is Body:
+            self.bodies.recycle(frame)
+
+    def lend(self, frame: object) -> None:
+        """``frame`` goes to the application as is: if it is a large body, it may be
+        reused once the application lets go of it."""
+        if type(frame) is Body:
+            self.bodies.lend(frame)
 
     @property
     def readable(self) -> bool:
@@ -362,7 +366,7 @@ class SocketEngine:
     def _add_link(self, handle: Hashable, origin: Listener | Dialer) -> Link:
         conn = Connection(
             self.socket.socket_type,
-            spare_bodies=self.spare_bodies,
+            bodies=self.bodies,
             **self.options.connection_kwargs(self.toggles),
         )
         layers = origin.layering

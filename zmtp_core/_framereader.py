@@ -18,19 +18,20 @@ Memory follows what the peer actually sent, never what it announced. Until
 frame stay within :data:`HANDSHAKE_BUDGET`. After it, a large body is allocated
 whole when it fits in PREALLOCATE_FLOOR or in what the peer has sent so far;
 otherwise it starts at that size and doubles as its bytes arrive (the only case
-where a body is copied on the way in, and counted). Bodies the application gave
-back (``spares``: it copied them out) are used again before allocating.
+where a body is copied on the way in, and counted). Bodies come from the
+socket's :class:`~zmtp_core._bodies.BodyPool`, used again where possible.
 """
 
 from __future__ import annotations
 
 import sys
 
+from ._bodies import Body, BodyPool
 from ._codec import COMMAND, LONG, LONG_HEADER, MORE, U64, parse_header
 from ._counters import counters
 from ._errors import RemoteProtocolError
 
-__all__ = ["HANDSHAKE_BUDGET", "PREALLOCATE_FLOOR", "Body", "FrameReader"]
+__all__ = ["HANDSHAKE_BUDGET", "PREALLOCATE_FLOOR", "FrameReader"]
 
 #: What a peer that has not completed its handshake can make us hold: the receive
 #: buffer, and the largest frame until then (libzmq holds about 8 KiB in, too).
@@ -38,12 +39,6 @@ HANDSHAKE_BUDGET = 8192
 #: Large bodies up to this size (or up to what the peer has already sent, if more)
 #: are allocated whole when their header arrives; larger ones grow as bytes arrive.
 PREALLOCATE_FLOOR = 256 * 1024
-
-
-class Body(bytearray):
-    """A large frame's own buffer, as the reader allocated it (so it may be reused)."""
-
-    __slots__ = ()
 
 
 _COMPACT_MIN = 2048
@@ -58,6 +53,7 @@ class FrameReader:
     __slots__ = (
         "_big",
         "_big_in_message",
+        "_bodies",
         "_body",
         "_body_fill",
         "_body_flags",
@@ -68,7 +64,6 @@ class FrameReader:
         "_lazy",
         "_max_frame",
         "_pos",
-        "_spares",
         "_threshold",
         "_too_large",
         "_view",
@@ -82,9 +77,9 @@ class FrameReader:
         large_threshold: int = 8192,
         max_frame_size: int = -1,
         lazy_compact: bool = True,
-        spares: list[Body] | None = None,
+        bodies: BodyPool | None = None,
     ) -> None:
-        """``spares`` is a pool of bodies to use again (shared by a socket's readers)."""
+        """``bodies`` is where large bodies come from (shared by a socket's readers)."""
         if buffer_size < 64:
             raise ValueError("receive buffer must hold at least a greeting")
         self._buf = bytearray(buffer_size)
@@ -96,7 +91,7 @@ class FrameReader:
         self._max_frame = sys.maxsize if max_frame_size < 0 else max_frame_size
         self._too_large = "exceeds the maximum message size"
         self._lazy = lazy_compact
-        self._spares = spares
+        self._bodies = bodies if bodies is not None else BodyPool()
         self._body: bytearray | None = None
         self._body_fill = 0
         self._body_size = 0
@@ -264,18 +259,8 @@ class FrameReader:
     def _start_body(self, flags: int, size: int, start: int) -> None:
         prefix = self._end - start
         allowance = max(PREALLOCATE_FLOOR, self.bytes_received, prefix)
-        body: bytearray | None = None
-        if size <= allowance:
-            spares = self._spares
-            if spares:
-                for index, spare in enumerate(spares):
-                    if len(spare) == size:
-                        body = spares.pop(index)
-                        break
-            if body is None:
-                body = Body(size)
-        else:
-            body = Body(allowance)  # grows as the bytes arrive (_grow_body)
+        # Larger than the allowance: it grows as the bytes arrive (_grow_body).
+        body = self._bodies.take(size) if size <= allowance else Body(allowance)
         body[:prefix] = self._view[start : self._end]
         self._body, self._body_flags, self._body_size = body, flags, size
         self._body_fill = prefix

@@ -405,8 +405,12 @@ class SocketAPI:
                 if type(frame) is not bytes:
                     return [self._copied(frame) for frame in frames]
             return frames
-        last = len(frames) - 1
-        return [Frame(frame, index < last) for index, frame in enumerate(frames)]
+        last, lend = len(frames) - 1, self._engine.lend
+        delivered = []
+        for index, frame in enumerate(frames):
+            lend(frame)
+            delivered.append(Frame(frame, index < last))
+        return delivered
 
     def _copied(self, frame: Any) -> bytes:
         """``frame`` as bytes; a large body the engine allocated goes back to it for reuse
