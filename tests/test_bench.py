@@ -11,6 +11,8 @@ import pytest
 from zmtp_bench._cli import main
 from zmtp_bench._libraries import LIBRARIES
 from zmtp_bench._workers import Job, run_job
+from zmtp_bench.calls import count_calls
+from zmtp_bench.floors import measure
 
 from peers import require_pyzmq
 
@@ -44,6 +46,19 @@ def test_an_ipc_job_leaves_no_socket_file(monkeypatch: pytest.MonkeyPatch) -> No
         for library in ("pyzmq", "zmtp-selectors"):
             run_job(Job("throughput", library, "PAIR", "ipc", 100, 100), timeout=60)
         assert list(Path(short).iterdir()) == []
+
+
+def test_the_floors_are_measured() -> None:
+    floors = measure(200)
+    assert len(floors) == 5
+    assert all(0 < one_way < 100_000 for one_way in floors.values())
+
+
+def test_calls_per_round_trip_are_counted_on_both_ends() -> None:
+    counted = count_calls(200, top=5)
+    assert 10 < counted["dealer"] < 1000 and 10 < counted["router"] < 1000
+    assert counted["both"] == pytest.approx(counted["dealer"] + counted["router"])
+    assert "function calls" in counted["dealer_top"] and "function calls" in counted["router_top"]
 
 
 @pytest.mark.parametrize("transport", ["tls", "ws", "wss"])
