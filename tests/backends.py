@@ -72,9 +72,9 @@ class AsyncFacade:
         """Await a coroutine on the loop thread."""
         raise NotImplementedError
 
-    def open_context(self) -> tuple[Any, Callable[[], None]]:
+    def open_context(self, io_threads: int = 1) -> tuple[Any, Callable[[], None]]:
         """A new backend Context, and what to call once it is terminated."""
-        return self.module.Context(), lambda: None
+        return self.module.Context(io_threads), lambda: None
 
     @property
     def MessageTracker(self) -> type:
@@ -139,11 +139,11 @@ class AnyioFacade(AsyncFacade):
 
         return self.portal.start_task_soon(awaited).result(CALL_TIMEOUT)
 
-    def open_context(self) -> tuple[Any, Callable[[], None]]:
+    def open_context(self, io_threads: int = 1) -> tuple[Any, Callable[[], None]]:
         import anyio  # noqa: PLC0415
 
         async def hold(left: anyio.Event, *, task_status: Any) -> None:
-            async with self.module.Context() as ctx:
+            async with self.module.Context(io_threads) as ctx:
                 task_status.started(ctx)
                 await left.wait()
 
@@ -199,13 +199,18 @@ class CurioFacade(AsyncFacade):
         self._requests.put((coroutine, future))
         return future.result(CALL_TIMEOUT)
 
-    def open_context(self) -> tuple[Any, Callable[[], None]]:
+    def open_context(self, io_threads: int = 1) -> tuple[Any, Callable[[], None]]:
         curio = self._curio
         opened: Future[Any] = Future()
         left = curio.UniversalEvent()
 
         async def hold() -> None:
-            async with self.module.Context() as ctx:
+            try:
+                context = self.module.Context(io_threads)
+            except Exception as error:
+                opened.set_exception(error)
+                return
+            async with context as ctx:
                 opened.set_result(ctx)
                 await left.wait()
 
@@ -240,8 +245,19 @@ class _Context:
     _facade: AsyncFacade
     _instance: _Context | None = None
 
-    def __init__(self) -> None:
-        self._context, self._leave = self._facade.open_context()
+    def __init__(self, io_threads: int = 1) -> None:
+        context, leave = self._facade.open_context(io_threads)
+        object.__setattr__(self, "_context", context)
+        object.__setattr__(self, "_leave", leave)
+
+    def __getattr__(self, name: str) -> Any:  # set, get, options as attributes...
+        value = self._facade.call(getattr, self._context, name)
+        if callable(value):
+            return lambda *args, **kwargs: self._facade.call(value, *args, **kwargs)
+        return value
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        self._facade.call(setattr, self._context, name, value)
 
     @classmethod
     def instance(cls) -> _Context:
@@ -253,8 +269,8 @@ class _Context:
     def closed(self) -> bool:
         return bool(self._context.closed)
 
-    def socket(self, kind: Any) -> _Socket:
-        return _Socket(self._facade, self._facade.call(self._context.socket, kind))
+    def socket(self, kind: Any, **kwargs: Any) -> _Socket:
+        return _Socket(self._facade, self._facade.call(self._context.socket, kind, **kwargs))
 
     def term(self) -> None:
         self._facade.call(self._context.term)
@@ -283,6 +299,9 @@ _AWAITED = {
     "recv_string",
     "recv_json",
     "recv_pyobj",
+    "recv_into",
+    "send_serialized",
+    "recv_serialized",
     "poll",
 }
 
@@ -298,7 +317,10 @@ class _Socket:
             coroutine_function = getattr(sock, name)
 
             def awaited(*args: Any, **kwargs: Any) -> Any:
-                result = facade.run(coroutine_function(*args, **kwargs))
+                async def on_the_loop() -> Any:  # (zmq.asyncio's calls start at once)
+                    return await coroutine_function(*args, **kwargs)
+
+                result = facade.run(on_the_loop())
                 is_tracker = isinstance(result, facade.module.MessageTracker)
                 return _Tracker(facade, result) if is_tracker else result
 
@@ -338,6 +360,9 @@ class _Poller:
     def register(self, sock: Any, flags: int = 3) -> None:
         self._poller.register(self._inner(sock), flags)
 
+    def __contains__(self, sock: Any) -> bool:
+        return (sock._socket if isinstance(sock, _Socket) else sock) in self._poller
+
     def modify(self, sock: Any, flags: int = 3) -> None:
         self._poller.modify(self._inner(sock), flags)
 
@@ -345,7 +370,10 @@ class _Poller:
         self._poller.unregister(self._inner(sock))
 
     def poll(self, timeout: float | None = None) -> list[tuple[Any, int]]:
-        ready = self._facade.run(self._poller.poll(timeout))
+        async def on_the_loop() -> Any:
+            return await self._poller.poll(timeout)
+
+        ready = self._facade.run(on_the_loop())
         return [(self._wrapped.get(id(sock), sock), events) for sock, events in ready]
 
 
@@ -381,13 +409,19 @@ class TrackedContext:
     """
 
     def __init__(self, context: Any) -> None:
-        self.context = context
-        self.sockets: list[Any] = []
+        object.__setattr__(self, "context", context)
+        object.__setattr__(self, "sockets", [])
 
     def socket(self, kind: Any) -> Any:
         sock = configure(self.context.socket(kind))
         self.sockets.append(sock)
         return sock
+
+    def __getattr__(self, name: str) -> Any:  # the context's own: set, get, options...
+        return getattr(self.context, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self.context, name, value)
 
     def close(self) -> None:
         for sock in self.sockets:

@@ -11,6 +11,7 @@ import pytest
 
 import zmtp_asyncio as zmq
 from zmtp_core import DebugCounters
+from zmtp_transport._async_api import READY_STREAK
 
 from peers import require_pyzmq
 
@@ -25,18 +26,39 @@ async def pair(ctx: zmq.Context, kinds: tuple[int, int] = (zmq.PUSH, zmq.PULL)) 
     return a, b
 
 
-def test_one_iteration_of_sends_leaves_in_two_writes(debug_counters: DebugCounters) -> None:
+def test_a_burst_of_sends_leaves_in_batches_and_lets_others_run(
+    debug_counters: DebugCounters,
+) -> None:
     async def main() -> None:
         async with zmq.Context() as ctx:
             push, pull = await pair(ctx)
             await push.send(b"warm-up")
             assert await pull.recv() == b"warm-up"
-            debug_counters.reset()
-            for n in range(200):
-                await push.send(b"%d" % n)  # no wait: all within one loop iteration
-            assert debug_counters.write_count == 1  # the first left at once (a request waits)
+            others_ran = 0
+
+            async def other() -> None:
+                nonlocal others_ran
+                while True:
+                    others_ran += 1
+                    await asyncio.sleep(0)
+
+            task = asyncio.ensure_future(other())
             await asyncio.sleep(0)
-            assert debug_counters.write_count == 2  # then one sendmsg for the other 199
+            others_ran = 0
+            debug_counters.reset()
+            for n in range(READY_STREAK - 1):
+                await push.send(b"%d" % n)  # never waits: the socket takes them all
+            assert debug_counters.write_count == 1  # the first left at once (a request waits)
+            assert others_ran == 0
+            for n in range(READY_STREAK - 1, 200):
+                await push.send(b"%d" % n)
+            # Every READY_STREAK sends the sender yielded: the other task ran, and the
+            # loop iteration's messages left in two sendmsg (the first at once, the rest).
+            turns = 200 // READY_STREAK + 1
+            assert others_ran >= turns - 1
+            assert turns - 1 <= debug_counters.write_count <= 3 * turns
+            task.cancel()
+            await asyncio.sleep(0)
             assert debug_counters.batch_messages_total == 200
             assert [await pull.recv() for _ in range(200)] == [b"%d" % n for n in range(200)]
             debug_counters.reset()
@@ -230,8 +252,25 @@ def test_no_tasks_and_no_descriptors_outlive_the_context() -> None:
     asyncio.run(main())
 
 
-def test_sockets_need_a_running_loop() -> None:
-    sock = zmq.Context().socket(zmq.PULL)
-    with pytest.raises(RuntimeError, match="running event loop"):
-        sock.bind("tcp://127.0.0.1:*")
-    sock.close()
+def test_sockets_made_before_the_loop_runs_live_on_the_loop_that_first_awaits_them() -> None:
+    ctx = zmq.Context()
+    pull, push = ctx.socket(zmq.PULL), ctx.socket(zmq.PUSH)
+    pull.bind("tcp://127.0.0.1:*")  # no loop yet: kept until one runs
+    push.connect(pull.last_endpoint)
+    loop = asyncio.new_event_loop()  # a loop set but not running changes nothing
+    asyncio.set_event_loop(loop)
+    try:
+
+        async def main() -> list[bytes]:
+            await push.send_multipart([b"made", b"before"])
+            return await asyncio.wait_for(pull.recv_multipart(), 10)
+
+        assert loop.run_until_complete(main()) == [b"made", b"before"]
+        with pytest.raises(RuntimeError, match="running event loop"):
+            pull.recv()  # awaiting needs one, though
+    finally:
+        push.close()
+        pull.close()
+        ctx.term()
+        loop.close()
+        asyncio.set_event_loop(None)

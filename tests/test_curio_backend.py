@@ -13,6 +13,7 @@ import pytest
 
 import zmtp_curio as zmq
 from zmtp_core import DebugCounters
+from zmtp_transport._async_api import READY_STREAK
 
 from peers import require_pyzmq
 
@@ -78,21 +79,36 @@ def test_timeout_after_on_a_receive_loses_nothing() -> None:
     run(main)
 
 
-def test_one_turn_of_sends_leaves_in_two_writes(debug_counters: DebugCounters) -> None:
+def test_a_burst_of_sends_leaves_in_batches_and_lets_others_run(
+    debug_counters: DebugCounters,
+) -> None:
     async def main() -> None:
         async with zmq.Context() as ctx:
             push, pull = await pair(ctx)
             await push.send(b"warm-up")
             assert await pull.recv() == b"warm-up"
+            others_ran = 0
+
+            async def other() -> None:
+                nonlocal others_ran
+                while True:
+                    others_ran += 1
+                    await curio.sleep(0)
+
+            task = await curio.spawn(other)
+            await curio.sleep(0)
+            others_ran = 0
             debug_counters.reset()
-            for n in range(200):
-                await push.send(b"%d" % n)  # no blocking call: all within one turn
+            for n in range(READY_STREAK - 1):
+                await push.send(b"%d" % n)  # never waits: the socket takes them all
             assert debug_counters.write_count == 1  # the first left at once
-            for _ in range(100):  # the timer task's turn comes within a few yields
-                if debug_counters.write_count > 1:
-                    break
-                await curio.sleep(0)
-            assert debug_counters.write_count == 2  # one sendmsg for the other 199
+            assert others_ran == 0
+            for n in range(READY_STREAK - 1, 200):
+                await push.send(b"%d" % n)
+            turns = 200 // READY_STREAK + 1  # every READY_STREAK sends, the sender yielded
+            assert others_ran >= turns // 2
+            assert turns // 2 <= debug_counters.write_count <= 3 * turns
+            await task.cancel()
             assert [await pull.recv() for _ in range(200)] == [b"%d" % n for n in range(200)]
 
     run(main)

@@ -28,8 +28,10 @@ def test_a_change_between_a_followers_look_and_its_wait_wakes_it() -> None:
     def ready() -> bool:
         looks.append(True)
         answer = len(looks) > 1
-        if len(looks) == 1:
-            reactor.notify()  # it changes right after this look, before we wait
+        if len(looks) == 1:  # it changes right after this look, before we wait (or poll)
+            other = threading.Thread(target=reactor.notify)  # (as another thread would)
+            other.start()
+            other.join()
         return answer
 
     started = time.monotonic()

@@ -135,6 +135,16 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("CONNECT_TIMEOUT", 79, int, 0, check=_at_least(0)),
     OptionSpec("TCP_MAXRT", 80, int, 0, check=_at_least(0)),
     OptionSpec("METADATA", 95, str, readable=False, check=_metadata),
+    # Kept, with nothing to act on: they tune I/O threads, multicast and Windows
+    # loopback, none of which exist here (libzmq keeps them for tcp sockets too).
+    OptionSpec("AFFINITY", 4, int, 0, check=_at_least(0)),
+    OptionSpec("RATE", 8, int, 100, check=_at_least(1)),
+    OptionSpec("RECOVERY_IVL", 9, int, 10000, check=_at_least(0)),
+    OptionSpec("MULTICAST_HOPS", 25, int, 1, check=_at_least(1)),
+    OptionSpec("MULTICAST_MAXTPDU", 84, int, 1500, check=_at_least(1)),
+    OptionSpec("MULTICAST_LOOP", 96, int, 1, check=_BOOL),
+    OptionSpec("LOOPBACK_FASTPATH", 94, int, 0, check=_BOOL),
+    OptionSpec("THREAD_SAFE", 81, int, 0, writable=False),
     # zmtp's own: the seed's switches (environment first) and the copy threshold.
     OptionSpec("ZMTP_ZEROCOPY_WRITE", 0x7A6D0001, int, 1, check=_BOOL),
     OptionSpec("ZMTP_LAZY_COMPACT", 0x7A6D0002, int, 1, check=_BOOL),
@@ -152,13 +162,24 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("TLS_CONTEXT", 0x7A6D0109, object, check=_ssl_context),
 )
 
+#: pyzmq's other names for options.
+_ALIASES = {
+    "IDENTITY": "ROUTING_ID",
+    "CONNECT_RID": "CONNECT_ROUTING_ID",
+    "DELAY_ATTACH_ON_CONNECT": "IMMEDIATE",
+    "FAIL_UNROUTABLE": "ROUTER_MANDATORY",
+    "ROUTER_BEHAVIOR": "ROUTER_MANDATORY",
+}
+
 #: libzmq options that zmtp knows by name but does not implement.
 UNSUPPORTED = {
-    "AFFINITY": 4,
-    "RATE": 8,
-    "RECOVERY_IVL": 9,
-    "MULTICAST_HOPS": 25,
+    "HWM": 1,
     "ROUTER_RAW": 41,
+    "IPV4ONLY": 31,
+    "TCP_ACCEPT_FILTER": 38,
+    "IPC_FILTER_PID": 58,
+    "IPC_FILTER_UID": 59,
+    "IPC_FILTER_GID": 60,
     "PLAIN_SERVER": 44,
     "PLAIN_USERNAME": 45,
     "PLAIN_PASSWORD": 46,
@@ -171,8 +192,48 @@ UNSUPPORTED = {
     "XPUB_MANUAL": 71,
     "XPUB_WELCOME_MSG": 72,
     "STREAM_NOTIFY": 73,
-    "MULTICAST_MAXTPDU": 84,
+    "GSSAPI_SERVER": 62,
+    "GSSAPI_PRINCIPAL": 63,
+    "GSSAPI_SERVICE_PRINCIPAL": 64,
+    "GSSAPI_PLAINTEXT": 65,
+    "BLOCKY": 70,
+    "VMCI_BUFFER_SIZE": 85,
+    "VMCI_BUFFER_MIN_SIZE": 86,
+    "VMCI_BUFFER_MAX_SIZE": 87,
+    "VMCI_CONNECT_TIMEOUT": 88,
+    "USE_FD": 89,
+    "GSSAPI_PRINCIPAL_NAMETYPE": 90,
+    "GSSAPI_SERVICE_PRINCIPAL_NAMETYPE": 91,
     "BINDTODEVICE": 92,
+    "ZAP_ENFORCE_DOMAIN": 93,
+    "ROUTER_NOTIFY": 97,
+    "XPUB_MANUAL_LAST_VALUE": 98,
+    "SOCKS_USERNAME": 99,
+    "SOCKS_PASSWORD": 100,
+    "IN_BATCH_SIZE": 101,
+    "OUT_BATCH_SIZE": 102,
+    "WSS_KEY_PEM": 103,
+    "WSS_CERT_PEM": 104,
+    "WSS_TRUST_PEM": 105,
+    "WSS_HOSTNAME": 106,
+    "WSS_TRUST_SYSTEM": 107,
+    "ONLY_FIRST_SUBSCRIBE": 108,
+    "RECONNECT_STOP": 109,
+    "HELLO_MSG": 110,
+    "DISCONNECT_MSG": 111,
+    "PRIORITY": 112,
+    "BUSY_POLL": 113,
+    "HICCUP_MSG": 114,
+    "XSUB_VERBOSE_UNSUBSCRIBE": 115,
+    "TOPICS_COUNT": 116,
+    "NORM_MODE": 117,
+    "NORM_UNICAST_NACK": 118,
+    "NORM_BUFFER_SIZE": 119,
+    "NORM_SEGMENT_SIZE": 120,
+    "NORM_BLOCK_SIZE": 121,
+    "NORM_NUM_PARITY": 122,
+    "NORM_NUM_AUTOPARITY": 123,
+    "NORM_PUSH": 124,
 }
 
 _BY_NAME = {spec.name: spec for spec in OPTIONS}
@@ -202,7 +263,7 @@ def lookup(option: str | int) -> OptionSpec:
     """The spec for a name ("SNDHWM", "sndhwm", "ZMQ_SNDHWM") or a number (23)."""
     if isinstance(option, str):
         key = option.upper().removeprefix("ZMQ_")
-        key = {"IDENTITY": "ROUTING_ID", "CONNECT_RID": "CONNECT_ROUTING_ID"}.get(key, key)
+        key = _ALIASES.get(key, key)
         spec = _BY_NAME.get(key)
         if spec is None:
             if key in UNSUPPORTED:

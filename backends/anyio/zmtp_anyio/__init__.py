@@ -34,18 +34,18 @@ Sockets are used from the task group's event loop thread only.
 from __future__ import annotations
 
 from zmtp_transport import namespace as _namespace
-from zmtp_transport.namespace import *  # noqa: F403 - pyzmq's flat namespace
+from zmtp_transport.constants import *  # noqa: F403 - pyzmq's flat namespace
+from zmtp_transport.errors import *  # noqa: F403
+from zmtp_transport.namespace import *  # noqa: F403
 
 from ._context import Context
 from ._poll import Poller
 from ._socket import MessageTracker, Socket
 
-__all__ = [  # noqa: PLE0604 - the shared names come from zmtp_transport.namespace
+__all__ = [
     "Context",
     "MessageTracker",
     "Poller",
     "Socket",
-    *_namespace.__all__,
 ]
-
-__getattr__ = _namespace.__getattr__  # option constants, from the core's table
+__all__ += _namespace.__all__

@@ -32,26 +32,30 @@ class Context(ContextBase[Socket]):
     outlives the block.
     """
 
+    _socket_class = Socket
+
     def __init__(self, io_threads: int = 1, **kwargs: Any) -> None:
-        super().__init__()
+        super().__init__(io_threads)
         self._scheduler = Scheduler()
         self._task_group: TaskGroup | None = None
         self._linger_waiters: list[anyio.Event] = []
 
-    def socket(self, socket_type: SocketType | int, **kwargs: Any) -> Socket:
+    def socket(
+        self,
+        socket_type: SocketType | int,
+        socket_class: Callable[..., Socket] | None = None,
+        **kwargs: Any,
+    ) -> Socket:
         if self._task_group is None and not self._terminated:
             raise RuntimeError(
                 "a zmtp_anyio Context makes sockets once entered: async with Context() as ctx"
             )
-        return super().socket(socket_type, **kwargs)
+        return super().socket(socket_type, socket_class, **kwargs)
 
     def _spawn(self, function: Callable[..., Coroutine[Any, Any, None]], *args: Any) -> None:
         if self._task_group is None:
             raise RuntimeError("the zmtp_anyio Context has been left")
         self._task_group.start_soon(function, *args)
-
-    def _new_socket(self, socket_type: SocketType | int) -> Socket:
-        return Socket(self, socket_type)
 
     def _lingering_over(self) -> None:
         waiters, self._linger_waiters = self._linger_waiters, []

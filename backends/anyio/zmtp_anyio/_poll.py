@@ -8,6 +8,7 @@ from typing import Any
 
 import anyio
 
+from zmtp_transport._async_api import READY_STREAK
 from zmtp_transport._polling import PollerBase
 from zmtp_transport.constants import POLLIN, POLLOUT
 
@@ -24,11 +25,16 @@ class Poller(PollerBase):
         """Ready (socket, events) pairs, waiting up to ``timeout`` ms (None or <0: forever)."""
         forever = timeout is None or timeout < 0
         deadline = math.inf if forever else anyio.current_time() + timeout / 1000  # type: ignore[operator]
+        if self._streak >= READY_STREAK:  # found ready many times in a row: let others run
+            self._streak = 0
+            await anyio.lowlevel.checkpoint()
+        self._streak += 1
         while True:
             ready = self._ready()
             if ready or anyio.current_time() >= deadline:
                 return ready
             waiter = anyio.Event()
+            self._streak = 0
             sockets = [sock for sock, _ in self.sockets if isinstance(sock, Socket)]
             for sock in sockets:
                 sock._waiters.append(waiter)

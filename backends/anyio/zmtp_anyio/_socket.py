@@ -11,6 +11,7 @@ import anyio
 
 from zmtp_core import SocketType
 from zmtp_transport import AsyncMessageTracker, AsyncSocketAPI, IterationBatcher
+from zmtp_transport._api import weakly
 
 from ._loop import AnyioLoop
 
@@ -33,8 +34,11 @@ class Socket(AsyncSocketAPI):
 
     _poller_name = "zmtp_anyio.Poller"
 
-    def __init__(self, context: Context, socket_type: SocketType | int) -> None:
-        loop = AnyioLoop(context._scheduler, context._spawn, after=self._wake)
+    def __init__(
+        self, context: Context, socket_type: SocketType | int, copy_threshold: int | None = None
+    ) -> None:
+        wake = weakly(self._wake)
+        loop = AnyioLoop(context._scheduler, context._spawn, after=wake)
         super().__init__(
             context,
             socket_type,
@@ -46,7 +50,8 @@ class Socket(AsyncSocketAPI):
                 threshold=int(driver.engine.options["ZMTP_ZEROCOPY_THRESHOLD"]),
                 lone_leaves_at_once=True,
             ),
-            wake=self._wake,
+            wake=wake,
+            copy_threshold=copy_threshold,
         )
         self._waiters: list[anyio.Event] = []
         self._inproc.waiting = 1  # (an inproc delivery always calls _wake: it looks itself)
@@ -57,6 +62,9 @@ class Socket(AsyncSocketAPI):
             waiters, self._waiters = self._waiters, []
             for waiter in waiters:
                 waiter.set()
+
+    async def _yield(self) -> None:
+        await anyio.lowlevel.checkpoint()
 
     async def _until(self, condition: Callable[[], bool], timeout_ms: int) -> bool:
         deadline = math.inf if timeout_ms < 0 else anyio.current_time() + timeout_ms / 1000

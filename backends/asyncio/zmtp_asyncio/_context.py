@@ -7,7 +7,6 @@ import contextlib
 import threading
 from typing import Any, ClassVar
 
-from zmtp_core import SocketType
 from zmtp_transport import ContextBase
 
 from ._socket import Socket
@@ -21,9 +20,10 @@ class Context(ContextBase[Socket]):
 
     _instance: ClassVar[Context | None] = None
     _instance_lock = threading.Lock()
+    _socket_class = Socket
 
     def __init__(self, io_threads: int = 1, **kwargs: Any) -> None:
-        super().__init__()
+        super().__init__(io_threads)
         self._linger_waiters: list[asyncio.Future[None]] = []
 
     @classmethod
@@ -33,9 +33,6 @@ class Context(ContextBase[Socket]):
             if cls._instance is None or cls._instance.closed:
                 cls._instance = cls(io_threads)
             return cls._instance
-
-    def _new_socket(self, socket_type: SocketType | int) -> Socket:
-        return Socket(self, socket_type)
 
     def _lingering_over(self) -> None:
         waiters, self._linger_waiters = self._linger_waiters, []

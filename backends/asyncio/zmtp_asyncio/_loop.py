@@ -3,12 +3,17 @@
 Readiness is ``loop.add_reader``/``add_writer`` on the raw socket (so uvloop
 works as well as the default loop), timers are ``loop.call_at``, and the
 IterationBatcher's end-of-iteration flush is ``loop.call_soon``.
+
+A socket may be made, bound and connected before any loop runs (pyzmq's users
+do that): until then what it asks of the loop is kept, and done on the loop
+that is running when the socket is first used.
 """
 
 from __future__ import annotations
 
 import asyncio
 import socket
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -17,8 +22,23 @@ __all__ = ["AsyncioLoop"]
 ReadyHandler = Callable[[bool, bool], None]
 
 
+class _Later:
+    """A timer or callback asked for before the loop was known: cancellable alike."""
+
+    __slots__ = ("cancelled", "handle")
+
+    def __init__(self) -> None:
+        self.cancelled = False
+        self.handle: asyncio.Handle | None = None
+
+    def cancel(self) -> None:
+        self.cancelled = True
+        if self.handle is not None:
+            self.handle.cancel()
+
+
 class AsyncioLoop:
-    """Readiness and timers for one zmtp socket, on the running asyncio loop.
+    """Readiness and timers for one zmtp socket, on the asyncio loop it lives on.
 
     ``after`` runs after every callback, so that coroutines waiting on the
     socket look at it again.
@@ -28,31 +48,75 @@ class AsyncioLoop:
         self._after = after
         self._loop: asyncio.AbstractEventLoop | None = None
         self._watched: dict[int, tuple[bool, bool]] = {}
+        self._pending: list[Callable[[asyncio.AbstractEventLoop], None]] = []
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
-        """The event loop this socket lives on: the one running at its first I/O."""
-        if self._loop is None:
+        """The event loop this socket lives on: the one running at its first use."""
+        loop = self._loop
+        if loop is None:
             try:
-                self._loop = asyncio.get_running_loop()
+                loop = self._loop = asyncio.get_running_loop()
             except RuntimeError:
                 raise RuntimeError(
-                    "zmtp_asyncio sockets do their I/O on the running event loop: "
-                    "bind, connect, send and receive inside a coroutine"
+                    "zmtp_asyncio sockets wait on the running event loop: "
+                    "await them inside a coroutine"
                 ) from None
-        return self._loop
+            pending, self._pending = self._pending, []
+            for operation in pending:
+                operation(loop)
+        return loop
+
+    def _running(self) -> asyncio.AbstractEventLoop | None:
+        """The socket's loop, attaching to the running one; None before any runs."""
+        if self._loop is None:
+            try:
+                asyncio.get_running_loop()
+            except RuntimeError:
+                return None
+        return self.loop
 
     def time(self) -> float:
-        return self.loop.time()
+        loop = self._running()
+        return time.monotonic() if loop is None else loop.time()
 
-    def call_at(self, when: float, callback: Callable[[], None]) -> asyncio.TimerHandle:
-        return self.loop.call_at(when, self._run, callback)
+    def call_at(self, when: float, callback: Callable[[], None]) -> asyncio.Handle | _Later:
+        loop = self._running()
+        if loop is not None:
+            return loop.call_at(when, self._run, callback)
+        later, delay = _Later(), when - time.monotonic()
 
-    def call_soon(self, callback: Callable[[], None]) -> asyncio.Handle:
-        return self.loop.call_soon(self._run, callback)
+        def start(loop: asyncio.AbstractEventLoop) -> None:
+            if not later.cancelled:
+                later.handle = loop.call_at(loop.time() + delay, self._run, callback)
+
+        self._pending.append(start)
+        return later
+
+    def call_soon(self, callback: Callable[[], None]) -> asyncio.Handle | _Later:
+        loop = self._running()
+        if loop is not None:
+            return loop.call_soon(self._run, callback)
+        later = _Later()
+
+        def start(loop: asyncio.AbstractEventLoop) -> None:
+            if not later.cancelled:
+                later.handle = loop.call_soon(self._run, callback)
+
+        self._pending.append(start)
+        return later
 
     def watch(self, sock: socket.socket, read: bool, write: bool, handler: ReadyHandler) -> None:
-        loop, fd = self.loop, sock.fileno()
+        loop = self._running()
+        if loop is None:
+
+            def start(_: asyncio.AbstractEventLoop) -> None:
+                if sock.fileno() != -1:  # (not released meanwhile)
+                    self.watch(sock, read, write, handler)
+
+            self._pending.append(start)
+            return
+        fd = sock.fileno()
         was_read, was_write = self._watched.get(fd, (False, False))
         if read:
             loop.add_reader(fd, self._ready, handler, True, False)  # (replaces the handler)
@@ -68,6 +132,9 @@ class AsyncioLoop:
             self._watched.pop(fd, None)
 
     def release(self, sock: socket.socket) -> None:
+        if self._loop is None:  # (never watched for real)
+            sock.close()
+            return
         fd = sock.fileno()
         read, write = self._watched.pop(fd, (False, False))
         if read:

@@ -6,10 +6,11 @@ import asyncio
 import contextlib
 from typing import Any
 
+from zmtp_transport._async_api import READY_STREAK
 from zmtp_transport._polling import PollerBase
 from zmtp_transport.constants import POLLIN, POLLOUT
 
-from ._socket import Socket
+from ._socket import Socket, as_future
 
 __all__ = ["Poller"]
 
@@ -18,9 +19,20 @@ class Poller(PollerBase):
     """``dict(await poller.poll(timeout_ms))``, over zmtp_asyncio sockets and file
     descriptors (ints or objects with ``fileno()``)."""
 
-    async def poll(self, timeout: float | None = None) -> list[tuple[Any, int]]:
-        """Ready (socket, events) pairs, waiting up to ``timeout`` ms (None or <0: forever)."""
+    def poll(self, timeout: float | None = None) -> asyncio.Future[list[tuple[Any, int]]]:
+        """Ready (socket, events) pairs, waiting up to ``timeout`` ms (None or <0: forever):
+        a Future, as zmq.asyncio's."""
+        return as_future(asyncio.get_running_loop(), self._poll(timeout))
+
+    async def _poll(self, timeout: float | None) -> list[tuple[Any, int]]:
         loop = asyncio.get_running_loop()
+        for sock, _ in self.sockets:
+            if isinstance(sock, Socket):
+                sock._aloop.loop  # noqa: B018 - lives on this loop from now on (its I/O runs)
+        if self._streak >= READY_STREAK:  # found ready many times in a row: let others run
+            self._streak = 0
+            await asyncio.sleep(0)
+        self._streak += 1
         deadline = None if timeout is None or timeout < 0 else loop.time() + timeout / 1000
         while True:
             ready = self._ready()
@@ -39,6 +51,7 @@ class Poller(PollerBase):
                     loop.add_writer(fd, _settle, waiter)
                 watched.append((fd, bool(flags & POLLIN), bool(flags & POLLOUT)))
             timer = None if deadline is None else loop.call_at(deadline, _settle, waiter)
+            self._streak = 0
             try:
                 await waiter
             finally:

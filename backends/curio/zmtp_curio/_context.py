@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from typing import Any
 
 import curio
@@ -31,23 +32,27 @@ class Context(ContextBase[Socket]):
     what is left: no task outlives the block.
     """
 
+    _socket_class = Socket
+
     def __init__(self, io_threads: int = 1, **kwargs: Any) -> None:
-        super().__init__()
+        super().__init__(io_threads)
         self._deferred = Deferred()
         self._scheduler = Scheduler(self._deferred)
         self._readiness = Readiness(self._deferred)
         self._group: curio.TaskGroup | None = None
         self._linger_done = SchedBarrier()
 
-    def socket(self, socket_type: SocketType | int, **kwargs: Any) -> Socket:
+    def socket(
+        self,
+        socket_type: SocketType | int,
+        socket_class: Callable[..., Socket] | None = None,
+        **kwargs: Any,
+    ) -> Socket:
         if self._group is None and not self._terminated:
             raise RuntimeError(
                 "a zmtp_curio Context makes sockets once entered: async with Context() as ctx"
             )
-        return super().socket(socket_type, **kwargs)
-
-    def _new_socket(self, socket_type: SocketType | int) -> Socket:
-        return Socket(self, socket_type)
+        return super().socket(socket_type, socket_class, **kwargs)
 
     def _lingering_over(self) -> None:
         self._deferred.wake(self._linger_done)

@@ -10,6 +10,7 @@ import curio
 from curio.sched import SchedBarrier
 from curio.traps import _read_wait, _write_wait
 
+from zmtp_transport._async_api import READY_STREAK
 from zmtp_transport._polling import PollerBase
 from zmtp_transport.constants import POLLIN, POLLOUT
 
@@ -29,11 +30,16 @@ class Poller(PollerBase):
         sockets = [sock for sock, _ in self.sockets if isinstance(sock, Socket)]
         for sock in sockets:
             await sock._deferred.flush()
+        if self._streak >= READY_STREAK:  # found ready many times in a row: let others run
+            self._streak = 0
+            await curio.sleep(0)
+        self._streak += 1
         while True:
             ready = self._ready()
             if ready or (deadline is not None and time.monotonic() >= deadline):
                 return ready
             barrier = SchedBarrier()
+            self._streak = 0
             for sock in sockets:
                 sock._waiters.append(barrier)
             try:

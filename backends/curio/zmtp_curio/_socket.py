@@ -12,6 +12,7 @@ from curio.sched import SchedBarrier
 
 from zmtp_core import SocketType
 from zmtp_transport import AsyncMessageTracker, AsyncSocketAPI, IterationBatcher
+from zmtp_transport._api import weakly
 
 from ._loop import CurioLoop
 
@@ -34,9 +35,12 @@ class Socket(AsyncSocketAPI):
 
     _poller_name = "zmtp_curio.Poller"
 
-    def __init__(self, context: Context, socket_type: SocketType | int) -> None:
+    def __init__(
+        self, context: Context, socket_type: SocketType | int, copy_threshold: int | None = None
+    ) -> None:
+        wake = weakly(self._wake)
         deferred = context._deferred
-        loop = CurioLoop(context._scheduler, context._readiness, after=self._wake)
+        loop = CurioLoop(context._scheduler, context._readiness, after=wake)
         super().__init__(
             context,
             socket_type,
@@ -48,7 +52,8 @@ class Socket(AsyncSocketAPI):
                 threshold=int(driver.engine.options["ZMTP_ZEROCOPY_THRESHOLD"]),
                 lone_leaves_at_once=True,
             ),
-            wake=self._wake,
+            wake=wake,
+            copy_threshold=copy_threshold,
         )
         self._deferred = deferred
         #: Barriers of the tasks waiting on this socket (a Poller's too).
@@ -61,6 +66,9 @@ class Socket(AsyncSocketAPI):
             waiters, self._waiters = self._waiters, []
             for barrier in waiters:
                 self._deferred.wake(barrier)
+
+    async def _yield(self) -> None:
+        await curio.sleep(0)
 
     async def _until(self, condition: Callable[[], bool], timeout_ms: int) -> bool:
         await self._deferred.flush()  # (what the synchronous calls before us asked for)

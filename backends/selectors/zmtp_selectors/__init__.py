@@ -56,7 +56,9 @@ path; a stale socket file is replaced, a live one refused), ``inproc://``
 from __future__ import annotations
 
 from zmtp_transport import namespace as _namespace
-from zmtp_transport.namespace import *  # noqa: F403 - pyzmq's flat namespace
+from zmtp_transport.constants import *  # noqa: F403 - pyzmq's flat namespace
+from zmtp_transport.errors import *  # noqa: F403
+from zmtp_transport.namespace import *  # noqa: F403
 
 from ._context import Context
 from ._frame import MessageTracker
@@ -65,13 +67,11 @@ from ._socket import Socket
 
 select = select_sockets
 
-__all__ = [  # noqa: PLE0604 - the shared names come from zmtp_transport.namespace
+__all__ = [
     "Context",
     "MessageTracker",
     "Poller",
     "Socket",
     "select",
-    *_namespace.__all__,
 ]
-
-__getattr__ = _namespace.__getattr__  # option constants, from the core's table
+__all__ += _namespace.__all__

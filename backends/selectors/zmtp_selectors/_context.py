@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any, ClassVar
 
-from zmtp_core import SocketType
 from zmtp_transport import ContextBase
 
 from ._reactor import Reactor
 from ._socket import Socket
 
-__all__ = ["Context"]
+__all__ = ["AT_EXIT_LINGER_CAP", "Context"]
+
+#: At exit, seconds a socket with LINGER = -1 (forever) may still spend sending:
+#: a peer that is gone must not hang the end of the program.
+AT_EXIT_LINGER_CAP = 5.0
 
 
 class Context(ContextBase[Socket]):
@@ -19,9 +23,10 @@ class Context(ContextBase[Socket]):
 
     _instance: ClassVar[Context | None] = None
     _instance_lock = threading.Lock()
+    _socket_class = Socket
 
     def __init__(self, io_threads: int = 1, **kwargs: Any) -> None:
-        super().__init__(threading.Lock)
+        super().__init__(io_threads, new_lock=threading.Lock)
         self._reactor = Reactor()
         # inproc messages move from whichever thread holds no socket lock
         self._reactor.idle_work = self._inproc.run_transfers
@@ -34,9 +39,6 @@ class Context(ContextBase[Socket]):
             if cls._instance is None or cls._instance.closed:
                 cls._instance = cls(io_threads)
             return cls._instance
-
-    def _new_socket(self, socket_type: SocketType | int) -> Socket:
-        return Socket(self, socket_type)
 
     def _wake_all(self) -> None:
         self._reactor.notify()  # (every socket's wake is this one call)
@@ -52,6 +54,14 @@ class Context(ContextBase[Socket]):
             lambda: not self._lingering and all(s.closed for s in list(self._sockets)), None
         )
         self._reactor.close()
+
+    def _flush_at_exit(self) -> None:
+        """Close what is open (each with its LINGER) and wait for it to be sent."""
+        for sock in list(self._sockets):
+            if not sock.closed:
+                sock.close()
+        deadline = time.monotonic() + AT_EXIT_LINGER_CAP
+        self._reactor.wait_until(lambda: not self._lingering, deadline)
 
     def __enter__(self) -> Context:
         return self

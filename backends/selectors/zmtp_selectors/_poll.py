@@ -53,8 +53,13 @@ def select_sockets(
         flags = (POLLIN if sock in rlist else 0) | (POLLOUT if sock in wlist else 0)
         poller.register(sock, flags or POLLERR)
     ready = dict(poller.poll(None if timeout is None else timeout * 1000))
+
+    def events(sock: Any) -> int:  # (the poller reports a plain descriptor by its number)
+        key = sock if isinstance(sock, Socket | int) else sock.fileno()
+        return int(ready.get(key, 0))
+
     return (
-        [s for s in rlist if ready.get(s, 0) & POLLIN],
-        [s for s in wlist if ready.get(s, 0) & POLLOUT],
-        [s for s in xlist if ready.get(s, 0) & POLLERR],
+        [s for s in rlist if events(s) & POLLIN],
+        [s for s in wlist if events(s) & POLLOUT],
+        [s for s in xlist if events(s) & POLLERR],
     )

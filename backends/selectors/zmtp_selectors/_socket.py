@@ -28,7 +28,9 @@ class Socket(SocketAPI):
 
     _poller_name = "zmtp_selectors.Poller"
 
-    def __init__(self, context: Context, socket_type: SocketType | int) -> None:
+    def __init__(
+        self, context: Context, socket_type: SocketType | int, copy_threshold: int | None = None
+    ) -> None:
         lock = threading.RLock()
         reactor = context._reactor
         loop = SocketLoop(reactor, lock)
@@ -39,6 +41,7 @@ class Socket(SocketAPI):
             loop=loop,
             batcher=lambda driver: WindowBatcher(driver, reactor, lock),
             wake=reactor.notify,
+            copy_threshold=copy_threshold,
         )
         self._reactor = reactor
         self._socket_loop = loop
@@ -80,15 +83,20 @@ class Socket(SocketAPI):
             if type(part) is not bytes:
                 frames = self._message_of(msg_parts, copy)
                 break
-        if self._outgoing:  # the message began with send(..., SNDMORE): it goes on
-            frames = [*self._outgoing, *frames]
-            self._outgoing.clear()
+        begun = self._outgoing
+        if begun:  # the message began with send(..., SNDMORE): it goes on
+            frames = [*begun, *frames]
+            self._outgoing = []
         if not track:  # the common case: queued at once
             self._window.sends_since_wait += 1
             if self._try_send(frames, None):
                 return None
             self._window.sends_since_wait -= 1
-        return self._send_frames(frames, flags, track)
+        try:
+            return self._send_frames(frames, flags, track)
+        except Again:
+            self._outgoing[:0] = begun  # (not sent: the begun message waits again)
+            raise
 
     def send_string(
         self, u: str, flags: int = 0, copy: bool = True, encoding: str = "utf-8", **kw: Any
@@ -125,6 +133,28 @@ class Socket(SocketAPI):
     def recv(self, flags: int = 0, copy: bool = True, track: bool = False) -> Any:
         """The next frame (of the current message, or of the next one)."""
         return self._next_frame(None if self._incoming else self._recv_message(flags), copy)
+
+    def recv_into(self, buffer: Any, /, *, nbytes: int = 0, flags: int = 0) -> int:
+        """The next frame, copied into ``buffer``; returns its whole size."""
+        frames = None if self._incoming else self._recv_message(flags)
+        return self._frame_into(frames, buffer, nbytes)
+
+    def send_serialized(
+        self,
+        msg: Any,
+        serialize: Callable[[Any], Sequence[Any]],
+        flags: int = 0,
+        copy: bool = True,
+        **kwargs: Any,
+    ) -> MessageTracker | None:
+        """Send ``serialize(msg)``: a list of frames."""
+        return self.send_multipart(serialize(msg), flags, copy, **kwargs)
+
+    def recv_serialized(
+        self, deserialize: Callable[[list[Any]], Any], flags: int = 0, copy: bool = True
+    ) -> Any:
+        """``deserialize`` the next message's frames."""
+        return deserialize(self.recv_multipart(flags, copy))
 
     def recv_multipart(self, flags: int = 0, copy: bool = True, track: bool = False) -> list[Any]:
         """The next whole message (or the rest of one read with recv())."""

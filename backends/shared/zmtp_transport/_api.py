@@ -17,9 +17,10 @@ import contextlib
 import errno
 import random
 import warnings
+import weakref
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
-from typing import Any, Protocol, Self
+from typing import Any, Protocol, Self, TypeVar
 
 from zmtp_core import (
     Again,
@@ -38,12 +39,47 @@ from ._driver import Driver
 from ._inproc import InprocEnd, InprocLink, InprocRegistry
 from ._loop import Batcher, Loop
 from .constants import NOBLOCK, POLLIN, POLLOUT, SNDMORE
+from .constants import SocketType as PyzmqSocketType
 from .errors import ContextTerminated, ZMQBindError
 from .frame import Frame
 
-__all__ = ["ContextAPI", "EndpointContext", "SocketAPI"]
+__all__ = ["ContextAPI", "EndpointContext", "SocketAPI", "weakly"]
 
 Endpoints = Listener | Dialer | InprocLink
+_T = TypeVar("_T")
+
+
+def weakly(method: Callable[[], None]) -> Callable[[], None]:
+    """``method`` (bound), called only while its object lives.
+
+    What the I/O machinery calls back must not keep a socket alive: a socket
+    the application drops without close() is then freed at once, as pyzmq's is,
+    and its ``__del__`` closes it.
+    """
+    ref = weakref.WeakMethod(method)
+
+    def call() -> None:
+        bound = ref()
+        if bound is not None:
+            bound()
+
+    return call
+
+
+def _core_type(socket_type: SocketType | int) -> SocketType:
+    try:
+        return SocketType(socket_type)
+    except ValueError:
+        try:
+            name = PyzmqSocketType(socket_type).name
+        except ValueError:
+            raise SocketError(errno.EINVAL, f"{socket_type!r} is not a socket type") from None
+        raise SocketError(errno.EINVAL, f"{name} sockets are not supported by zmtp") from None
+
+
+def _text(addr: str | bytes) -> str:
+    """An endpoint as text (pyzmq takes last_endpoint's bytes as they are)."""
+    return addr.decode() if isinstance(addr, bytes | bytearray) else addr
 
 
 class ContextAPI(Protocol):
@@ -89,6 +125,9 @@ class SocketAPI:
 
     #: How pyzmq users poll this socket, for the FD option's error message.
     _poller_name = "Poller"
+    #: pyzmq's: frames smaller than this are copied even with copy=False (kept for
+    #: code that sets it; large frames go by reference here from 8 KiB on).
+    copy_threshold = 65536
 
     def __init__(
         self,
@@ -99,13 +138,14 @@ class SocketAPI:
         loop: Loop,
         batcher: Callable[[Driver], Batcher],
         wake: Callable[[], None],
+        copy_threshold: int | None = None,
     ) -> None:
         """``batcher`` makes the write-batching policy for this socket's driver."""
         self.context = context
-        self._engine = engine = SocketEngine(socket_type)
+        self._engine = engine = SocketEngine(_core_type(socket_type))
         self._lock = lock
         self._loop = loop
-        self._driver = Driver(engine, loop, self._finished)
+        self._driver = Driver(engine, loop, weakly(self._finished))
         self._batcher = batcher(self._driver)
         self._batching = self._batching_wanted()
         self._rcvtimeo: int = engine.options["RCVTIMEO"]  # (read on every wait: kept here)
@@ -117,6 +157,8 @@ class SocketAPI:
         self._closed = False
         self._outgoing: list[Buffer] = []  # frames of a message sent with SNDMORE so far
         self._incoming: list[Any] = []  # the rest of a message read frame by frame
+        if copy_threshold is not None:
+            self.copy_threshold = copy_threshold
 
     # -- options ------------------------------------------------------------
 
@@ -151,25 +193,46 @@ class SocketAPI:
     set = setsockopt
     get = getsockopt
 
+    def setsockopt_string(self, option: int | str, optval: str, encoding: str = "utf-8") -> None:
+        """Set a bytes option from text."""
+        if not isinstance(optval, str):
+            raise TypeError(f"expected str, got {type(optval).__name__}")
+        self.setsockopt(option, optval.encode(encoding))
+
+    def getsockopt_string(self, option: int | str, encoding: str = "utf-8") -> str:
+        """A bytes option as text."""
+        spec = lookup(option)
+        if spec.kind is not bytes:
+            raise TypeError(f"option {spec.name} will not return a string to be decoded")
+        return bytes(self.getsockopt(option)).decode(encoding)
+
+    set_string = setsockopt_unicode = setsockopt_string
+    get_string = getsockopt_unicode = getsockopt_string
+
     def __getattr__(self, name: str) -> Any:
+        """Options read as attributes: ``sock.sndhwm``, ``sock.FD``."""
         if name.startswith("_"):
             raise AttributeError(name)
         try:
             lookup(name)
         except SocketError:
-            raise AttributeError(f"{type(self).__name__!r} has no attribute {name!r}") from None
+            raise AttributeError(f"Socket has no such option: {name.upper()}") from None
         return self.getsockopt(name)
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if not name.startswith("_") and name != "context":
-            try:
-                lookup(name)
-            except SocketError:
-                pass
-            else:
-                self.setsockopt(name, value)
-                return
-        object.__setattr__(self, name, value)
+        """Options set as attributes; any other unknown name is refused, as by pyzmq
+        (a typo such as ``sock.lingr = 0`` must not pass silently)."""
+        if name.startswith("_") or name == "context" or hasattr(type(self), name):
+            object.__setattr__(self, name, value)
+            return
+        try:
+            lookup(name)
+        except SocketError:
+            raise AttributeError(f"Socket has no such option: {name.upper()}") from None
+        self.setsockopt(name, value)
+
+    def __dir__(self) -> list[str]:
+        return [*super().__dir__(), "FD", "EVENTS"]
 
     @property
     def hwm(self) -> int:
@@ -180,9 +243,23 @@ class SocketAPI:
         self.setsockopt("SNDHWM", value)
         self.setsockopt("RCVHWM", value)
 
+    def get_hwm(self) -> int:
+        return self.hwm
+
+    def set_hwm(self, value: int) -> None:
+        self.hwm = value
+
     @property
-    def type(self) -> SocketType:
-        return self._engine.socket_type
+    def type(self) -> PyzmqSocketType:
+        return PyzmqSocketType(self._engine.socket_type)
+
+    @property
+    def socket_type(self) -> PyzmqSocketType:
+        """Deprecated by pyzmq: ``type``."""
+        warnings.warn(
+            "Socket.socket_type is deprecated, use Socket.type", DeprecationWarning, stacklevel=2
+        )
+        return self.type
 
     @property
     def closed(self) -> bool:
@@ -200,8 +277,9 @@ class SocketAPI:
 
     # -- endpoints ----------------------------------------------------------
 
-    def bind(self, addr: str) -> EndpointContext:
+    def bind(self, addr: str | bytes) -> EndpointContext:
         """Bind; ``tcp://host:*`` and ``ipc://*`` pick a free port or path (see last_endpoint)."""
+        addr = _text(addr)
         endpoint = parse_endpoint(addr)
         with self._lock:
             self._check_open()
@@ -237,8 +315,9 @@ class SocketAPI:
                 return port
         raise ZMQBindError("could not bind socket to random port")
 
-    def connect(self, addr: str) -> EndpointContext:
+    def connect(self, addr: str | bytes) -> EndpointContext:
         """Connect; the peer may come later (messages wait in the pipe, IMMEDIATE=0)."""
+        addr = _text(addr)
         endpoint = parse_endpoint(addr)
         with self._lock:
             self._check_open()
@@ -251,12 +330,12 @@ class SocketAPI:
         self._after_call()
         return EndpointContext(self, "connect", addr)
 
-    def unbind(self, addr: str) -> None:
+    def unbind(self, addr: str | bytes) -> None:
         """Stop listening; when this returns the port (or path) can be bound again."""
-        self._wait_released(self._forget(addr, Listener, "bound"))
+        self._wait_released(self._forget(_text(addr), Listener, "bound"))
 
-    def disconnect(self, addr: str) -> None:
-        self._forget(addr, (Dialer, InprocLink), "connected")
+    def disconnect(self, addr: str | bytes) -> None:
+        self._forget(_text(addr), (Dialer, InprocLink), "connected")
 
     def _wait_released(self, sockets: list[Any]) -> None:
         """Hook: return once these listening sockets are really closed."""
@@ -388,7 +467,26 @@ class SocketAPI:
         frame = incoming.pop(0)
         if copy:
             return self._copied(frame)
+        self._engine.lend(frame)
         return Frame(frame, bool(incoming))
+
+    def _frame_into(self, frames: list[Any] | None, buffer: Any, nbytes: int) -> int:
+        """recv_into(): the next frame copied into ``buffer`` (at most ``nbytes``
+        bytes, 0: all it holds); returns the frame's whole size, as pyzmq does."""
+        view = memoryview(buffer).cast("B")
+        if view.readonly:
+            raise TypeError("recv_into needs a writable buffer")
+        if nbytes < 0 or nbytes > view.nbytes:
+            raise ValueError(f"nbytes={nbytes} does not fit a buffer of {view.nbytes} bytes")
+        incoming = self._incoming
+        if frames is not None:
+            incoming.extend(frames)
+        frame = incoming.pop(0)
+        size = len(frame)
+        count = min(size, nbytes or view.nbytes)
+        view[:count] = memoryview(frame)[:count]
+        self._engine.recycle(frame)
+        return size
 
     def _rest_of_message(self) -> list[Any] | None:
         """recv_multipart() after recv(): what is left of the current message."""
@@ -493,12 +591,15 @@ class SocketAPI:
         self.close()
 
     def __del__(self) -> None:
+        """Dropped without close(): warned about and closed, as pyzmq does, with its
+        LINGER (what it was given still leaves; the context keeps it until then)."""
         if not getattr(self, "_closed", True):
-            warnings.warn(f"unclosed socket {self!r}", ResourceWarning, stacklevel=1)
+            warnings.warn(f"unclosed socket {self!r}", ResourceWarning, stacklevel=1, source=self)
             with contextlib.suppress(Exception):  # best effort, possibly at interpreter exit
-                self.close(linger=0)
+                self.close()
 
     def __repr__(self) -> str:
-        state = "closed" if self._closed else "open"
         package = type(self).__module__.split(".")[0]
-        return f"<{package}.Socket({self._engine.socket_type.name}) {state}>"
+        kind = self._engine.socket_type.name
+        state = " closed" if self._closed else ""
+        return f"<{package}.Socket({package}.{kind}) at {id(self):#x}{state}>"

@@ -5,7 +5,11 @@ A backend supplies only how a coroutine waits: :meth:`AsyncSocketAPI._until`
 
 * a message leaves the socket only in the synchronous step that returns it, so
   a receive cancelled while it waits (or timed out around) loses nothing;
-* a send queues its whole message or none of it, cancelled or not.
+* a send queues its whole message or none of it, cancelled or not;
+* a call that finds its work ready does not wait, but every READY_STREAK-th
+  one in a row yields to the event loop first (before taking or queueing
+  anything), so a task that only sends or receives cannot starve the others,
+  nor the end-of-iteration flush of its own batch.
 """
 
 from __future__ import annotations
@@ -22,7 +26,11 @@ from ._api import SocketAPI
 from .constants import NOBLOCK, POLLIN
 from .errors import NotDone
 
-__all__ = ["AsyncMessageTracker", "AsyncSocketAPI"]
+__all__ = ["READY_STREAK", "AsyncMessageTracker", "AsyncSocketAPI"]
+
+#: Calls in a row that found their work ready before one yields to the loop anyway
+#: (fewer than a batch: the IterationBatcher flushes at 100 messages).
+READY_STREAK = 32
 
 
 class AsyncSocketAPI(SocketAPI):
@@ -31,9 +39,15 @@ class AsyncSocketAPI(SocketAPI):
     #: Whether :meth:`_settle` must be awaited after each synchronous step (curio:
     #: what those steps asked of the framework is done there).
     _settles: ClassVar[bool] = False
+    #: Calls in a row that did not wait (see READY_STREAK).
+    _streak = 0
 
     async def _settle(self) -> None:
         """Hook: async work the last synchronous step asked for."""
+
+    async def _yield(self) -> None:
+        """Hook: let the event loop run once (the framework's ``sleep(0)``)."""
+        raise NotImplementedError
 
     async def _until(self, condition: Callable[[], bool], timeout_ms: int) -> bool:
         """Wait until ``condition()``; False once ``timeout_ms`` (-1: forever) has passed.
@@ -65,9 +79,16 @@ class AsyncSocketAPI(SocketAPI):
         track: bool = False,
         **_: Any,
     ) -> AsyncMessageTracker | None:
-        """Send a whole message: every frame or none, even if cancelled."""
-        frames = [self._frame_buffer(part, copy) for part in msg_parts]
-        return await self._send_frames(frames, flags, track)
+        """Send a whole message: every frame or none, even if cancelled (after any
+        sent with SNDMORE: the message goes on)."""
+        begun = self._outgoing[:]
+        frames = [*begun, *(self._frame_buffer(part, copy) for part in msg_parts)]
+        self._outgoing.clear()
+        try:
+            return await self._send_frames(frames, flags, track)
+        except BaseException:
+            self._outgoing[:0] = begun  # (not sent: the begun message waits again)
+            raise
 
     async def send_string(
         self, u: str, flags: int = 0, copy: bool = True, encoding: str = "utf-8", **kw: Any
@@ -89,11 +110,16 @@ class AsyncSocketAPI(SocketAPI):
     async def _send_frames(
         self, frames: list[Buffer], flags: int, track: bool
     ) -> AsyncMessageTracker | None:
+        if self._streak >= READY_STREAK:
+            self._streak = 0
+            await self._yield()  # (nothing is queued yet: a cancellation here loses nothing)
+        self._streak += 1
         tracker = AsyncMessageTracker(self) if track else None
         while not self._try_send(frames, tracker):
             timeout = 0 if flags & NOBLOCK else self._sndtimeo
             if timeout == 0:
                 raise Again("the socket is at its high-water mark")
+            self._streak = 0
             if not await self._until(self._writable, timeout):
                 raise Again("sending timed out (SNDTIMEO)")
         if self._settles:
@@ -114,6 +140,28 @@ class AsyncSocketAPI(SocketAPI):
         frames = self._rest_of_message() or await self._recv_message(flags)
         return self._deliverable(frames, copy)
 
+    async def recv_into(self, buffer: Any, /, *, nbytes: int = 0, flags: int = 0) -> int:
+        """The next frame, copied into ``buffer``; returns its whole size."""
+        frames = None if self._incoming else await self._recv_message(flags)
+        return self._frame_into(frames, buffer, nbytes)
+
+    async def send_serialized(
+        self,
+        msg: Any,
+        serialize: Callable[[Any], Sequence[Any]],
+        flags: int = 0,
+        copy: bool = True,
+        **kwargs: Any,
+    ) -> AsyncMessageTracker | None:
+        """Send ``serialize(msg)``: a list of frames."""
+        return await self.send_multipart(serialize(msg), flags, copy, **kwargs)
+
+    async def recv_serialized(
+        self, deserialize: Callable[[list[Any]], Any], flags: int = 0, copy: bool = True
+    ) -> Any:
+        """``deserialize`` the next message's frames."""
+        return deserialize(await self.recv_multipart(flags, copy))
+
     async def recv_string(self, flags: int = 0, encoding: str = "utf-8") -> str:
         return bytes(await self.recv(flags)).decode(encoding)
 
@@ -124,6 +172,10 @@ class AsyncSocketAPI(SocketAPI):
         return pickle.loads(await self.recv(flags))
 
     async def _recv_message(self, flags: int) -> list[Any]:
+        if self._streak >= READY_STREAK:
+            self._streak = 0
+            await self._yield()  # (nothing is taken yet: a cancellation here loses nothing)
+        self._streak += 1
         while True:
             frames = self._try_recv()  # the only step that takes a message out
             if frames is not None:
@@ -135,6 +187,7 @@ class AsyncSocketAPI(SocketAPI):
                 if self._read_inline():
                     continue
                 raise Again("no message is waiting")
+            self._streak = 0
             if not await self._until(self._readable, timeout):
                 raise Again("receiving timed out (RCVTIMEO)")
 
@@ -147,8 +200,14 @@ class AsyncSocketAPI(SocketAPI):
     async def poll(self, timeout: int | None = None, flags: int = POLLIN) -> int:
         """The events among ``flags`` that are ready, waiting up to ``timeout`` ms."""
         self._check_open()
+        if self._streak >= READY_STREAK:
+            self._streak = 0
+            await self._yield()
+        self._streak += 1
         wait_ms = -1 if timeout is None or timeout < 0 else int(timeout)
-        await self._until(lambda: bool(self._events() & flags), wait_ms)
+        if not self._events() & flags:
+            self._streak = 0
+            await self._until(lambda: bool(self._events() & flags), wait_ms)
         return self._events() & flags
 
     async def __aenter__(self) -> Self:

@@ -4,26 +4,70 @@ A context does not survive ``fork()``: its I/O (a thread, an event loop) stays
 in the parent. In the child every context of the parent is marked, so that
 using one fails at once with ETERM and a clear reason instead of hanging, and
 ``Context.instance()`` makes a fresh one (as pyzmq does).
+
+Options, as in pyzmq: context options (``ctx.set``, ``ctx.io_threads``) and
+default socket options for the sockets made afterwards (``ctx.setsockopt``,
+``ctx.linger = 0``).
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import errno
 import os
+import warnings
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 from weakref import WeakSet
 
-from zmtp_core import SocketType
+from zmtp_core import SocketError, SocketType
+from zmtp_core._options import lookup
 
 from ._api import SocketAPI
 from ._inproc import InprocRegistry
+from .constants import ContextOption, SocketOption
 from .errors import ContextTerminated
 
 __all__ = ["ContextBase"]
 
 S = TypeVar("S", bound=SocketAPI)
+
+#: Context options with libzmq's defaults. With no thread pool here, IO_THREADS
+#: and the THREAD_* options are kept for code that reads them back; MAX_SOCKETS
+#: and BLOCKY act (BLOCKY=0: new sockets start with LINGER 0), and so does IPV6
+#: (the default of new sockets).
+_CONTEXT_DEFAULTS: dict[int, int | str] = {
+    ContextOption.IO_THREADS: 1,
+    ContextOption.MAX_SOCKETS: 1023,
+    ContextOption.THREAD_SCHED_POLICY: -1,
+    ContextOption.MAX_MSGSZ: 2**31 - 1,
+    ContextOption.THREAD_NAME_PREFIX: 0,
+    SocketOption.IPV6: 0,
+    SocketOption.BLOCKY: 1,
+}
+#: Read only: SOCKET_LIMIT (3 when read; THREAD_PRIORITY when set) and MSG_T_SIZE.
+_READ_ONLY: dict[int, int] = {ContextOption.SOCKET_LIMIT: 65535, ContextOption.MSG_T_SIZE: 64}
+#: Set only: THREAD_PRIORITY (3) and the affinity changes.
+_WRITE_ONLY = frozenset(
+    {
+        ContextOption.THREAD_PRIORITY,
+        ContextOption.THREAD_AFFINITY_CPU_ADD,
+        ContextOption.THREAD_AFFINITY_CPU_REMOVE,
+    }
+)
+
+
+def _context_option(option: int | str) -> int:
+    if isinstance(option, str):
+        name = option.upper()
+        for enum in (ContextOption, SocketOption):
+            if name in enum.__members__:
+                return int(enum[name])
+        raise SocketError(errno.EINVAL, f"unknown context option {option!r}")
+    return int(option)
+
 
 _contexts: WeakSet[ContextBase[Any]] = WeakSet()
 
@@ -37,22 +81,52 @@ def _after_fork_in_child() -> None:
 os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
-class ContextBase(Generic[S]):
-    """pyzmq's Context, less the waiting: sockets made here, term(), destroy().
+def _at_exit() -> None:
+    """The program ends: what its sockets were given still leaves (within LINGER),
+    as libzmq's I/O thread sends it for pyzmq."""
+    ContextBase._exiting = True
+    for context in list(_contexts):
+        if not context._terminated and not context._forked:
+            with contextlib.suppress(Exception):  # (the exit goes on regardless)
+                context._flush_at_exit()
 
-    A backend makes its sockets (:meth:`_new_socket`) and says how term()
-    waits; whoever waits on a socket is woken through the socket's own
-    ``wake`` callable.
+
+atexit.register(_at_exit)
+
+
+class ContextBase(Generic[S]):
+    """pyzmq's Context, less the waiting: sockets made here, options, term(), destroy().
+
+    A backend names its socket class and says how term() waits; whoever waits
+    on a socket is woken through the socket's own ``wake`` callable.
     """
 
+    #: What socket() makes (pyzmq's name).
+    _socket_class: ClassVar[type[Any]]
+    #: Set once the interpreter runs its exit handlers (pyzmq's flag of that name).
+    _exiting: ClassVar[bool] = False
+
     def __init__(
-        self, new_lock: Callable[[], AbstractContextManager[object]] = contextlib.nullcontext
+        self,
+        io_threads: int = 1,
+        *,
+        new_lock: Callable[[], AbstractContextManager[object]] = contextlib.nullcontext,
     ) -> None:
+        if not isinstance(io_threads, int) or isinstance(io_threads, bool):
+            raise TypeError(
+                "io_threads must be an int (shadowing a libzmq context is not supported)"
+            )
+        if io_threads < 0:
+            raise SocketError(errno.EINVAL, f"io_threads must be >= 0, not {io_threads}")
         self._sockets: WeakSet[S] = WeakSet()
         self._lingering: set[S] = set()
         self._terminated = False
         #: True in a child process forked after this context was made: unusable there.
         self._forked = False
+        self._options: dict[int, int | str] = {**_CONTEXT_DEFAULTS}
+        self._options[ContextOption.IO_THREADS] = io_threads
+        #: Socket options every new socket starts with (pyzmq's name).
+        self.sockopts: dict[int, Any] = {}
         _contexts.add(self)
         self._inproc = InprocRegistry(new_lock)
 
@@ -60,15 +134,88 @@ class ContextBase(Generic[S]):
     def closed(self) -> bool:
         return self._terminated
 
-    def socket(self, socket_type: SocketType | int, **kwargs: Any) -> S:
+    def socket(
+        self,
+        socket_type: SocketType | int,
+        socket_class: Callable[..., S] | None = None,
+        **kwargs: Any,
+    ) -> S:
+        """A new socket; ``socket_class`` (a subclass of this backend's Socket) and
+        ``kwargs`` as pyzmq takes them."""
         if self._terminated:
             raise ContextTerminated()
-        sock = self._new_socket(socket_type)
+        if len(self._sockets) >= int(self._options[ContextOption.MAX_SOCKETS]):
+            raise SocketError(errno.EMFILE, "too many open sockets (MAX_SOCKETS)")
+        sock: S = (socket_class or self._socket_class)(self, socket_type, **kwargs)
+        defaults = dict(self.sockopts)
+        if not self._options[SocketOption.BLOCKY]:
+            defaults.setdefault(SocketOption.LINGER, 0)
+        if self._options[SocketOption.IPV6]:
+            defaults.setdefault(SocketOption.IPV6, 1)
+        for option, value in defaults.items():
+            with contextlib.suppress(SocketError):  # (one that does not apply to this type)
+                sock.setsockopt(option, value)
         self._sockets.add(sock)
         return sock
 
-    def _new_socket(self, socket_type: SocketType | int) -> S:
-        raise NotImplementedError
+    # -- options ------------------------------------------------------------------
+
+    def set(self, option: int | str, optval: int | str) -> None:
+        """Set a context option (IO_THREADS, MAX_SOCKETS, BLOCKY, IPV6...)."""
+        number = _context_option(option)
+        if number not in _CONTEXT_DEFAULTS and number not in _WRITE_ONLY:
+            raise SocketError(errno.EINVAL, f"context option {option!r} cannot be set")
+        if number != ContextOption.THREAD_NAME_PREFIX and (
+            not isinstance(optval, int) or optval < -1
+        ):
+            raise SocketError(errno.EINVAL, f"bad value for context option {option!r}: {optval!r}")
+        if number in _CONTEXT_DEFAULTS:
+            self._options[number] = optval
+
+    def get(self, option: int | str) -> int | str:
+        """A context option's value."""
+        number = _context_option(option)
+        if number in _READ_ONLY:
+            return _READ_ONLY[number]
+        if number not in _CONTEXT_DEFAULTS:
+            raise SocketError(errno.EINVAL, f"context option {option!r} cannot be read")
+        return self._options[number]
+
+    def setsockopt(self, option: int | str, value: Any) -> None:
+        """A default for the sockets made from now on."""
+        self.sockopts[int(lookup(option).number)] = value
+
+    def getsockopt(self, option: int | str) -> Any:
+        """The default set for new sockets (AttributeError-free: EINVAL if unset)."""
+        number = lookup(option).number
+        if number not in self.sockopts:
+            raise SocketError(errno.EINVAL, f"no default is set for {lookup(option).name}")
+        return self.sockopts[number]
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        """``ctx.linger = 0`` sets a socket default; ``ctx.io_threads = 2`` an option."""
+        if name.startswith("_") or name == "sockopts" or hasattr(type(self), name):
+            object.__setattr__(self, name, value)
+            return
+        key = name.upper()
+        if key in SocketOption.__members__:
+            self.setsockopt(key, value)
+        elif key in ContextOption.__members__:
+            self.set(key, value)
+        else:
+            raise AttributeError(f"Context has no such option: {key}")
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        key = name.upper()
+        if key in SocketOption.__members__ and int(SocketOption[key]) in self.__dict__.get(
+            "sockopts", {}
+        ):
+            return self.sockopts[int(SocketOption[key])]
+        if key in ContextOption.__members__:
+            return self.get(key)
+        raise AttributeError(key)
 
     def _wake_all(self) -> None:
         """Something ended: whatever waits on this context's sockets looks again."""
@@ -85,6 +232,10 @@ class ContextBase(Generic[S]):
 
     def _lingering_over(self) -> None:
         """Hook: no socket of this context has anything left to send."""
+
+    def _flush_at_exit(self) -> None:
+        """Hook: the program ends; send what is left, within LINGER (a backend whose
+        I/O runs by itself; an event loop that has stopped sends nothing more)."""
 
     def _mark_terminated(self) -> bool:
         """term()'s first step: False if it was already done."""
@@ -105,6 +256,17 @@ class ContextBase(Generic[S]):
                 sock.close(linger=linger)
         self.term()
 
+    def __del__(self) -> None:
+        """Dropped without term(): warned about and destroyed, as pyzmq does (its
+        sockets are gone already: each holds its context)."""
+        if not getattr(self, "_terminated", True) and not self._forked and not self._exiting:
+            warnings.warn(f"unclosed context {self!r}", ResourceWarning, stacklevel=2, source=self)
+            with contextlib.suppress(Exception):
+                self.destroy()
+
     def __repr__(self) -> str:
         package = type(self).__module__.split(".")[0]
-        return f"<{package}.Context {'terminated' if self._terminated else 'open'}>"
+        count = sum(1 for sock in list(self._sockets) if not sock.closed)
+        sockets = f"{count} socket{'s' if count != 1 else ''}" if count else ""
+        state = " closed" if self._terminated else ""
+        return f"<{package}.Context({sockets}) at {id(self):#x}{state}>"

@@ -18,6 +18,11 @@ class PollerBase:
     def __init__(self) -> None:
         self.sockets: list[tuple[Any, int]] = []
         self._map: dict[Any, int] = {}
+        #: Async pollers: polls in a row that found something ready (READY_STREAK).
+        self._streak = 0
+
+    def __contains__(self, socket: Any) -> bool:
+        return socket in self._map
 
     def register(self, socket: Any, flags: int = POLLIN | POLLOUT) -> None:
         """Watch ``socket`` for ``flags`` (0 unregisters it)."""
@@ -42,7 +47,7 @@ class PollerBase:
 
     def _ready(self, fds: bool = True) -> list[tuple[Any, int]]:
         """What is ready now; plain descriptors only if ``fds``."""
-        ready = []
+        ready: list[tuple[Any, int]] = []
         plain = []
         for sock, flags in self.sockets:
             if isinstance(sock, SocketAPI):
@@ -59,19 +64,17 @@ class PollerBase:
         return ready
 
 
-def poll_descriptors(items: list[tuple[Any, int]], timeout: float | None) -> list[tuple[Any, int]]:
+def poll_descriptors(items: list[tuple[Any, int]], timeout: float | None) -> list[tuple[int, int]]:
     """``select.poll`` over plain descriptors; ``timeout`` in seconds (None: forever)."""
     poller = select.poll()
-    by_fd = {}
     for obj, flags in items:
         fd = obj if isinstance(obj, int) else obj.fileno()
         mask = (select.POLLIN if flags & POLLIN else 0) | (select.POLLOUT if flags & POLLOUT else 0)
         poller.register(fd, mask)
-        by_fd[fd] = obj
     result = []
     for fd, mask in poller.poll(None if timeout is None else timeout * 1000):
         events = (POLLIN if mask & select.POLLIN else 0) | (POLLOUT if mask & select.POLLOUT else 0)
         if mask & (select.POLLERR | select.POLLHUP):
             events |= POLLERR
-        result.append((by_fd[fd], events))
+        result.append((fd, events))  # (pyzmq reports a plain descriptor by its number)
     return result

@@ -1,8 +1,9 @@
 """pyzmq's flat namespace, less what each backend defines itself.
 
-Every backend package re-exports this (constants, errors, Frame, counters) next
-to its own Context, Socket, Poller and MessageTracker, so that code written
-as ``import zmq`` reads the same with ``import zmtp_<backend> as zmq``.
+Every backend package re-exports this (constants, errors, Frame, the library
+functions, counters) next to its own Context, Socket, Poller and
+MessageTracker, so that code written as ``import zmq`` reads the same with
+``import zmtp_<backend> as zmq``.
 """
 
 from __future__ import annotations
@@ -10,25 +11,37 @@ from __future__ import annotations
 from zmtp_core import counters
 
 from . import constants as _constants
+from . import errors as _errors
+from ._library import (
+    get_includes,
+    get_library_dirs,
+    has,
+    pyzmq_version,
+    pyzmq_version_info,
+    strerror,
+    zmq_errno,
+    zmq_version,
+    zmq_version_info,
+)
 from .constants import *  # noqa: F403 - pyzmq's flat namespace
-from .errors import Again, ContextTerminated, NotDone, ZMQBindError, ZMQError
+from .errors import *  # noqa: F403
 from .frame import Frame
 
 Message = Frame
 
-__all__ = [  # noqa: PLE0604 - the constants' names come from their module
-    "Again",
-    "ContextTerminated",
+__all__ = [
     "Frame",
     "Message",
-    "NotDone",
-    "ZMQBindError",
-    "ZMQError",
     "counters",
-    *_constants.__all__,
+    "get_includes",
+    "get_library_dirs",
+    "has",
+    "pyzmq_version",
+    "pyzmq_version_info",
+    "strerror",
+    "zmq_errno",
+    "zmq_version",
+    "zmq_version_info",
 ]
-
-
-def __getattr__(name: str) -> int:
-    """Option constants (``SNDHWM``...) come from the core's table."""
-    return _constants.__getattr__(name)
+__all__ += _constants.__all__
+__all__ += _errors.__all__

@@ -1,0 +1,81 @@
+"""What pyzmq says about the library underneath: versions, capabilities, errors.
+
+There is no libzmq here. ``zmq_version()`` reports the libzmq release whose
+wire behaviour zmtp reproduces and is tested against (its ZMTP 3.1, its
+mechanisms, its socket options), so that code gating features on it takes the
+paths that work; ``pyzmq_version()`` reports the pyzmq release whose API the
+backends follow and are tested against.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+
+from zmtp_core._errors import _ERRNO_NAMES
+
+__all__ = [
+    "get_includes",
+    "get_library_dirs",
+    "has",
+    "pyzmq_version",
+    "pyzmq_version_info",
+    "strerror",
+    "zmq_errno",
+    "zmq_version",
+    "zmq_version_info",
+]
+
+_LIBZMQ = (4, 3, 5)
+_PYZMQ = (27, 3, 0)
+
+
+def zmq_version_info() -> tuple[int, int, int]:
+    """The libzmq release we behave as, as a tuple."""
+    return _LIBZMQ
+
+
+def zmq_version() -> str:
+    return ".".join(map(str, _LIBZMQ))
+
+
+def pyzmq_version_info() -> tuple[int, int, int]:
+    """The pyzmq release whose API we follow, as a tuple."""
+    return _PYZMQ
+
+
+def pyzmq_version() -> str:
+    return ".".join(map(str, _PYZMQ))
+
+
+def has(capability: str) -> bool:
+    """libzmq's ``zmq_has``: ipc always; curve when PyNaCl is installed; pgm,
+    tipc, norm, vmci, gssapi and the draft API never."""
+    if capability == "ipc":
+        return True
+    if capability == "curve":
+        return importlib.util.find_spec("nacl") is not None
+    return False
+
+
+def strerror(errnum: int) -> str:
+    """The message for an error number, libzmq's own ones (EFSM...) included."""
+    if errnum in _ERRNO_NAMES:
+        return _ERRNO_NAMES[errnum][1]
+    return os.strerror(errnum)
+
+
+def zmq_errno() -> int:
+    """libzmq's thread-local errno: errors here are exceptions that carry their
+    own, so there is never one pending."""
+    return 0
+
+
+def get_includes() -> list[str]:
+    """Where libzmq's C headers are, for building extensions: there are none."""
+    return []
+
+
+def get_library_dirs() -> list[str]:
+    """Where libzmq's shared library is: there is none."""
+    return []

@@ -1,0 +1,300 @@
+"""pyzmq's API beyond sending and receiving, on every backend: names, enums,
+versions, options by every spelling, the calls pyzmq programs use, and what
+happens to sockets and contexts that are dropped."""
+
+from __future__ import annotations
+
+import errno
+import gc
+import subprocess
+import sys
+import textwrap
+import warnings
+from collections.abc import Iterator
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+import zmtp_selectors
+
+from backends import TrackedContext
+from peers import require_pyzmq
+
+
+@pytest.fixture
+def ctx(zmtp: ModuleType) -> Iterator[TrackedContext]:
+    context = TrackedContext(zmtp.Context())
+    yield context
+    context.close()
+
+
+def pair(ctx: TrackedContext, zmtp: ModuleType, kind: str = "PAIR") -> tuple[Any, Any]:
+    a, b = ctx.socket(getattr(zmtp, kind)), ctx.socket(getattr(zmtp, kind))
+    a.bind("tcp://127.0.0.1:*")
+    b.connect(a.last_endpoint)  # (bytes, as pyzmq takes them)
+    return a, b
+
+
+# -- the namespace ----------------------------------------------------------------------
+
+
+def test_every_pyzmq_constant_and_enum_has_pyzmqs_value() -> None:
+    zmq = require_pyzmq()
+    for name in dir(zmq):
+        value = getattr(zmq, name)
+        if name.isupper() and isinstance(value, int) and name not in ("COPY_THRESHOLD",):
+            if name in ("DRAFT_API", "PYZMQ_DRAFT_API"):
+                continue
+            assert getattr(zmtp_selectors, name) == value, name
+    for enum in ("SocketType", "SocketOption", "ContextOption", "Event", "Errno", "Flag"):
+        ours, theirs = getattr(zmtp_selectors, enum), getattr(zmq, enum)
+        assert {k: int(v) for k, v in ours.__members__.items()} == {
+            k: int(v) for k, v in theirs.__members__.items()
+        }
+    assert zmtp_selectors.EVENT_ALL == 0xFFFF and zmtp_selectors.EVENT_MONITOR_STOPPED == 1024
+
+
+def test_versions_capabilities_and_errors_as_pyzmq_reports_them() -> None:
+    zmq = zmtp_selectors
+    assert zmq.zmq_version_info() >= (4, 3) and zmq.zmq_version() == ".".join(
+        map(str, zmq.zmq_version_info())
+    )
+    assert zmq.pyzmq_version_info() >= (26,) and isinstance(zmq.pyzmq_version(), str)
+    assert zmq.has("ipc") and not zmq.has("pgm") and not zmq.has("draft")
+    assert zmq.strerror(zmq.EFSM) == "Operation cannot be accomplished in current state"
+    assert zmq.strerror(zmq.EAGAIN) == "Resource temporarily unavailable"
+    assert issubclass(zmq.ZMQError, zmq.ZMQBaseError) and issubclass(zmq.Again, zmq.ZMQError)
+    assert issubclass(zmq.InterruptedSystemCall, InterruptedError)
+    assert zmq.IPC_PATH_MAX_LEN == 107
+
+
+# -- sockets ------------------------------------------------------------------------
+
+
+def test_string_options_types_and_unknown_attributes(ctx: TrackedContext, zmtp: ModuleType) -> None:
+    sock = ctx.socket(zmtp.SUB)
+    sock.setsockopt_string(zmtp.SUBSCRIBE, "topic")
+    sock.setsockopt_string(zmtp.ROUTING_ID, "me")
+    assert sock.getsockopt_string(zmtp.ROUTING_ID) == "me" == sock.get_string(zmtp.IDENTITY)
+    with pytest.raises(TypeError, match="will not return a string"):
+        sock.getsockopt_string(zmtp.LINGER)
+    assert sock.type == zmtp.SUB and repr(sock.type) == "<SocketType.SUB: 2>"
+    with pytest.raises(AttributeError, match="no such option: LINGR"):
+        sock.lingr = 0  # a typo is refused, not kept
+    sock.delay_attach_on_connect = 1  # pyzmq's other names for options
+    assert sock.immediate == 1
+    sock.set_hwm(7)
+    assert sock.get_hwm() == sock.sndhwm == sock.rcvhwm == 7
+    with pytest.raises(zmtp.ZMQError) as info:
+        ctx.socket(zmtp.SERVER)  # a draft type: named, not implemented
+    assert info.value.errno == zmtp.EINVAL
+
+
+def test_socket_type_is_deprecated_as_in_pyzmq() -> None:
+    with (
+        zmtp_selectors.Context() as ctx,
+        ctx.socket(zmtp_selectors.PUSH) as sock,
+        pytest.warns(DeprecationWarning, match="use Socket.type"),
+    ):
+        assert sock.socket_type == zmtp_selectors.PUSH
+
+
+def test_a_message_begun_with_sndmore_goes_on_in_send_multipart(
+    ctx: TrackedContext, zmtp: ModuleType
+) -> None:
+    a, b = pair(ctx, zmtp)
+    a.send(b"1", zmtp.SNDMORE)
+    a.send_multipart([b"2", b"3"])
+    assert b.recv_multipart() == [b"1", b"2", b"3"]
+
+
+def test_recv_into_and_serialized(ctx: TrackedContext, zmtp: ModuleType) -> None:
+    a, b = pair(ctx, zmtp)
+    a.send(b"hello world")
+    buffer = bytearray(5)
+    assert b.recv_into(buffer) == 11 and buffer == b"hello"  # the whole size, truncated
+    a.send_multipart([b"q", b"rest"])
+    small = bytearray(10)
+    assert b.recv_into(small, nbytes=1) == 1 and b.rcvmore
+    assert b.recv() == b"rest"
+    a.send_serialized({"k": 1}, lambda obj: [repr(obj).encode()])
+    assert b.recv_serialized(lambda frames: frames[0].decode()) == "{'k': 1}"
+
+
+def test_context_options_and_socket_defaults(zmtp: ModuleType) -> None:
+    with pytest.raises(zmtp.ZMQError):
+        zmtp.Context(-1)
+    context = TrackedContext(zmtp.Context())
+    try:
+        assert context.get(zmtp.IO_THREADS) == 1 and context.get(zmtp.SOCKET_LIMIT) == 65535
+        context.set(zmtp.MAX_SOCKETS, 2)
+        assert context.get(zmtp.MAX_SOCKETS) == 2
+        context.setsockopt(zmtp.LINGER, 7)
+        context.sndhwm = 5
+        first = context.context.socket(zmtp.PUSH)  # (TrackedContext.socket sets LINGER 0)
+        context.sockets.append(first)
+        assert first.linger == 7 and first.sndhwm == 5  # inherited
+        context.socket(zmtp.PULL)
+        with pytest.raises(zmtp.ZMQError) as info:
+            context.socket(zmtp.PULL)  # MAX_SOCKETS
+        assert info.value.errno == errno.EMFILE
+        with pytest.raises(AttributeError, match="no such option: BOGUS"):
+            context.bogus = 1
+    finally:
+        context.close()
+
+
+def test_a_socket_class_and_its_arguments() -> None:
+    class Counted(zmtp_selectors.Socket):
+        made = 0
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            Counted.made += 1
+
+    with zmtp_selectors.Context() as ctx:
+        sock = ctx.socket(zmtp_selectors.PAIR, socket_class=Counted, copy_threshold=10)
+        assert isinstance(sock, Counted) and Counted.made == 1 and sock.copy_threshold == 10
+        sock.close()
+
+
+def test_poller_membership_and_plain_descriptors_by_number(zmtp: ModuleType) -> None:
+    import socket  # noqa: PLC0415
+
+    context = TrackedContext(zmtp.Context())
+    reader, writer = socket.socketpair()
+    try:
+        sock = context.socket(zmtp.PAIR)
+        poller = zmtp.Poller()
+        poller.register(sock, zmtp.POLLIN)
+        poller.register(reader, zmtp.POLLIN)
+        writer.send(b"x")
+        assert sock in poller and reader in poller and writer not in poller
+        assert dict(poller.poll(1000)) == {reader.fileno(): zmtp.POLLIN}  # pyzmq: the fd
+    finally:
+        reader.close()
+        writer.close()
+        context.close()
+
+
+def test_reprs_say_what_pyzmqs_say() -> None:
+    ctx = zmtp_selectors.Context()
+    sock = ctx.socket(zmtp_selectors.PUSH)
+    assert repr(sock).startswith("<zmtp_selectors.Socket(zmtp_selectors.PUSH) at 0x")
+    assert repr(ctx).startswith("<zmtp_selectors.Context(1 socket) at 0x")
+    sock.close()
+    assert repr(sock).endswith(" closed>")
+    ctx.term()
+    assert repr(ctx).endswith(" closed>")
+
+
+# -- what is dropped ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("backend", ["selectors", "asyncio"])
+def test_a_dropped_socket_is_freed_closed_and_its_messages_still_leave(backend: str) -> None:
+    """No reference cycle keeps a dropped socket: it is warned about and closed
+    with its LINGER at once, its messages are delivered, then it is freed."""
+    program = {
+        "selectors": """
+            import weakref, warnings
+            import zmtp_selectors as zmq
+            ctx = zmq.Context()
+            pull = ctx.socket(zmq.PULL)
+            pull.bind("tcp://127.0.0.1:*")
+            push = ctx.socket(zmq.PUSH)
+            push.connect(pull.last_endpoint)
+            for n in range(2000):
+                push.send(b"%d." % n + bytes(10_000))  # (more than the kernel holds)
+            dropped = weakref.ref(push)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                del push
+            assert any("unclosed socket" in str(w.message) for w in caught)
+            del caught  # (a warning holds its source)
+            assert dropped().closed  # (kept by its context while its messages leave)
+            got = [pull.recv().split(b".")[0] for _ in range(2000)]
+            assert got == [b"%d" % n for n in range(2000)]
+            pull.close()
+            ctx.term()  # (waits until nothing lingers, and for the I/O thread to end)
+            assert dropped() is None  # then freed
+            print("ok")
+        """,
+        "asyncio": """
+            import asyncio, weakref, warnings
+            import zmtp_asyncio as zmq
+            async def main():
+                ctx = zmq.Context()
+                pull = ctx.socket(zmq.PULL)
+                pull.bind("tcp://127.0.0.1:*")
+                push = ctx.socket(zmq.PUSH)
+                push.connect(pull.last_endpoint)
+                for n in range(2000):
+                    await push.send(b"%d." % n + bytes(10_000))  # (more than the kernel holds)
+                dropped = weakref.ref(push)
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
+                    del push
+                assert any("unclosed socket" in str(w.message) for w in caught)
+                del caught  # (a warning holds its source)
+                assert dropped().closed  # (kept by its context while its messages leave)
+                got = [await asyncio.wait_for(pull.recv(), 10) for _ in range(2000)]
+                got = [message.split(b".")[0] for message in got]
+                assert got == [b"%d" % n for n in range(2000)]
+                await asyncio.wait_for(ctx.wait_closed(), 10)
+                assert dropped() is None  # then freed
+                pull.close()
+                ctx.term()
+            asyncio.run(main())
+            print("ok")
+        """,
+    }[backend]
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(program)],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.stdout.strip() == "ok", done.stderr
+
+
+def test_a_program_that_ends_without_closing_still_delivers() -> None:
+    """20,000 messages then END, and the program ends without close() or term()."""
+    receiver = zmtp_selectors.Context()
+    pull = receiver.socket(zmtp_selectors.PULL)
+    pull.bind("tcp://127.0.0.1:*")
+    program = f"""
+        import zmtp_selectors as zmq
+        push = zmq.Context().socket(zmq.PUSH)
+        push.connect({pull.last_endpoint.decode()!r})
+        for n in range(20000):
+            push.send(b"%d" % n)
+        push.send(b"END")
+    """
+    try:
+        sender = subprocess.run(
+            [sys.executable, "-c", textwrap.dedent(program)],
+            check=False,
+            capture_output=True,
+            timeout=60,
+        )
+        assert sender.returncode == 0, sender.stderr
+        pull.rcvtimeo = 10_000
+        received = [pull.recv() for _ in range(20001)]
+        assert received[-1] == b"END" and len(set(received)) == 20001
+    finally:
+        pull.close()
+        receiver.term()
+
+
+def test_a_dropped_context_is_warned_about_and_destroyed() -> None:
+    ctx = zmtp_selectors.Context()
+    reactor = ctx._reactor
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        del ctx
+        gc.collect()
+    assert any("unclosed context" in str(w.message) for w in caught)
+    assert reactor._closing  # destroyed: its I/O thread is gone
