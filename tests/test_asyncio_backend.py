@@ -254,6 +254,8 @@ def test_no_tasks_and_no_descriptors_outlive_the_context() -> None:
 
 def test_sockets_made_before_the_loop_runs_live_on_the_loop_that_first_awaits_them() -> None:
     ctx = zmq.Context()
+    with ctx.socket(zmq.PULL) as lone, pytest.raises(RuntimeError, match="running event loop"):
+        lone.recv()  # (the first wait needs one)
     pull, push = ctx.socket(zmq.PULL), ctx.socket(zmq.PUSH)
     pull.bind("tcp://127.0.0.1:*")  # no loop yet: kept until one runs
     push.connect(pull.last_endpoint)
@@ -266,11 +268,64 @@ def test_sockets_made_before_the_loop_runs_live_on_the_loop_that_first_awaits_th
             return await asyncio.wait_for(pull.recv_multipart(), 10)
 
         assert loop.run_until_complete(main()) == [b"made", b"before"]
-        with pytest.raises(RuntimeError, match="running event loop"):
-            pull.recv()  # awaiting needs one, though
     finally:
         push.close()
         pull.close()
         ctx.term()
         loop.close()
         asyncio.set_event_loop(None)
+
+
+def test_calls_return_futures_as_zmq_asyncio_does() -> None:
+    async def main() -> None:
+        async with zmq.Context() as ctx:
+            push, pull = await pair(ctx)
+            waiting = pull.recv()
+            assert isinstance(waiting, asyncio.Future) and not waiting.done()
+            seen: list[bytes] = []
+            waiting.add_done_callback(lambda future: seen.append(future.result()))
+            sent = push.send(b"one")
+            assert isinstance(sent, asyncio.Future)
+            done, _ = await asyncio.wait([waiting], timeout=10)
+            assert done == {waiting} and waiting.result() == b"one"
+            await asyncio.sleep(0)
+            assert seen == [b"one"]
+            cancelled = pull.recv()
+            cancelled.cancel()  # waiting, then cancelled: takes nothing
+            await push.send(b"two")
+            assert await asyncio.wait_for(pull.recv(), 10) == b"two"
+            with pytest.raises(zmq.Again):
+                await pull.recv(zmq.NOBLOCK)  # an error comes in the Future
+
+    asyncio.run(main())
+
+
+def test_a_poll_loop_with_work_always_ready_lets_other_tasks_run() -> None:
+    """A broker's loop (poll, then recv) on a socket that always has messages must
+    not starve the tasks of its own workers."""
+
+    async def main() -> None:
+        async with zmq.Context() as ctx:
+            push, pull = await pair(ctx)
+            for n in range(2000):
+                await push.send(b"%d" % n)
+            while not pull.poll(0).result():
+                await asyncio.sleep(0)
+            others_ran = 0
+
+            async def other() -> None:
+                nonlocal others_ran
+                while True:
+                    others_ran += 1
+                    await asyncio.sleep(0)
+
+            task = asyncio.ensure_future(other())
+            poller = zmq.Poller()
+            poller.register(pull, zmq.POLLIN)
+            for _ in range(1000):
+                assert dict(await poller.poll()) == {pull: zmq.POLLIN}
+                await pull.recv()
+            task.cancel()
+            assert others_ran >= 1000 // 64  # a turn every READY_STREAK (32) polls
+
+    asyncio.run(main())

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Coroutine
+from collections import deque
+from collections.abc import Callable, Coroutine, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from zmtp_core import SocketType
+from zmtp_core import Again, SocketError, SocketType
 from zmtp_transport import AsyncMessageTracker, AsyncSocketAPI, Driver, IterationBatcher
 from zmtp_transport._api import weakly
+from zmtp_transport._async_api import READY_STREAK
+from zmtp_transport.constants import NOBLOCK
 
 from ._loop import AsyncioLoop
 
@@ -102,12 +105,19 @@ class Socket(AsyncSocketAPI):
         )
         self._aloop = loop
         self._waiters: list[asyncio.Future[None]] = []
+        #: Receives waiting for a message, in order: (future, whole message?, copy).
+        self._receivers: deque[tuple[asyncio.Future[Any], bool, bool]] = deque()
+        self._done_send: asyncio.Future[Any] | None = None
         self._inproc.waiting = 1  # (an inproc delivery always calls _wake: it looks itself)
 
     def _wake(self) -> None:
-        """Something happened on the socket: waiting coroutines look again."""
+        """Something happened on the socket: waiting receives take their messages (in
+        this very callback: the receiving task wakes next), waiting coroutines look again."""
+        if self._receivers:
+            self._serve_receivers()
         if self._waiters:
-            waiters, self._waiters = self._waiters, []
+            waiters = self._waiters[:]
+            self._waiters.clear()
             for waiter in waiters:
                 if not waiter.done():
                     waiter.set_result(None)
@@ -137,27 +147,151 @@ class Socket(AsyncSocketAPI):
 
     # -- zmq.asyncio's Futures ------------------------------------------------------
 
+    def _running(self) -> asyncio.AbstractEventLoop:
+        """The socket's loop (attached to the running one at first use)."""
+        loop = self._aloop._loop
+        if loop is not None:
+            return loop  # (not checked again: a call outside it only finds no loop to wait on)
+        loop = self._aloop.loop
+        running = asyncio._get_running_loop()
+        if running is not loop:
+            raise RuntimeError(
+                "zmtp_asyncio sockets wait on the running event loop: await them inside a coroutine"
+                if running is None
+                else "this zmtp_asyncio socket lives on another event loop (the one running "
+                "when it was first awaited)"
+            )
+        return loop
+
     def _future(self, work: Coroutine[Any, Any, _T]) -> asyncio.Future[_T]:
         try:
-            loop = self._aloop.loop
-            if asyncio._get_running_loop() is not loop:
-                raise RuntimeError(
-                    "this zmtp_asyncio socket lives on another event loop (the one "
-                    "running when it was first awaited)"
-                    if asyncio._get_running_loop() is not None
-                    else "zmtp_asyncio sockets wait on the running event loop: "
-                    "await them inside a coroutine"
-                )
+            loop = self._running()
         except RuntimeError:
             work.close()
             raise
         return as_future(loop, work)
 
-    def send(self, *args: Any, **kwargs: Any) -> asyncio.Future[Any]:  # type: ignore[override]
-        return self._future(AsyncSocketAPI.send(self, *args, **kwargs))
+    # The four hot calls complete at once without a coroutine when they can; a
+    # receive that must wait is served by _wake() itself, in the callback that
+    # brought its message (no task: the receiver wakes one loop turn later).
 
-    def send_multipart(self, *args: Any, **kwargs: Any) -> asyncio.Future[Any]:  # type: ignore[override]
-        return self._future(AsyncSocketAPI.send_multipart(self, *args, **kwargs))
+    def send(  # type: ignore[override]
+        self, data: Any, flags: int = 0, copy: bool = True, track: bool = False, **kwargs: Any
+    ) -> asyncio.Future[Any]:
+        loop = self._running()
+        pace = self._pace
+        if not track and pace.count < READY_STREAK:
+            frames = self._frames_to_send(data, flags, copy)
+            if frames is None:  # SNDMORE: kept until the message's last frame
+                return self._sent(loop)
+            if self._try_send(frames, None):
+                pace.count += 1
+                return self._sent(loop)
+            self._unsent(frames)
+        return as_future(loop, AsyncSocketAPI.send(self, data, flags, copy, track, **kwargs))
+
+    def send_multipart(  # type: ignore[override]
+        self,
+        msg_parts: Sequence[Any],
+        flags: int = 0,
+        copy: bool = True,
+        track: bool = False,
+        **kwargs: Any,
+    ) -> asyncio.Future[Any]:
+        loop = self._running()
+        pace = self._pace
+        quick = not track and not self._outgoing and pace.count < READY_STREAK
+        if quick and self._try_send(self._message_of(msg_parts, copy), None):
+            pace.count += 1
+            return self._sent(loop)
+        work = AsyncSocketAPI.send_multipart(self, msg_parts, flags, copy, track, **kwargs)
+        return as_future(loop, work)
+
+    def _sent(self, loop: asyncio.AbstractEventLoop) -> asyncio.Future[Any]:
+        """What a send that queued its message at once returns: a done Future (one
+        per socket, shared: its result is None)."""
+        sent = self._done_send
+        if sent is None:
+            sent = self._done_send = loop.create_future()
+            sent.set_result(None)
+        return sent
+
+    def recv(  # type: ignore[override]
+        self, flags: int = 0, copy: bool = True, track: bool = False
+    ) -> asyncio.Future[Any]:
+        return self._receive(flags, copy, whole=False)
+
+    def recv_multipart(  # type: ignore[override]
+        self, flags: int = 0, copy: bool = True, track: bool = False
+    ) -> asyncio.Future[list[Any]]:
+        return self._receive(flags, copy, whole=True)
+
+    def _receive(self, flags: int, copy: bool, whole: bool) -> asyncio.Future[Any]:
+        loop = self._running()
+        future: asyncio.Future[Any] = loop.create_future()
+        pace = self._pace
+        try:
+            if (
+                not self._receivers
+                and pace.count < READY_STREAK
+                and self._take(future, whole, copy)
+            ):
+                pace.count += 1
+                return future
+            self._check_open()
+            timeout = 0 if flags & NOBLOCK else self._rcvtimeo
+            if timeout == 0:
+                if self._receivers or not (self._read_inline() and self._take(future, whole, copy)):
+                    future.set_exception(Again("no message is waiting"))
+                return future
+        except SocketError as error:
+            future.set_exception(error)
+            return future
+        pace.count = 0
+        self._receivers.append((future, whole, copy))
+        future.add_done_callback(self._forget_receiver)
+        if timeout > 0:
+            loop.call_at(loop.time() + timeout / 1000, _time_out, future)
+        if not self._engine.readable:
+            return future
+        loop.call_soon(self._wake)  # ready, but others run first (READY_STREAK)
+        return future
+
+    def _take(self, future: asyncio.Future[Any], whole: bool, copy: bool) -> bool:
+        """Complete ``future`` with the next message (or frame) if there is one."""
+        if self._incoming:
+            frames = None
+        else:
+            frames = self._try_recv()
+            if frames is None:
+                return False
+        if whole:
+            future.set_result(self._deliverable(frames or self._rest_of_message() or [], copy))
+        else:
+            future.set_result(self._next_frame(frames, copy))
+        return True
+
+    def _serve_receivers(self) -> None:
+        receivers = self._receivers
+        while receivers:
+            future, whole, copy = receivers[0]
+            if future.done():  # cancelled, or timed out
+                receivers.popleft()
+                continue
+            try:
+                self._check_open()
+                if not self._take(future, whole, copy):
+                    return
+            except SocketError as error:
+                future.set_exception(error)
+            receivers.popleft()
+
+    def _forget_receiver(self, future: asyncio.Future[Any]) -> None:
+        if future.cancelled():
+            for index, (waiting, _, _) in enumerate(self._receivers):
+                if waiting is future:
+                    del self._receivers[index]
+                    break
 
     def send_string(self, *args: Any, **kwargs: Any) -> asyncio.Future[Any]:  # type: ignore[override]
         return self._future(AsyncSocketAPI.send_string(self, *args, **kwargs))
@@ -170,12 +304,6 @@ class Socket(AsyncSocketAPI):
 
     def send_serialized(self, *args: Any, **kwargs: Any) -> asyncio.Future[Any]:  # type: ignore[override]
         return self._future(AsyncSocketAPI.send_serialized(self, *args, **kwargs))
-
-    def recv(self, *args: Any, **kwargs: Any) -> asyncio.Future[Any]:  # type: ignore[override]
-        return self._future(AsyncSocketAPI.recv(self, *args, **kwargs))
-
-    def recv_multipart(self, *args: Any, **kwargs: Any) -> asyncio.Future[list[Any]]:  # type: ignore[override]
-        return self._future(AsyncSocketAPI.recv_multipart(self, *args, **kwargs))
 
     def recv_string(self, *args: Any, **kwargs: Any) -> asyncio.Future[str]:  # type: ignore[override]
         return self._future(AsyncSocketAPI.recv_string(self, *args, **kwargs))
@@ -197,6 +325,11 @@ class Socket(AsyncSocketAPI):
 
     send_unicode = send_string
     recv_unicode = recv_string
+
+
+def _time_out(future: asyncio.Future[Any]) -> None:
+    if not future.done():
+        future.set_exception(Again("receiving timed out (RCVTIMEO)"))
 
 
 def _threshold(driver: Driver) -> int:

@@ -26,11 +26,24 @@ from ._api import SocketAPI
 from .constants import NOBLOCK, POLLIN
 from .errors import NotDone
 
-__all__ = ["READY_STREAK", "AsyncMessageTracker", "AsyncSocketAPI"]
+__all__ = ["READY_STREAK", "AsyncMessageTracker", "AsyncSocketAPI", "Pace"]
 
 #: Calls in a row that found their work ready before one yields to the loop anyway
 #: (fewer than a batch: the IterationBatcher flushes at 100 messages).
 READY_STREAK = 32
+
+
+class Pace:
+    """Calls in a row that found their work ready and did not wait (READY_STREAK).
+
+    (A plain counter object: a socket's own attributes are set through its
+    option-aware ``__setattr__``, too slow for every call.)
+    """
+
+    __slots__ = ("count",)
+
+    def __init__(self) -> None:
+        self.count = 0
 
 
 class AsyncSocketAPI(SocketAPI):
@@ -39,8 +52,10 @@ class AsyncSocketAPI(SocketAPI):
     #: Whether :meth:`_settle` must be awaited after each synchronous step (curio:
     #: what those steps asked of the framework is done there).
     _settles: ClassVar[bool] = False
-    #: Calls in a row that did not wait (see READY_STREAK).
-    _streak = 0
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._pace = Pace()
 
     async def _settle(self) -> None:
         """Hook: async work the last synchronous step asked for."""
@@ -81,8 +96,11 @@ class AsyncSocketAPI(SocketAPI):
     ) -> AsyncMessageTracker | None:
         """Send a whole message: every frame or none, even if cancelled (after any
         sent with SNDMORE: the message goes on)."""
-        begun = self._outgoing[:]
-        frames = [*begun, *(self._frame_buffer(part, copy) for part in msg_parts)]
+        frames = self._message_of(msg_parts, copy)
+        begun = self._outgoing
+        if not begun:
+            return await self._send_frames(frames, flags, track)
+        frames, begun = [*begun, *frames], begun[:]
         self._outgoing.clear()
         try:
             return await self._send_frames(frames, flags, track)
@@ -108,18 +126,18 @@ class AsyncSocketAPI(SocketAPI):
         return await self.send(pickle.dumps(obj, protocol), flags, **kwargs)
 
     async def _send_frames(
-        self, frames: list[Buffer], flags: int, track: bool
+        self, frames: Sequence[Buffer], flags: int, track: bool
     ) -> AsyncMessageTracker | None:
-        if self._streak >= READY_STREAK:
-            self._streak = 0
+        if self._pace.count >= READY_STREAK:
+            self._pace.count = 0
             await self._yield()  # (nothing is queued yet: a cancellation here loses nothing)
-        self._streak += 1
+        self._pace.count += 1
         tracker = AsyncMessageTracker(self) if track else None
         while not self._try_send(frames, tracker):
             timeout = 0 if flags & NOBLOCK else self._sndtimeo
             if timeout == 0:
                 raise Again("the socket is at its high-water mark")
-            self._streak = 0
+            self._pace.count = 0
             if not await self._until(self._writable, timeout):
                 raise Again("sending timed out (SNDTIMEO)")
         if self._settles:
@@ -172,10 +190,10 @@ class AsyncSocketAPI(SocketAPI):
         return pickle.loads(await self.recv(flags))
 
     async def _recv_message(self, flags: int) -> list[Any]:
-        if self._streak >= READY_STREAK:
-            self._streak = 0
+        if self._pace.count >= READY_STREAK:
+            self._pace.count = 0
             await self._yield()  # (nothing is taken yet: a cancellation here loses nothing)
-        self._streak += 1
+        self._pace.count += 1
         while True:
             frames = self._try_recv()  # the only step that takes a message out
             if frames is not None:
@@ -187,7 +205,7 @@ class AsyncSocketAPI(SocketAPI):
                 if self._read_inline():
                     continue
                 raise Again("no message is waiting")
-            self._streak = 0
+            self._pace.count = 0
             if not await self._until(self._readable, timeout):
                 raise Again("receiving timed out (RCVTIMEO)")
 
@@ -200,13 +218,13 @@ class AsyncSocketAPI(SocketAPI):
     async def poll(self, timeout: int | None = None, flags: int = POLLIN) -> int:
         """The events among ``flags`` that are ready, waiting up to ``timeout`` ms."""
         self._check_open()
-        if self._streak >= READY_STREAK:
-            self._streak = 0
+        if self._pace.count >= READY_STREAK:
+            self._pace.count = 0
             await self._yield()
-        self._streak += 1
+        self._pace.count += 1
         wait_ms = -1 if timeout is None or timeout < 0 else int(timeout)
         if not self._events() & flags:
-            self._streak = 0
+            self._pace.count = 0
             await self._until(lambda: bool(self._events() & flags), wait_ms)
         return self._events() & flags
 
