@@ -327,7 +327,13 @@ class _Socket:
             return awaited
         if callable(getattr(type(sock), name, None)):  # a plain method
             method = getattr(sock, name)
-            return lambda *args, **kwargs: facade.call(method, *args, **kwargs)
+
+            def call(*args: Any, **kwargs: Any) -> Any:
+                result = facade.call(method, *args, **kwargs)
+                is_socket = isinstance(result, facade.module.Socket)  # get_monitor_socket()
+                return _Socket(facade, result) if is_socket else result
+
+            return call
         return facade.call(getattr, sock, name)  # an option or a property
 
     def __setattr__(self, name: str, value: Any) -> None:

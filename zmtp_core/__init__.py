@@ -21,6 +21,7 @@ from ._errors import (
     EFSM,
     ETERM,
     Again,
+    AuthenticationFailed,
     LocalProtocolError,
     RemoteProtocolError,
     SocketError,
@@ -40,6 +41,7 @@ from ._events import (
 )
 from ._layer import Layer
 from ._mechanism import Mechanism, NullMechanism
+from ._monitor import MonitorEvent
 from ._options import OPTIONS, Options, OptionSpec
 from ._pipe import Pipe, PipeListener, Sink, SubscriptionCommand
 from ._sendqueue import IOV_MAX, Buffer, MessageTracker
@@ -57,6 +59,7 @@ __all__ = [
     "PENDING",
     "Action",
     "Again",
+    "AuthenticationFailed",
     "Buffer",
     "Cancel",
     "Connection",
@@ -78,6 +81,7 @@ __all__ = [
     "Mechanism",
     "Message",
     "MessageTracker",
+    "MonitorEvent",
     "NeedData",
     "NullMechanism",
     "OptionSpec",

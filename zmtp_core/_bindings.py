@@ -12,6 +12,7 @@ RECONNECT_IVL_MAX; a handshake that succeeds resets it (libzmq's policy).
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from random import Random
 from typing import TYPE_CHECKING
 
@@ -30,12 +31,20 @@ __all__ = ["Dialer", "Listener"]
 class Listener:
     """A bound endpoint; ``text`` is what LAST_ENDPOINT reports for it."""
 
-    __slots__ = ("closed", "endpoint", "layering", "text")
+    __slots__ = ("closed", "endpoint", "handle", "layering", "text")
 
-    def __init__(self, endpoint: Endpoint, text: str, layering: Layering | None) -> None:
+    def __init__(
+        self,
+        endpoint: Endpoint,
+        text: str,
+        layering: Layering | None,
+        handle: Hashable | None = None,
+    ) -> None:
         self.endpoint = endpoint
         self.text = text
         self.layering = layering
+        #: The backend's listening socket (for the monitor's events), if it said.
+        self.handle = handle
         self.closed = False
 
     def __repr__(self) -> str:

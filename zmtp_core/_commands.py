@@ -9,7 +9,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Iterable, Mapping
 
-from ._errors import RemoteProtocolError
+from ._errors import PROTOCOL_ERROR_MALFORMED_COMMAND, RemoteProtocolError
 
 __all__ = [
     "CANCEL",
@@ -53,10 +53,12 @@ def encode_command(name: bytes, data: bytes = b"") -> bytes:
 def split_command(body: bytes | bytearray) -> tuple[bytes, bytes]:
     """Split a command body into (name, data)."""
     if not body:
-        raise RemoteProtocolError("empty command frame")
+        raise RemoteProtocolError("empty command frame", code=PROTOCOL_ERROR_MALFORMED_COMMAND)
     end = 1 + body[0]
     if end > len(body):
-        raise RemoteProtocolError("malformed command: name longer than the frame")
+        raise RemoteProtocolError(
+            "malformed command: name longer than the frame", code=PROTOCOL_ERROR_MALFORMED_COMMAND
+        )
     return bytes(body[1:end]), bytes(body[end:])
 
 

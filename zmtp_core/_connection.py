@@ -26,7 +26,13 @@ from types import MappingProxyType
 from . import _commands as cmd
 from ._bodies import BodyPool
 from ._codec import COMMAND, LONG_HEADER, MORE
-from ._errors import LocalProtocolError, RemoteProtocolError
+from ._errors import (
+    PROTOCOL_ERROR_MECHANISM_MISMATCH,
+    PROTOCOL_ERROR_UNREPORTED,
+    AuthenticationFailed,
+    LocalProtocolError,
+    RemoteProtocolError,
+)
 from ._events import (
     NEED_DATA,
     Cancel,
@@ -384,7 +390,8 @@ class Connection:
                 theirs = greeting.mechanism.rstrip(b"\0").decode("latin-1")
                 raise RemoteProtocolError(
                     f"security mechanism mismatch: peer uses {theirs!r}, "
-                    f"we use {self._mechanism.name.decode()!r}"
+                    f"we use {self._mechanism.name.decode()!r}",
+                    code=PROTOCOL_ERROR_MECHANISM_MISMATCH,
                 )
             self.peer_version = greeting.version
             self._advance(Input.GREETING_ACCEPTED)
@@ -402,7 +409,14 @@ class Connection:
                 reason = cmd.decode_error(cmd.split_command(body)[1])
                 self._advance(Input.PEER_ERROR)
                 self._out.discard()
-                self._finish(ConnectionClosed(f"peer refused the handshake: {reason}"))
+                message = f"peer refused the handshake: {reason}"
+                status = reason.encode("latin-1", "replace")
+                refusal = (
+                    AuthenticationFailed(message, int(status))
+                    if len(status) == 3 and status[:1] in b"345" and status[1:] == b"00"
+                    else None
+                )
+                self._finish(ConnectionClosed(message, refusal))
                 return PeerError(reason)
             self._advance(Input.HANDSHAKE_COMMAND)
             for reply in self._mechanism.handle_command(body):
@@ -418,7 +432,8 @@ class Connection:
         if raw_type is not None and not can_pair(self.socket_type, peer_type):
             raise RemoteProtocolError(
                 f"socket type mismatch: a {peer_type or 'nameless'} peer "
-                f"cannot talk to our {self.socket_type.name}"
+                f"cannot talk to our {self.socket_type.name}",
+                code=PROTOCOL_ERROR_UNREPORTED,
             )
         self._advance(Input.HANDSHAKE_DONE)
         self._reader.open_traffic(*self._traffic_limits)

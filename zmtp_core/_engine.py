@@ -14,7 +14,9 @@ tells the engine what happened:
   (any partial count); True means "there is more to write now";
 * ``connection_lost(handle, reason)``: a read or write failed;
 * ``handle_timer(now)`` once ``next_deadline`` has come (``-inf``: at once,
-  the engine needs to learn the time).
+  the engine needs to learn the time);
+* for the socket monitor, also what did not work out or is under way:
+  ``bind_failed``, ``accept_failed``, ``dialing`` (a connect in progress).
 
 After each call it looks at what the engine asks for:
 
@@ -23,7 +25,9 @@ After each call it looks at what the engine asks for:
 * ``engine.output``: handles that have bytes to write (each listed once until
   the backend calls ``buffers_to_send`` for it); when to write them is the
   backend's batching policy;
-* ``engine.next_deadline``.
+* ``engine.next_deadline``;
+* ``engine.events``: :class:`MonitorEvent` records for the socket monitor (only
+  those ``engine.monitor_events`` asks for), to send and clear.
 
 The application's side is the same object: ``send``, ``try_recv``,
 ``readable``/``writable``, options, ``bind``/``connect`` (after the backend
@@ -46,9 +50,32 @@ from ._connection import PENDING, Connection
 from ._counters import Toggles
 from ._deadlines import Deadlines
 from ._endpoints import Endpoint
-from ._errors import SocketError
+from ._errors import (
+    PROTOCOL_ERROR_UNREPORTED,
+    AuthenticationFailed,
+    RemoteProtocolError,
+    SocketError,
+)
 from ._events import Frame, HandshakeComplete
 from ._link import Link
+from ._monitor import (
+    ACCEPT_FAILED,
+    ACCEPTED,
+    BIND_FAILED,
+    CLOSED,
+    CONNECT_DELAYED,
+    CONNECT_RETRIED,
+    CONNECTED,
+    DISCONNECTED,
+    HANDSHAKE_FAILED_AUTH,
+    HANDSHAKE_FAILED_NO_DETAIL,
+    HANDSHAKE_FAILED_PROTOCOL,
+    HANDSHAKE_SUCCEEDED,
+    LISTENING,
+    MonitorEvent,
+    fd_of,
+    protocol_error_code,
+)
 from ._options import Options
 from ._sendqueue import Buffer
 from ._socket_types import SocketType
@@ -87,6 +114,10 @@ class SocketEngine:
         self.actions: list[Action] = []
         #: Handles with bytes to send; the backend takes the list and writes them.
         self.output: list[Hashable] = []
+        #: The events the socket monitor wants (libzmq's mask; 0: no monitor).
+        self.monitor_events = 0
+        #: Events recorded for the monitor; the backend sends them and clears the list.
+        self.events: list[MonitorEvent] = []
         self.closed = False  # the application closed the socket
         self.finished = False  # ... and nothing is left to send: all is released
         #: Every connection, by handle (read it; the engine changes it).
@@ -153,26 +184,44 @@ class SocketEngine:
         return self.socket.socket_type
 
     def bind(
-        self, endpoint: Endpoint, text: str, *, tls_context: ssl.SSLContext | None = None
+        self,
+        endpoint: Endpoint,
+        text: str,
+        *,
+        tls_context: ssl.SSLContext | None = None,
+        handle: Hashable | None = None,
     ) -> Listener:
-        """The backend listens on ``endpoint`` (reported as ``text``): accept on it.
+        """The backend listens on ``endpoint`` (reported as ``text``, with the
+        listening socket ``handle``): accept on it.
 
         ``tls_context`` is required for tls:// and wss:// (the backend reads the files).
         """
         self._check_open()
-        listener = Listener(
-            endpoint, text, layering(endpoint, self.options, server_side=True, context=tls_context)
-        )
+        layers = layering(endpoint, self.options, server_side=True, context=tls_context)
+        listener = Listener(endpoint, text, layers, handle)
         self._listeners.append(listener)
+        self._emit(LISTENING, fd_of(handle), text)
         return listener
+
+    def bind_failed(self, text: str, error: int, closed_fd: int | None = None) -> None:
+        """The backend could not listen on ``text`` (``error``: an errno; ``closed_fd``:
+        the OS socket it had opened for it, closed since)."""
+        if closed_fd is not None:
+            self._emit(CLOSED, closed_fd, "")
+        self._emit(BIND_FAILED, error, text)
 
     def unbind(self, listener: Listener) -> None:
         """Stop accepting on ``listener``; the connections accepted there are dropped."""
-        listener.closed = True
+        self._stop_listening(listener)
         if listener in self._listeners:
             self._listeners.remove(listener)
         for link in [link for link in self.connections.values() if link.origin is listener]:
             self._drop(link, "unbound")
+
+    def _stop_listening(self, listener: Listener) -> None:
+        if not listener.closed:
+            listener.closed = True
+            self._emit(CLOSED, fd_of(listener.handle), listener.text)
 
     def connect(
         self, endpoint: Endpoint, text: str, *, tls_context: ssl.SSLContext | None = None
@@ -206,7 +255,7 @@ class SocketEngine:
             self.options.set("LINGER", linger)
         linger_ms: int = self.options["LINGER"]
         for listener in self._listeners:
-            listener.closed = True
+            self._stop_listening(listener)
         self._listeners.clear()
         if linger_ms == 0:
             self.finish()
@@ -244,17 +293,30 @@ class SocketEngine:
         if listener.closed or self.closed:
             self.actions.append(Drop(handle, "not listening", [], listener.text, False))
             return
+        self._emit(ACCEPTED, fd_of(handle), listener.text)
         self._add_link(handle, listener)
+
+    def accept_failed(self, listener: Listener, error: int) -> None:
+        """Accepting on ``listener`` failed (``error``: an errno, EMFILE say)."""
+        self._emit(ACCEPT_FAILED, error, listener.text)
+
+    def dialing(self, dialer: Dialer, handle: Hashable) -> None:
+        """The backend's connect for ``dialer`` is in progress (libzmq's 'delayed')."""
+        self._emit(CONNECT_DELAYED, errno.EINPROGRESS, dialer.text)
 
     def dialed(self, handle: Hashable, dialer: Dialer) -> None:
         """The backend connected ``dialer``'s endpoint."""
         if dialer.closed:
             self.actions.append(Drop(handle, "disconnected", [], dialer.text, False))
             return
+        self._emit(CONNECTED, fd_of(handle), dialer.text)
         dialer.link = self._add_link(handle, dialer)
 
-    def dial_failed(self, dialer: Dialer, reason: str) -> None:
-        """A dial did not connect: try again later (RECONNECT_IVL)."""
+    def dial_failed(self, dialer: Dialer, reason: str, handle: Hashable | None = None) -> None:
+        """A dial did not connect (``handle``: the socket it tried, now closed): try
+        again later (RECONNECT_IVL)."""
+        if handle is not None:
+            self._emit(CLOSED, fd_of(handle), dialer.text)
         if not dialer.closed:
             self._retry(dialer)
 
@@ -381,8 +443,13 @@ class SocketEngine:
         self._reschedule(link)
         return link
 
+    def _emit(self, event: int, value: int, endpoint: str) -> None:
+        if self.monitor_events & event:
+            self.events.append(MonitorEvent(event, value, endpoint))
+
     def _handshake_done(self, link: Link, event: HandshakeComplete) -> None:
         link.ready = True
+        self._emit(HANDSHAKE_SUCCEEDED, 0, link.origin.text)
         conn = link.conn
         link.direct = conn.direct_queue if isinstance(conn, Connection) else None
         dialer = link.origin
@@ -405,11 +472,21 @@ class SocketEngine:
         if link.lingering and link.drained:
             self._drop(link, "linger: everything was sent")
 
-    def _drop(self, link: Link, reason: str, *, failed: bool = False) -> None:
-        """Forget a connection now; the backend closes its OS socket."""
+    def _drop(
+        self,
+        link: Link,
+        reason: str,
+        *,
+        failed: bool = False,
+        error: RemoteProtocolError | None = None,
+    ) -> None:
+        """Forget a connection now; the backend closes its OS socket. ``failed``: it
+        broke (``error``: the peer's violation, if that was why)."""
         if link.closed:
             return
         link.closed = True
+        if (failed or error is not None) and self.monitor_events:
+            self._report_failure(link, error)
         del self.connections[link.handle]
         self.deadlines.clear(link.key)
         del self._timed[link.key]
@@ -436,6 +513,20 @@ class SocketEngine:
         )
         self.check_linger()
 
+    def _report_failure(self, link: Link, error: RemoteProtocolError | None) -> None:
+        """What libzmq's monitor says of a connection that broke."""
+        endpoint = link.origin.text
+        if not link.ready:
+            if isinstance(error, AuthenticationFailed):
+                self._emit(HANDSHAKE_FAILED_AUTH, error.status_code, endpoint)
+            elif error is not None:
+                code = protocol_error_code(error)
+                if code != PROTOCOL_ERROR_UNREPORTED:
+                    self._emit(HANDSHAKE_FAILED_PROTOCOL, code, endpoint)
+            else:
+                self._emit(HANDSHAKE_FAILED_NO_DETAIL, 0, endpoint)
+        self._emit(DISCONNECTED, fd_of(link.handle), endpoint)
+
     def _dialer_lost(self, dialer: Dialer) -> None:
         dialer.link = None
         pipe = dialer.pipe
@@ -458,6 +549,7 @@ class SocketEngine:
             return
         dialer.delay = delay
         self.deadlines.set(dialer.key, PENDING)  # (the delay starts when we know the time)
+        self._emit(CONNECT_RETRIED, round(delay * 1000), dialer.text)
 
     def _dialer_timer(self, dialer: Dialer, now: float) -> None:
         if dialer.closed:

@@ -37,12 +37,35 @@ class RemoteProtocolError(ZMTPError):
     """The peer broke the protocol; the connection is closed.
 
     ``error_reason`` is set when ZMTP wants the peer told why, with an ERROR
-    command (libzmq does that only for rejected authentication).
+    command (libzmq does that only for rejected authentication). ``code`` is
+    libzmq's ZMQ_PROTOCOL_ERROR_* number for it, when it has a precise one
+    (the socket monitor reports it).
     """
 
-    def __init__(self, message: str, *, error_reason: bytes | None = None) -> None:
+    def __init__(
+        self, message: str, *, error_reason: bytes | None = None, code: int | None = None
+    ) -> None:
         super().__init__(message)
         self.error_reason = error_reason
+        self.code = code
+
+
+class AuthenticationFailed(RemoteProtocolError):
+    """The handshake was refused for authentication: the peer's ERROR carried a
+    ZAP status code (300, 400, 500), or our ZAP handler denied the peer."""
+
+    def __init__(self, message: str, status_code: int) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+
+
+#: libzmq's protocol error codes (ZMQ_PROTOCOL_ERROR_ZMTP_*), for the monitor.
+PROTOCOL_ERROR_UNEXPECTED_COMMAND = 0x10000001
+PROTOCOL_ERROR_MALFORMED_COMMAND = 0x10000011
+PROTOCOL_ERROR_MECHANISM_MISMATCH = 0x11000002
+#: A violation libzmq reports with no handshake event (a socket type mismatch):
+#: the monitor hears only DISCONNECTED.
+PROTOCOL_ERROR_UNREPORTED = 0
 
 
 # libzmq's own error numbers (ZMQ_HAUSNUMERO + n); the others are the system's.

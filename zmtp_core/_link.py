@@ -108,7 +108,7 @@ class Link:
                     try:
                         pipe.deliver_many(messages)
                     except RemoteProtocolError as error:
-                        self.engine._drop(self, str(error))
+                        self.engine._drop(self, str(error), error=error)
                         return False
                 if event is None:
                     continue  # the limit was reached: look at the room again
@@ -126,7 +126,7 @@ class Link:
                     return False
             elif kind is ConnectionClosed:
                 closed = cast(ConnectionClosed, event)
-                self.engine._drop(self, closed.reason, failed=True)
+                self.engine._drop(self, closed.reason, failed=True, error=closed.error)
                 return False
             # (PeerError: its reason arrives again in the ConnectionClosed after it)
         if not self.queued:

@@ -13,7 +13,7 @@ import abc
 from typing import ClassVar
 
 from ._commands import READY, decode_properties, encode_command, split_command
-from ._errors import RemoteProtocolError
+from ._errors import PROTOCOL_ERROR_UNEXPECTED_COMMAND, RemoteProtocolError
 
 __all__ = ["Mechanism", "NullMechanism"]
 
@@ -75,9 +75,14 @@ class NullMechanism(Mechanism):
     def handle_command(self, body: bytes) -> list[bytes]:
         name, data = split_command(body)
         if name != READY:
-            raise RemoteProtocolError(f"NULL handshake expected READY, got {name!r}")
+            raise RemoteProtocolError(
+                f"NULL handshake expected READY, got {name!r}",
+                code=PROTOCOL_ERROR_UNEXPECTED_COMMAND,
+            )
         if self._peer is not None:
-            raise RemoteProtocolError("NULL handshake: READY received twice")
+            raise RemoteProtocolError(
+                "NULL handshake: READY received twice", code=PROTOCOL_ERROR_UNEXPECTED_COMMAND
+            )
         self._peer = decode_properties(data)
         return []
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import random
 import warnings
 import weakref
@@ -27,18 +28,22 @@ from zmtp_core import (
     Buffer,
     Dialer,
     Listener,
+    MonitorEvent,
     SocketEngine,
     SocketError,
     SocketType,
     Toggles,
     parse_endpoint,
 )
+from zmtp_core._monitor import ALL as MONITOR_ALL
+from zmtp_core._monitor import MONITOR_STOPPED
+from zmtp_core._monitor import encode as encode_event
 from zmtp_core._options import lookup
 
 from ._driver import Driver
 from ._inproc import InprocEnd, InprocLink, InprocRegistry
 from ._loop import Batcher, Loop
-from .constants import NOBLOCK, POLLIN, POLLOUT, SNDMORE
+from .constants import NOBLOCK, PAIR, POLLIN, POLLOUT, SNDMORE
 from .constants import SocketType as PyzmqSocketType
 from .errors import ContextTerminated, ZMQBindError
 from .frame import Frame
@@ -75,6 +80,18 @@ def _core_type(socket_type: SocketType | int) -> SocketType:
         except ValueError:
             raise SocketError(errno.EINVAL, f"{socket_type!r} is not a socket type") from None
         raise SocketError(errno.EINVAL, f"{name} sockets are not supported by zmtp") from None
+
+
+def _report_events(monitor: SocketAPI, events: list[MonitorEvent]) -> None:
+    """Queue events on the monitor socket, without waiting: an event that finds it
+    full is dropped, as libzmq's monitor drops what it cannot send."""
+    with monitor._lock:
+        if monitor._closed:
+            return
+        for event in events:
+            with contextlib.suppress(SocketError):
+                monitor._engine.send(encode_event(event), None)
+        monitor._driver.service()
 
 
 def _text(addr: str | bytes) -> str:
@@ -157,6 +174,7 @@ class SocketAPI:
         self._closed = False
         self._outgoing: list[Buffer] = []  # frames of a message sent with SNDMORE so far
         self._incoming: list[Any] = []  # the rest of a message read frame by frame
+        self._monitor: SocketAPI | None = None  # the PAIR socket monitor() bound
         if copy_threshold is not None:
             self.copy_threshold = copy_threshold
 
@@ -288,7 +306,7 @@ class SocketAPI:
                 bound: Endpoints | None = None
                 last = addr
             else:
-                bound = self._driver.bind(endpoint)
+                bound = self._driver.bind(endpoint, addr)
                 last = bound.text
             self._engine.options.set_by_backend("LAST_ENDPOINT", last.encode())
         if bound is not None:
@@ -547,11 +565,66 @@ class SocketAPI:
 
     # -- the end ------------------------------------------------------------------
 
+    # -- the socket monitor -----------------------------------------------------------
+
+    def monitor(self, addr: str | bytes | None, events: int = MONITOR_ALL) -> None:
+        """Report ``events`` (libzmq's mask) to a PAIR socket bound at ``addr``
+        (inproc only), in libzmq's two-frame form; ``None`` stops (MONITOR_STOPPED)."""
+        self._check_open()
+        if addr is None:
+            self._stop_monitor()
+            return
+        addr = _text(addr)
+        if not addr.startswith("inproc://"):
+            raise SocketError(errno.EPROTONOSUPPORT, "a monitor is bound on inproc:// only")
+        if events >> 16:
+            raise SocketError(errno.EINVAL, "the first event format has 16 bits of events")
+        self._stop_monitor()
+        monitor = self.context.socket(PAIR)  # type: ignore[attr-defined]
+        monitor.linger = 0  # (never holds up the end of the context)
+        try:
+            monitor.bind(addr)
+        except BaseException:
+            monitor.close()
+            raise
+        self._monitor = monitor
+        with self._lock:
+            self._driver.on_events = functools.partial(_report_events, monitor)
+            self._engine.monitor_events = events
+
+    def get_monitor_socket(self, events: int | None = None, addr: str | None = None) -> Any:
+        """pyzmq's helper: start a monitor and return a PAIR socket connected to it."""
+        if addr is None:
+            addr = f"inproc://monitor.s-{id(self):x}"
+        self.monitor(addr, MONITOR_ALL if events is None else events)
+        peer = self.context.socket(PAIR)  # type: ignore[attr-defined]
+        peer.connect(addr)
+        return peer
+
+    def disable_monitor(self) -> None:
+        """Stop the monitor (it says MONITOR_STOPPED first)."""
+        self._stop_monitor()
+
+    def _stop_monitor(self) -> None:
+        monitor = self._monitor
+        if monitor is None:
+            return
+        self._monitor = None
+        with self._lock:
+            mask, self._engine.monitor_events = self._engine.monitor_events, 0
+            self._driver.on_events = None
+        if mask & MONITOR_STOPPED:
+            _report_events(monitor, [MonitorEvent(MONITOR_STOPPED, 0, "")])
+        monitor.close()
+
     def close(self, linger: int | None = None) -> None:
         """Close; with LINGER != 0 queued messages keep flowing in the background."""
         if self.context._forked:
             self._closed = True  # (the parent's socket: nothing of it runs here)
             return
+        if self._monitor is not None and not self._closed:
+            with contextlib.suppress(SocketError):
+                self._stop_monitor()
         with self._lock:
             if self._closed:
                 return

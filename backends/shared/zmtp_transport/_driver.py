@@ -30,13 +30,14 @@ from zmtp_core import (
     Drop,
     Endpoint,
     Listener,
+    MonitorEvent,
     SocketEngine,
     SocketError,
     Watch,
 )
 
 from ._loop import Handle, Loop
-from ._sockets import BoundSocket, open_listener, tcp_address, tune
+from ._sockets import BindFailed, BoundSocket, open_listener, tcp_address, tune
 from ._tls_files import tls_context_for
 
 __all__ = ["READS_PER_EVENT", "Driver"]
@@ -65,22 +66,35 @@ class Driver:
         self._deadline_changes = -1  # (the engine's count when we last looked)
         self._last_failure: dict[str, str] = {}  # per endpoint: logged once in a row
         self._finished = False
+        #: Where the engine's monitor events go (set while a monitor is attached).
+        self.on_events: Callable[[list[MonitorEvent]], None] | None = None
 
     # -- what the application asks for -------------------------------------------
 
-    def bind(self, endpoint: Endpoint) -> Listener:
-        """Listen on ``endpoint``; errors (EADDRINUSE, bad TLS files) raise before anything."""
-        options = self.engine.options
+    def bind(self, endpoint: Endpoint, text: str) -> Listener:
+        """Listen on ``endpoint`` (``text``, as the user wrote it); errors (EADDRINUSE,
+        bad TLS files) raise before anything."""
+        engine, options = self.engine, self.engine.options
         tls = tls_context_for(endpoint, options, server_side=True)
-        bound = open_listener(endpoint, options)
         try:
-            listener = self.engine.bind(endpoint, bound.last_endpoint, tls_context=tls)
+            bound = open_listener(endpoint, options)
+        except SocketError as error:
+            engine.bind_failed(
+                text, error.errno, error.fd if isinstance(error, BindFailed) else None
+            )
+            self.service()
+            raise
+        try:
+            listener = engine.bind(
+                endpoint, bound.last_endpoint, tls_context=tls, handle=bound.sock
+            )
             self.loop.watch(bound.sock, True, False, partial(self._acceptable, listener))
         except BaseException:
             bound.sock.close()
             bound.cleanup()
             raise
         self._listening[listener] = bound
+        self.service()
         return listener
 
     def connect(self, endpoint: Endpoint, text: str) -> Dialer:
@@ -191,6 +205,10 @@ class Driver:
                 self._write_output()
         if engine.deadlines.changes != self._deadline_changes:
             self._schedule()
+        if engine.events:
+            events, engine.events = engine.events, []
+            if self.on_events is not None:
+                self.on_events(events)
         if engine.finished and not self._finished:
             self._finished = True
             self._on_finished()
@@ -280,8 +298,10 @@ class Driver:
                 sock, _ = bound.sock.accept()
             except (BlockingIOError, InterruptedError):
                 break
-            except OSError:
-                break  # out of descriptors or the like: try again when readable
+            except OSError as error:  # out of descriptors or the like: again when readable
+                engine.accept_failed(listener, error.errno or errno.EINVAL)
+                self.service()
+                break
             sock.setblocking(False)
             tune(sock, options, listener.endpoint.over_tcp)
             engine.accepted(sock, listener)
@@ -329,9 +349,10 @@ class Driver:
                 timer = self.loop.call_at(deadline, partial(self._connect_timed_out, sock))
             self._connecting[sock] = (dialer, timer)
             self.loop.watch(sock, False, True, partial(self._connect_done, sock))
+            engine.dialing(dialer, sock)
         else:
+            engine.dial_failed(dialer, os.strerror(code), sock)
             sock.close()
-            engine.dial_failed(dialer, os.strerror(code))
 
     def _connect_done(self, sock: socket.socket, readable: bool, writable: bool) -> None:
         entry = self._connecting.pop(sock, None)
@@ -342,8 +363,8 @@ class Driver:
             timer.cancel()
         code = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
         if code:
+            self.engine.dial_failed(dialer, os.strerror(code), sock)
             self.loop.release(sock)
-            self.engine.dial_failed(dialer, os.strerror(code))
         else:
             self.engine.dialed(sock, dialer)  # (its Watch replaces the write interest)
         self.service()
@@ -351,8 +372,8 @@ class Driver:
     def _connect_timed_out(self, sock: socket.socket) -> None:
         entry = self._connecting.pop(sock, None)
         if entry is not None:
+            self.engine.dial_failed(entry[0], "connect timed out (CONNECT_TIMEOUT)", sock)
             self.loop.release(sock)
-            self.engine.dial_failed(entry[0], "connect timed out (CONNECT_TIMEOUT)")
             self.service()
 
     def _abandon_dials(self) -> None:

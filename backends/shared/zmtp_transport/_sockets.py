@@ -94,6 +94,15 @@ def _unlink_if_stale(path: str) -> None:
     raise SocketError(errno.EADDRINUSE, f"ipc path {path} is in use by a live socket")
 
 
+class BindFailed(SocketError):
+    """A bind that failed after its OS socket existed (``fd``: that socket's
+    number, closed since; the monitor reports it as libzmq does)."""
+
+    def __init__(self, errno: int, message: str, fd: int) -> None:
+        super().__init__(errno, message)
+        self.fd = fd
+
+
 @dataclass
 class BoundSocket:
     """A listening socket and what to clean up after it."""
@@ -138,10 +147,11 @@ def open_listener(endpoint: Endpoint, options: Options) -> BoundSocket:
         sock.bind(address)
         sock.listen(options["BACKLOG"])
     except OSError as error:
+        fd = sock.fileno()
         sock.close()
         bound.cleanup()
-        raise SocketError(
-            error.errno or errno.EINVAL, f"cannot bind {address!r}: {error.strerror}"
+        raise BindFailed(
+            error.errno or errno.EINVAL, f"cannot bind {address!r}: {error.strerror}", fd
         ) from None
     bound.path = path  # ours to remove from now on
     sock.setblocking(False)

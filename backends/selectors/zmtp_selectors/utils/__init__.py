@@ -1,0 +1,1 @@
+"""pyzmq's ``zmq.utils``, as ``zmtp_selectors.utils``."""
