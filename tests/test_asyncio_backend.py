@@ -329,3 +329,23 @@ def test_a_poll_loop_with_work_always_ready_lets_other_tasks_run() -> None:
             assert others_ran >= 1000 // 64  # a turn every READY_STREAK (32) polls
 
     asyncio.run(main())
+
+
+def test_nonblocking_receives_of_waiting_messages_never_fail() -> None:
+    """Past READY_STREAK a receive yields once, and a NOBLOCK one still takes its message."""
+
+    async def main() -> None:
+        ctx = zmq.Context()
+        try:
+            pull, push = ctx.socket(zmq.PULL), ctx.socket(zmq.PUSH)
+            pull.bind("inproc://nonblocking")
+            push.connect("inproc://nonblocking")
+            count = 3 * READY_STREAK
+            for n in range(count):
+                await push.send(b"%d" % n)
+            received = [await pull.recv(zmq.NOBLOCK) for _ in range(count)]
+            assert received == [b"%d" % n for n in range(count)]
+        finally:
+            ctx.destroy(linger=0)
+
+    asyncio.run(main())

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import errno
 import gc
+import importlib
 import subprocess
 import sys
 import textwrap
@@ -15,6 +16,8 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import zmtp_selectors
 
@@ -178,6 +181,34 @@ def test_poller_membership_and_plain_descriptors_by_number(zmtp: ModuleType) -> 
         context.close()
 
 
+def test_frames_built_by_hand_as_pyzmqs() -> None:
+    zmq = require_pyzmq()
+    for lib in (zmq, zmtp_selectors):
+        assert lib.Frame().bytes == b"" and lib.Frame(bytearray(b"ab")).bytes == b"ab"
+        assert lib.Frame(b"x", copy=True, track=False).get(lib.MORE) == 0
+        for bad in ("text", 5, object()):
+            with pytest.raises(TypeError):
+                lib.Frame(bad)
+        with pytest.raises(lib.ZMQError):
+            lib.Frame(b"x").get("No-Such-Property")
+        for size in (3, 16, 17, 100):
+            assert repr(zmtp_selectors.Frame(b"y" * size)) == repr(zmq.Frame(b"y" * size))
+    data = bytearray(b"shared")
+    frame = zmtp_selectors.Frame(data)
+    data[0:1] = b"S"
+    assert frame.bytes == b"Shared"  # no copy unless asked
+    assert zmtp_selectors.Frame(data, copy=True).buffer.readonly
+
+
+def test_received_frames_say_more(ctx: TrackedContext, zmtp: ModuleType) -> None:
+    a, b = pair(ctx, zmtp)
+    a.send_multipart([b"one", zmtp.Frame(b"two")])
+    first, second = b.recv_multipart(copy=False)
+    assert (first.more, first.get(zmtp.MORE), second.get(zmtp.MORE)) == (True, 1, 0)
+    if sys.version_info >= (3, 12):
+        assert memoryview(second).tobytes() == b"two"
+
+
 def test_reprs_say_what_pyzmqs_say() -> None:
     ctx = zmtp_selectors.Context()
     sock = ctx.socket(zmtp_selectors.PUSH)
@@ -298,3 +329,40 @@ def test_a_dropped_context_is_warned_about_and_destroyed() -> None:
         gc.collect()
     assert any("unclosed context" in str(w.message) for w in caught)
     assert reactor._closing  # destroyed: its I/O thread is gone
+
+
+# -- zmq.utils ----------------------------------------------------------------------------
+
+
+@given(st.binary(max_size=64).map(lambda data: data[: len(data) // 4 * 4]))
+def test_z85_round_trips_as_pyzmqs(data: bytes) -> None:
+    from zmtp_selectors.utils import z85  # noqa: PLC0415
+
+    zmq = require_pyzmq()
+    text = z85.encode(data)
+    assert text == importlib.import_module(f"{zmq.__name__}.utils.z85").encode(data)
+    assert z85.decode(text) == data
+
+
+def test_z85_refuses_what_it_cannot_stand_for() -> None:
+    from zmtp_selectors.utils import z85  # noqa: PLC0415
+
+    assert z85.encode(bytes.fromhex("864FD26FB559F75B")) == b"HelloWorld"  # RFC 32's vector
+    assert z85.decode("HelloWorld") == bytes.fromhex("864FD26FB559F75B")
+    for bad, why in ((b"abc", "5-character"), (b"Hello~orld", "not a Z85"), (b"#####", "32 bits")):
+        with pytest.raises(ValueError, match=why):
+            z85.decode(bad)
+    with pytest.raises(ValueError, match="4-byte"):
+        z85.encode(b"odd")
+
+
+def test_the_utils_modules_are_under_every_backend() -> None:
+    for backend in ("selectors", "asyncio", "anyio", "curio"):
+        package = f"zmtp_{backend}.utils"
+        jsonapi = importlib.import_module(f"{package}.jsonapi")
+        assert jsonapi.loads(jsonapi.dumps({"a": [1, "é"]})) == {"a": [1, "é"]}
+        assert jsonapi.dumps("é") == b'"\\u00e9"'
+        with importlib.import_module(f"{package}.win32").allow_interrupt(lambda: None):
+            pass
+        assert importlib.import_module(f"{package}.z85").encode(b"\0" * 4) == b"00000"
+        assert callable(importlib.import_module(f"{package}.monitor").recv_monitor_message)

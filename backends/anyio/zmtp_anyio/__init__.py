@@ -40,6 +40,7 @@ from zmtp_transport.namespace import *  # noqa: F403
 
 from ._context import Context
 from ._poll import Poller
+from ._proxy import device, proxy, proxy_steerable
 from ._socket import MessageTracker, Socket
 
 __all__ = [
@@ -47,5 +48,8 @@ __all__ = [
     "MessageTracker",
     "Poller",
     "Socket",
+    "device",
+    "proxy",
+    "proxy_steerable",
 ]
 __all__ += _namespace.__all__

@@ -50,6 +50,7 @@ from zmtp_transport.namespace import *  # noqa: F403
 
 from ._context import Context
 from ._poll import Poller
+from ._proxy import device, proxy, proxy_steerable
 from ._socket import MessageTracker, Socket
 
 #: pyzmq's deprecated names: any asyncio loop will do here.
@@ -73,6 +74,9 @@ __all__ = [
     "Poller",
     "Socket",
     "ZMQEventLoop",
+    "device",
     "install",
+    "proxy",
+    "proxy_steerable",
 ]
 __all__ += _namespace.__all__

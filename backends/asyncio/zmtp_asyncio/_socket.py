@@ -240,6 +240,9 @@ class Socket(AsyncSocketAPI):
                 return future
             self._check_open()
             timeout = 0 if flags & NOBLOCK else self._rcvtimeo
+            if timeout == 0 and pace.count >= READY_STREAK:  # the coroutine: a yield, a look
+                base = AsyncSocketAPI.recv_multipart if whole else AsyncSocketAPI.recv
+                return as_future(loop, base(self, flags, copy))
             if timeout == 0:
                 if self._receivers or not (self._read_inline() and self._take(future, whole, copy)):
                     future.set_exception(Again("no message is waiting"))

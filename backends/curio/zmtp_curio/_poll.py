@@ -38,7 +38,7 @@ class Poller(PollerBase):
             ready = self._ready()
             if ready or (deadline is not None and time.monotonic() >= deadline):
                 return ready
-            barrier = SchedBarrier()
+            barrier = _Latch()  # (woken maybe before _sleep_on starts: it must remember)
             self._streak = 0
             for sock in sockets:
                 sock._waiters.append(barrier)
@@ -52,6 +52,22 @@ class Poller(PollerBase):
                 for sock in sockets:
                     with contextlib.suppress(ValueError):
                         sock._waiters.remove(barrier)
+
+
+class _Latch(SchedBarrier):  # type: ignore[misc]  # (curio has no types)
+    """A barrier that remembers a wake that came before anyone slept on it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.woken = False
+
+    async def wake(self, n: int | None = None) -> None:
+        self.woken = True
+        await super().wake(n)
+
+    async def suspend(self, reason: str = "SUSPEND") -> None:
+        if not self.woken:
+            await super().suspend(reason)
 
 
 async def _sleep_on(barrier: SchedBarrier, deadline: float | None) -> None:

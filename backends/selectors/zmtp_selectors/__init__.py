@@ -62,7 +62,8 @@ from zmtp_transport.namespace import *  # noqa: F403
 
 from ._context import Context
 from ._frame import MessageTracker
-from ._poll import Poller, select_sockets
+from ._poll import Poller, select_sockets, zmq_poll
+from ._proxy import device, proxy, proxy_steerable
 from ._socket import Socket
 
 select = select_sockets
@@ -72,6 +73,10 @@ __all__ = [
     "MessageTracker",
     "Poller",
     "Socket",
+    "device",
+    "proxy",
+    "proxy_steerable",
     "select",
+    "zmq_poll",
 ]
 __all__ += _namespace.__all__

@@ -10,7 +10,7 @@ from zmtp_transport.constants import POLLERR, POLLIN, POLLOUT
 
 from ._socket import Socket
 
-__all__ = ["Poller", "select_sockets"]
+__all__ = ["Poller", "select_sockets", "zmq_poll"]
 
 
 class Poller(PollerBase):
@@ -42,6 +42,14 @@ class Poller(PollerBase):
             finally:
                 for sock in zsockets:
                     sock._inproc.waiting -= 1
+
+
+def zmq_poll(sockets: list[tuple[Any, int]], timeout: float | None = -1) -> list[tuple[Any, int]]:
+    """pyzmq's zmq_poll(): ``sockets`` as (socket, events) pairs; timeout in ms."""
+    poller = Poller()
+    for sock, flags in sockets:
+        poller.register(sock, flags)
+    return poller.poll(timeout)
 
 
 def select_sockets(

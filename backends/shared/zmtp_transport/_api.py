@@ -486,7 +486,7 @@ class SocketAPI:
         if copy:
             return self._copied(frame)
         self._engine.lend(frame)
-        return Frame(frame, bool(incoming))
+        return Frame._received(frame, bool(incoming))
 
     def _frame_into(self, frames: list[Any] | None, buffer: Any, nbytes: int) -> int:
         """recv_into(): the next frame copied into ``buffer`` (at most ``nbytes``
@@ -525,7 +525,7 @@ class SocketAPI:
         delivered = []
         for index, frame in enumerate(frames):
             lend(frame)
-            delivered.append(Frame(frame, index < last))
+            delivered.append(Frame._received(frame, index < last))
         return delivered
 
     def _copied(self, frame: Any) -> bytes:

@@ -53,6 +53,8 @@ class PollerBase:
             if isinstance(sock, SocketAPI):
                 if sock.closed:
                     continue
+                if sock.context._terminated:
+                    sock._check_open()  # ETERM: a poll ends with its context, as in libzmq
                 with sock._lock:
                     events = sock._events() & flags
                 if events:

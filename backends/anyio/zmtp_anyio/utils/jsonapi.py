@@ -1,0 +1,5 @@
+"""pyzmq's ``zmq.utils.jsonapi``, as ``zmtp_anyio.utils.jsonapi``."""
+
+from zmtp_transport.utils.jsonapi import dumps, loads
+
+__all__ = ["dumps", "loads"]

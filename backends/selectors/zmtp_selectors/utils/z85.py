@@ -1,0 +1,5 @@
+"""pyzmq's ``zmq.utils.z85``, as ``zmtp_selectors.utils.z85``."""
+
+from zmtp_transport.utils.z85 import decode, encode
+
+__all__ = ["decode", "encode"]
