@@ -7,9 +7,12 @@ from __future__ import annotations
 import errno
 import gc
 import importlib
+import select
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 import warnings
 from collections.abc import Iterator
 from types import ModuleType
@@ -366,3 +369,81 @@ def test_the_utils_modules_are_under_every_backend() -> None:
             pass
         assert importlib.import_module(f"{package}.z85").encode(b"\0" * 4) == b"00000"
         assert callable(importlib.import_module(f"{package}.monitor").recv_monitor_message)
+
+
+# -- Socket.FD ----------------------------------------------------------------------------
+
+
+def wait_for_events(sock: Any, wanted: int, timeout: float = 5.0) -> int:
+    """How an event loop uses FD: wait for it, read EVENTS, until ``wanted`` shows."""
+    deadline = time.monotonic() + timeout
+    watcher = select.poll()
+    watcher.register(sock.FD, select.POLLIN)
+    while time.monotonic() < deadline:
+        events = sock.EVENTS
+        if events & wanted:
+            return int(events)
+        watcher.poll(max(0, deadline - time.monotonic()) * 1000)
+    raise AssertionError("FD never announced the event")
+
+
+@pytest.mark.parametrize("transport", ["tcp", "ipc", "inproc"])
+def test_fd_is_an_edge_triggered_descriptor_another_loop_can_poll(
+    transport: str, tmp_path: Any
+) -> None:
+    zmq = zmtp_selectors
+    ctx = TrackedContext(zmq.Context())
+    try:
+        pull, push = ctx.socket(zmq.PULL), ctx.socket(zmq.PUSH)
+        address = {
+            "tcp": "tcp://127.0.0.1:*",
+            "ipc": f"ipc://{tmp_path}/fd",
+            "inproc": "inproc://fd",
+        }
+        pull.bind(address[transport])
+        push.connect(pull.last_endpoint)
+        assert pull.fileno() == pull.FD == pull.getsockopt(zmq.FD) and hasattr(pull, "FD")
+        assert wait_for_events(push, zmq.POLLOUT) & zmq.POLLOUT
+        assert pull.EVENTS == 0
+        watcher = select.poll()
+        watcher.register(pull.FD, select.POLLIN)
+        assert watcher.poll(0) == []  # cleared by reading EVENTS
+        sender = threading.Timer(0.05, push.send_multipart, ([b"a", b"b"],))
+        sender.start()
+        assert wait_for_events(pull, zmq.POLLIN) == zmq.POLLIN
+        assert pull.recv_multipart(zmq.NOBLOCK) == [b"a", b"b"]
+        assert pull.EVENTS == 0 and watcher.poll(0) == []
+        sender.join()
+    finally:
+        ctx.close()
+
+
+def test_fd_on_an_asyncio_loop() -> None:
+    import asyncio  # noqa: PLC0415
+
+    import zmtp_asyncio as zmq  # noqa: PLC0415
+
+    async def main() -> None:
+        ctx = zmq.Context()
+        try:
+            pull, push = ctx.socket(zmq.PULL), ctx.socket(zmq.PUSH)
+            pull.bind("tcp://127.0.0.1:*")
+            push.connect(pull.last_endpoint)
+            loop = asyncio.get_running_loop()
+            arrived = asyncio.Event()
+
+            def on_fd() -> None:
+                if pull.EVENTS & zmq.POLLIN:
+                    arrived.set()
+
+            loop.add_reader(pull.FD, on_fd)
+            try:
+                await push.send(b"over the fd")
+                await asyncio.wait_for(arrived.wait(), 5)
+            finally:
+                loop.remove_reader(pull.FD)
+            assert await pull.recv(zmq.NOBLOCK) == b"over the fd"
+        finally:
+            ctx.destroy(linger=0)
+
+    asyncio.run(main())

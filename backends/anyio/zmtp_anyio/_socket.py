@@ -32,8 +32,6 @@ class Socket(AsyncSocketAPI):
     ``async with sock:`` closes it.
     """
 
-    _poller_name = "zmtp_anyio.Poller"
-
     def __init__(
         self, context: Context, socket_type: SocketType | int, copy_threshold: int | None = None
     ) -> None:

@@ -85,8 +85,6 @@ class Socket(AsyncSocketAPI):
     each, dropped when they return or are cancelled.
     """
 
-    _poller_name = "zmtp_asyncio.Poller"
-
     def __init__(
         self, context: Context, socket_type: SocketType | int, copy_threshold: int | None = None
     ) -> None:

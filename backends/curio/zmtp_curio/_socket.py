@@ -33,8 +33,6 @@ class Socket(AsyncSocketAPI):
     sock:`` closes it.
     """
 
-    _poller_name = "zmtp_curio.Poller"
-
     def __init__(
         self, context: Context, socket_type: SocketType | int, copy_threshold: int | None = None
     ) -> None:

@@ -26,8 +26,6 @@ __all__ = ["Socket"]
 class Socket(SocketAPI):
     """A ZeroMQ socket, used as pyzmq's ``zmq.Socket`` (not thread-safe, like pyzmq's)."""
 
-    _poller_name = "zmtp_selectors.Poller"
-
     def __init__(
         self, context: Context, socket_type: SocketType | int, copy_threshold: int | None = None
     ) -> None:

@@ -43,6 +43,7 @@ from zmtp_core._options import lookup
 from ._driver import Driver
 from ._inproc import InprocEnd, InprocLink, InprocRegistry
 from ._loop import Batcher, Loop
+from ._signal import ReadySignal
 from .constants import NOBLOCK, PAIR, POLLIN, POLLOUT, SNDMORE
 from .constants import SocketType as PyzmqSocketType
 from .errors import ContextTerminated, ZMQBindError
@@ -140,8 +141,6 @@ class EndpointContext:
 class SocketAPI:
     """pyzmq's Socket, less the waiting."""
 
-    #: How pyzmq users poll this socket, for the FD option's error message.
-    _poller_name = "Poller"
     #: pyzmq's: frames smaller than this are copied even with copy=False (kept for
     #: code that sets it; large frames go by reference here from 8 KiB on).
     copy_threshold = 65536
@@ -175,6 +174,7 @@ class SocketAPI:
         self._outgoing: list[Buffer] = []  # frames of a message sent with SNDMORE so far
         self._incoming: list[Any] = []  # the rest of a message read frame by frame
         self._monitor: SocketAPI | None = None  # the PAIR socket monitor() bound
+        self._signal: ReadySignal | None = None  # Socket.FD's, once asked for
         if copy_threshold is not None:
             self.copy_threshold = copy_threshold
 
@@ -203,9 +203,11 @@ class SocketAPI:
             if spec.name == "RCVMORE":
                 return int(bool(self._incoming))
             if spec.name == "EVENTS":
+                if self._signal is not None:
+                    self._signal.clear()  # (before the look: a change after it raises it again)
                 return self._events()
             if spec.name == "FD":
-                raise SocketError(errno.EINVAL, f"FD is not available: use {self._poller_name}")
+                return self._ready_signal().fd
             return self._engine.getsockopt(option)
 
     set = setsockopt
@@ -617,6 +619,29 @@ class SocketAPI:
             _report_events(monitor, [MonitorEvent(MONITOR_STOPPED, 0, "")])
         monitor.close()
 
+    # -- a descriptor for other event loops ----------------------------------------------
+
+    def fileno(self) -> int:
+        """The FD option: readable when EVENTS may have changed (edge-triggered)."""
+        return int(self.getsockopt("FD"))
+
+    def _ready_signal(self) -> ReadySignal:
+        """The FD's signal, made at first use; from then on every service of the
+        socket and every inproc delivery to it raises it."""
+        signal = self._signal
+        if signal is None:
+            signal = self._signal = ReadySignal()
+            self._driver.on_service = signal.set
+            inproc, wake = self._inproc, self._inproc.wake
+
+            def wake_and_signal() -> None:
+                wake()
+                signal.set()
+
+            inproc.wake = wake_and_signal
+            inproc.waiting += 1  # (every delivery wakes: the FD's reader may be anywhere)
+        return signal
+
     def close(self, linger: int | None = None) -> None:
         """Close; with LINGER != 0 queued messages keep flowing in the background."""
         if self.context._forked:
@@ -639,6 +664,9 @@ class SocketAPI:
         self._check_linger()
         self.context._inproc.forget(self._inproc)
         self.context._socket_closed(self)
+        if self._signal is not None:
+            self._driver.on_service = None
+            self._signal.close()
 
     def _check_linger(self) -> None:
         """inproc messages moved (or were dropped): a lingering socket may be done."""

@@ -68,6 +68,8 @@ class Driver:
         self._finished = False
         #: Where the engine's monitor events go (set while a monitor is attached).
         self.on_events: Callable[[list[MonitorEvent]], None] | None = None
+        #: Called after each service (while Socket.FD is in use: it raises the signal).
+        self.on_service: Callable[[], None] | None = None
 
     # -- what the application asks for -------------------------------------------
 
@@ -212,6 +214,8 @@ class Driver:
         if engine.finished and not self._finished:
             self._finished = True
             self._on_finished()
+        if self.on_service is not None:
+            self.on_service()
 
     def _run_actions(self) -> None:
         engine = self.engine
