@@ -60,6 +60,9 @@ class FakeLoop:
         else:
             self.watched.pop(sock, None)
 
+    def settle(self) -> bool:
+        return False
+
     def release(self, sock: socket.socket) -> None:
         self.watched.pop(sock, None)
         self.released.append(sock)

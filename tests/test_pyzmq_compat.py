@@ -447,3 +447,16 @@ def test_fd_on_an_asyncio_loop() -> None:
             ctx.destroy(linger=0)
 
     asyncio.run(main())
+
+
+def test_a_closed_listeners_port_can_be_bound_again_at_once(
+    ctx: TrackedContext, zmtp: ModuleType
+) -> None:
+    for _ in range(20):  # (the close and the bind race: try it often)
+        first = ctx.socket(zmtp.REP)
+        first.bind("tcp://127.0.0.1:*")
+        endpoint = first.last_endpoint
+        first.close(linger=0)
+        again = ctx.socket(zmtp.REP)
+        again.bind(endpoint)
+        again.close(linger=0)

@@ -205,6 +205,9 @@ class AnyioLoop:
         watch.handler = handler
         watch.want(read, write)
 
+    def settle(self) -> bool:
+        return False  # (release() closes at once)
+
     def release(self, sock: socket.socket) -> None:
         watch = self._watches.pop(sock, None)
         if watch is not None:

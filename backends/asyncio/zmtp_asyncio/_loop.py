@@ -131,6 +131,9 @@ class AsyncioLoop:
         else:
             self._watched.pop(fd, None)
 
+    def settle(self) -> bool:
+        return False  # (release() closes at once)
+
     def release(self, sock: socket.socket) -> None:
         if self._loop is None:  # (never watched for real)
             sock.close()

@@ -280,6 +280,9 @@ class CurioLoop:
 
         self._readiness.watch(sock, read, write, run)
 
+    def settle(self) -> bool:
+        return False  # (release() closes at once)
+
     def release(self, sock: socket.socket) -> None:
         self._readiness.forget(sock.fileno())
         sock.close()

@@ -119,6 +119,9 @@ class SocketLoop:
             entry.read, entry.write, entry.handler = read, write, handler
         self._register(entry)
 
+    def settle(self) -> bool:
+        return self.reactor.settle()
+
     def release(self, sock: socket.socket) -> None:
         self._forget(sock.fileno())
         self.reactor.call_in_loop(sock.close)  # after the round that may still report it

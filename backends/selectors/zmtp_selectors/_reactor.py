@@ -200,6 +200,18 @@ class Reactor:
             self._ops.append(operation)
         self.wake()
 
+    def settle(self, timeout: float = 1.0) -> bool:
+        """Wait (at most ``timeout`` s) until the operations queued so far have run: a
+        listening socket just closed lets go of its port."""
+        done = threading.Event()
+
+        def mark() -> None:
+            done.set()
+            self.notify()
+
+        self.call_in_loop(mark)
+        return self.wait_until(done.is_set, _monotonic() + timeout)
+
     def register(self, fd: int, read: bool, write: bool, handler: Handler) -> None:
         """Call ``handler(events)`` when ``fd`` is readable or writable, as asked
         (neither: forget it)."""

@@ -79,7 +79,12 @@ class Driver:
         engine, options = self.engine, self.engine.options
         tls = tls_context_for(endpoint, options, server_side=True)
         try:
-            bound = open_listener(endpoint, options)
+            try:
+                bound = open_listener(endpoint, options)
+            except SocketError as error:
+                if error.errno != errno.EADDRINUSE or not self.loop.settle():
+                    raise
+                bound = open_listener(endpoint, options)  # (our closed listener let go)
         except SocketError as error:
             engine.bind_failed(
                 text, error.errno, error.fd if isinstance(error, BindFailed) else None

@@ -39,6 +39,11 @@ class Loop(Protocol):
         """Stop watching ``sock`` and close it (once nothing can still report it)."""
         ...
 
+    def settle(self) -> bool:
+        """Close what release() has deferred, now; False if nothing was (a bind
+        that found its port taken by our own closed listener tries again if True)."""
+        ...
+
 
 class Batcher(Protocol):
     """When to write what the application sent: the backend's batching policy.
