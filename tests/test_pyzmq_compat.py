@@ -460,3 +460,12 @@ def test_a_closed_listeners_port_can_be_bound_again_at_once(
         again = ctx.socket(zmtp.REP)
         again.bind(endpoint)
         again.close(linger=0)
+
+
+def test_the_rest_of_pyzmqs_top_level_names() -> None:
+    zmq = zmtp_selectors
+    assert (zmq.SyncContext, zmq.SyncSocket) == (zmq.Context, zmq.Socket)
+    with pytest.warns(DeprecationWarning, match="Stopwatch"):
+        watch = zmq.Stopwatch()
+    watch.start()
+    assert watch.stop() >= 0

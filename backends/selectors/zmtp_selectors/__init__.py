@@ -67,12 +67,16 @@ from ._proxy import device, proxy, proxy_steerable
 from ._socket import Socket
 
 select = select_sockets
+#: pyzmq's names for its blocking classes (beside zmq.asyncio's).
+SyncContext, SyncSocket = Context, Socket
 
 __all__ = [
     "Context",
     "MessageTracker",
     "Poller",
     "Socket",
+    "SyncContext",
+    "SyncSocket",
     "device",
     "proxy",
     "proxy_steerable",

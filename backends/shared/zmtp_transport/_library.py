@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import time
+import warnings
 
 from zmtp_core._errors import _ERRNO_NAMES
 
 __all__ = [
+    "Stopwatch",
     "get_includes",
     "get_library_dirs",
     "has",
@@ -79,3 +82,21 @@ def get_includes() -> list[str]:
 def get_library_dirs() -> list[str]:
     """Where libzmq's shared library is: there is none."""
     return []
+
+
+class Stopwatch:
+    """pyzmq's deprecated timer: microseconds between start() and stop()."""
+
+    def __init__(self) -> None:
+        warnings.warn(
+            "Stopwatch is deprecated (as in pyzmq): use time.monotonic",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        self._start = 0.0
+
+    def start(self) -> None:
+        self._start = time.monotonic()
+
+    def stop(self) -> int:
+        return int((time.monotonic() - self._start) * 1e6)

@@ -13,6 +13,7 @@ from zmtp_core import counters
 from . import constants as _constants
 from . import errors as _errors
 from ._library import (
+    Stopwatch,
     get_includes,
     get_library_dirs,
     has,
@@ -32,6 +33,7 @@ Message = Frame
 __all__ = [
     "Frame",
     "Message",
+    "Stopwatch",
     "counters",
     "get_includes",
     "get_library_dirs",
