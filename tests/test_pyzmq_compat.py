@@ -469,3 +469,43 @@ def test_the_rest_of_pyzmqs_top_level_names() -> None:
         watch = zmq.Stopwatch()
     watch.start()
     assert watch.stop() >= 0
+
+
+def test_log_records_published_as_pyzmqs_pubhandler_does() -> None:
+    import logging  # noqa: PLC0415
+
+    zmq = require_pyzmq()
+    seen = []
+    for lib in (zmq, zmtp_selectors):
+        handlers = importlib.import_module(f"{lib.__name__}.log.handlers")
+        ctx = TrackedContext(lib.Context())
+        try:
+            publisher = ctx.socket(lib.PUB)
+            publisher.bind("inproc://log")
+            handler = handlers.PUBHandler(publisher, root_topic="app")
+            handler.setFormatter(logging.Formatter("%(levelname)s|%(message)s"), logging.WARNING)
+            logger = logging.getLogger(f"pubhandler-test-{lib.__name__}")
+            logger.propagate = False
+            logger.addHandler(handler)
+            listener = ctx.socket(lib.SUB)
+            listener.subscribe(b"app")
+            listener.connect("inproc://log")
+            listener.rcvtimeo = 5000
+            while not listener.poll(10):  # (a SUB joins late: log until it hears)
+                logger.warning("db.pool::connection lost")
+            seen.append(listener.recv_multipart())
+            logger.removeHandler(handler)
+        finally:
+            ctx.close()
+    assert seen[0] == seen[1] == [b"app.WARNING.db.pool", b"WARNING|connection lost"]
+
+
+def test_a_tracker_made_by_hand_is_done() -> None:
+    import asyncio  # noqa: PLC0415
+
+    zmtp_selectors.MessageTracker().wait(0)  # (at once: it tracks nothing)
+    assert zmtp_selectors.MessageTracker().done
+    for backend in ("zmtp_asyncio", "zmtp_anyio", "zmtp_curio"):
+        tracker = importlib.import_module(backend).MessageTracker()
+        assert tracker.done
+        asyncio.run(tracker.wait())

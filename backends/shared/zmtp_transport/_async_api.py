@@ -240,12 +240,16 @@ class AsyncMessageTracker(CoreTracker):
 
     __slots__ = ("_socket",)
 
-    def __init__(self, socket: AsyncSocketAPI) -> None:
+    def __init__(self, socket: AsyncSocketAPI | None = None) -> None:
         super().__init__()
         self._socket = socket
+        if socket is None:  # pyzmq's MessageTracker(): tracks nothing, so done
+            self.release()
 
     async def wait(self, timeout: float = -1) -> None:
         """Wait until done; NotDone after ``timeout`` seconds (-1: no limit)."""
+        if self.done or self._socket is None:
+            return
         wait_ms = -1 if timeout is None or timeout < 0 else int(timeout * 1000)
         if not await self._socket._until(lambda: self.done, wait_ms):
             raise NotDone()

@@ -1,0 +1,1 @@
+"""pyzmq's ``zmq.log``, as ``zmtp_selectors.log``."""
