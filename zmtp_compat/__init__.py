@@ -32,6 +32,7 @@ ALIASES = {
     "zmq": "zmtp_selectors",
     "zmq.asyncio": "zmtp_asyncio",
     "zmq._future": "zmtp_asyncio",
+    "zmq.auth.asyncio": "zmtp_asyncio.auth",
     "zmq.error": "zmtp_transport.errors",
     "zmq.constants": "zmtp_transport.constants",
     "zmq.backend": "zmtp_selectors",

@@ -29,6 +29,7 @@ from ._errors import (
 )
 from ._events import (
     NEED_DATA,
+    AuthenticationRequest,
     Cancel,
     ConnectionClosed,
     Event,
@@ -44,11 +45,13 @@ from ._mechanism import Mechanism, NullMechanism
 from ._monitor import MonitorEvent
 from ._options import OPTIONS, Options, OptionSpec
 from ._pipe import Pipe, PipeListener, Sink, SubscriptionCommand
+from ._plain import PlainClient, PlainServer
 from ._sendqueue import IOV_MAX, Buffer, MessageTracker
 from ._socket_types import SocketType, can_pair
 from ._socketbase import SocketBase
 from ._sockets import create_socket
 from ._transports import Layering, layering
+from ._z85 import z85_decode, z85_encode
 
 __all__ = [
     "EFSM",
@@ -60,6 +63,7 @@ __all__ = [
     "Action",
     "Again",
     "AuthenticationFailed",
+    "AuthenticationRequest",
     "Buffer",
     "Cancel",
     "Connection",
@@ -89,6 +93,8 @@ __all__ = [
     "PeerError",
     "Pipe",
     "PipeListener",
+    "PlainClient",
+    "PlainServer",
     "RemoteProtocolError",
     "Sink",
     "SocketBase",
@@ -106,4 +112,6 @@ __all__ = [
     "layering",
     "parse_endpoint",
     "resolve_toggle",
+    "z85_decode",
+    "z85_encode",
 ]

@@ -35,6 +35,7 @@ from ._errors import (
 )
 from ._events import (
     NEED_DATA,
+    AuthenticationRequest,
     Cancel,
     ConnectionClosed,
     Event,
@@ -180,6 +181,7 @@ class Connection:
         self._held_event: Event | None = None  # decoded after a batch of messages
         self._pong_end = 0  # where our last PONG ends in the output stream
         self._wraps = self._mechanism.wraps_traffic
+        self._awaiting_zap = False  # an AuthenticationRequest is out
         self._closed_event: ConnectionClosed | None = None
         self._subscriptions_in_data = self.socket_type in _SUBSCRIBING_PEERS
         self.peer_version: tuple[int, int] | None = None
@@ -398,6 +400,10 @@ class Connection:
             for body in self._mechanism.start(self._properties):
                 self._out.add_command(body, handshake=True)
         while True:
+            if self._awaiting_zap:  # (what the peer sent meanwhile waits for the answer)
+                return self._end_of_input()
+            if self._mechanism.is_complete:  # (ZAP's answer was the last step)
+                return self._complete_handshake()
             item = reader.next_frame()
             if item is None:
                 return self._end_of_input()
@@ -405,8 +411,9 @@ class Connection:
             if not flags & COMMAND:
                 self._advance(Input.DATA_FRAME)
             body = bytes(frame)
-            if body.startswith(b"\x05" + cmd.ERROR):
-                reason = cmd.decode_error(cmd.split_command(body)[1])
+            error_prefix = _error_prefix(body, self._mechanism.error_prefixes)
+            if error_prefix is not None:
+                reason = cmd.decode_error(body[len(error_prefix) :])
                 self._advance(Input.PEER_ERROR)
                 self._out.discard()
                 message = f"peer refused the handshake: {reason}"
@@ -419,9 +426,14 @@ class Connection:
                 self._finish(ConnectionClosed(message, refusal))
                 return PeerError(reason)
             self._advance(Input.HANDSHAKE_COMMAND)
-            for reply in self._mechanism.handle_command(body):
+            mechanism = self._mechanism
+            for reply in mechanism.handle_command(body):
                 self._out.add_command(reply, handshake=True)
-            if self._mechanism.is_complete:
+            if mechanism.zap_credentials is not None:
+                credentials, mechanism.zap_credentials = mechanism.zap_credentials, None
+                self._awaiting_zap = True
+                return AuthenticationRequest(mechanism.name, credentials)
+            if mechanism.is_complete:
                 return self._complete_handshake()
 
     def _complete_handshake(self) -> HandshakeComplete:
@@ -464,7 +476,9 @@ class Connection:
         self._state = ConnectionState.CLOSED
         self._out.discard()
         if error.error_reason is not None:
-            self._out.add_command(cmd.encode_error(error.error_reason))
+            reason = error.error_reason[:255]
+            prefix = self._mechanism.error_prefixes[0]
+            self._out.add_command(prefix + bytes((len(reason),)) + reason)
         return self._finish(ConnectionClosed(str(error), error))
 
     def _finish(self, event: ConnectionClosed) -> ConnectionClosed:
@@ -495,7 +509,7 @@ class Connection:
             last = len(frames) - 1
             for index, frame in enumerate(frames):
                 _, body = self._mechanism.encode(MORE if index < last else 0, frame)
-                self._out.add_command(body)
+                self._out.add_frames((body,))  # (a box is one plain frame on the wire)
             if tracker is not None:
                 self._out.track(tracker)
 
@@ -517,8 +531,14 @@ class Connection:
 
     def _send_command(self, body: bytes) -> None:
         if self._wraps:
-            body = self._mechanism.encode(COMMAND, body)[1]
-        self._out.add_command(body)
+            self._out.add_frames((self._mechanism.encode(COMMAND, body)[1],))
+        else:
+            self._out.add_command(body)
+
+    @property
+    def mechanism_name(self) -> bytes:
+        """The security mechanism's name (b"NULL", b"PLAIN", b"CURVE")."""
+        return self._mechanism.name
 
     @property
     def direct_queue(self) -> SendQueue | None:
@@ -541,6 +561,21 @@ class Connection:
     def bytes_to_send(self) -> int:
         """Bytes queued and not yet reported sent."""
         return self._out.size
+
+    def authentication_reply(self, status_code: str | None) -> None:
+        """ZAP's answer to the AuthenticationRequest this connection gave ("200"
+        lets the handshake go on; None: no handler is bound). The replies and the
+        rest of the handshake come from ``next_event`` and the send queue."""
+        if not self._awaiting_zap:
+            raise LocalProtocolError("no authentication request is waiting for a reply")
+        self._awaiting_zap = False
+        if self._closed_event is not None:
+            return  # (closed while ZAP thought)
+        try:
+            for reply in self._mechanism.zap_reply(status_code):
+                self._out.add_command(reply, handshake=True)
+        except RemoteProtocolError as error:
+            self._fail(error)
 
     def close(self) -> None:
         """End the connection from our side; queued output stays for a lingering flush."""
@@ -610,3 +645,11 @@ class Connection:
         self._liveness_marks[timer] = received
         self._timers[timer] = now + self._intervals[timer]  # PENDING stays PENDING
         self._timers_changed()
+
+
+def _error_prefix(body: bytes, prefixes: tuple[bytes, ...]) -> bytes | None:
+    """The ERROR prefix ``body`` starts with, if it is an ERROR command."""
+    for prefix in prefixes:
+        if body.startswith(prefix):
+            return prefix
+    return None

@@ -48,16 +48,19 @@ from ._bindings import Dialer, Listener
 from ._bodies import Body, BodyPool
 from ._connection import PENDING, Connection
 from ._counters import Toggles
+from ._curve import CurveClient, CurveServer
 from ._deadlines import Deadlines
 from ._endpoints import Endpoint
 from ._errors import (
     PROTOCOL_ERROR_UNREPORTED,
     AuthenticationFailed,
+    AuthenticationUnavailable,
     RemoteProtocolError,
     SocketError,
 )
-from ._events import Frame, HandshakeComplete
+from ._events import AuthenticationRequest, Frame, HandshakeComplete
 from ._link import Link
+from ._mechanism import Mechanism
 from ._monitor import (
     ACCEPT_FAILED,
     ACCEPTED,
@@ -76,7 +79,8 @@ from ._monitor import (
     fd_of,
     protocol_error_code,
 )
-from ._options import Options
+from ._options import MECHANISM_CURVE, MECHANISM_PLAIN, Options
+from ._plain import PlainClient, PlainServer
 from ._sendqueue import Buffer
 from ._socket_types import SocketType
 from ._sockets import create_socket
@@ -88,6 +92,10 @@ if TYPE_CHECKING:
 __all__ = ["SocketEngine"]
 
 _LINGER_KEY = 0
+
+
+#: The CURVE options a connection needs: our pair, and the server's key.
+_CURVE_KEYS = ("CURVE_PUBLICKEY", "CURVE_SECRETKEY", "CURVE_SERVERKEY")
 
 
 class SocketEngine:
@@ -118,6 +126,9 @@ class SocketEngine:
         self.monitor_events = 0
         #: Events recorded for the monitor; the backend sends them and clears the list.
         self.events: list[MonitorEvent] = []
+        #: ZAP questions for the backend to ask (handle, mechanism, credentials);
+        #: it takes the list and answers each with :meth:`authenticated`.
+        self.zap_requests: list[tuple[Hashable, bytes, tuple[bytes, ...]]] = []
         self.closed = False  # the application closed the socket
         self.finished = False  # ... and nothing is left to send: all is released
         #: Every connection, by handle (read it; the engine changes it).
@@ -429,6 +440,7 @@ class SocketEngine:
         conn = Connection(
             self.socket.socket_type,
             bodies=self.bodies,
+            mechanism=self._new_mechanism(),
             **self.options.connection_kwargs(self.toggles),
         )
         layers = origin.layering
@@ -446,6 +458,35 @@ class SocketEngine:
     def _emit(self, event: int, value: int, endpoint: str) -> None:
         if self.monitor_events & event:
             self.events.append(MonitorEvent(event, value, endpoint))
+
+    # -- security ---------------------------------------------------------------------
+
+    def _new_mechanism(self) -> Mechanism | None:
+        """A fresh mechanism for a new connection, as the options say (None: NULL)."""
+        options = self.options
+        mechanism = options["MECHANISM"]
+        if mechanism == MECHANISM_PLAIN:
+            if options["PLAIN_SERVER"]:
+                return PlainServer()
+            return PlainClient(options["PLAIN_USERNAME"], options["PLAIN_PASSWORD"])
+        if mechanism == MECHANISM_CURVE:
+            keys = [options[name] or bytes(32) for name in _CURVE_KEYS]
+            if options["CURVE_SERVER"]:
+                return CurveServer(keys[0], keys[1], bool(options["ZAP_ENFORCE_DOMAIN"]))
+            return CurveClient(*keys)
+        return None
+
+    def _authenticate(self, link: Link, event: AuthenticationRequest) -> None:
+        self.zap_requests.append((link.handle, event.mechanism, event.credentials))
+
+    def authenticated(self, handle: Hashable, status_code: str | None) -> None:
+        """ZAP's status code for a request in :attr:`zap_requests` (None: no handler
+        is bound); the handshake of that connection goes on or ends."""
+        link = self.connections.get(handle)
+        if link is None:
+            return  # (gone while ZAP thought)
+        link.connection.authentication_reply(status_code)
+        link.process()
 
     def _handshake_done(self, link: Link, event: HandshakeComplete) -> None:
         link.ready = True
@@ -519,6 +560,8 @@ class SocketEngine:
         if not link.ready:
             if isinstance(error, AuthenticationFailed):
                 self._emit(HANDSHAKE_FAILED_AUTH, error.status_code, endpoint)
+            elif isinstance(error, AuthenticationUnavailable):
+                self._emit(HANDSHAKE_FAILED_NO_DETAIL, errno.EFAULT, endpoint)
             elif error is not None:
                 code = protocol_error_code(error)
                 if code != PROTOCOL_ERROR_UNREPORTED:

@@ -54,15 +54,28 @@ class AuthenticationFailed(RemoteProtocolError):
     """The handshake was refused for authentication: the peer's ERROR carried a
     ZAP status code (300, 400, 500), or our ZAP handler denied the peer."""
 
-    def __init__(self, message: str, status_code: int) -> None:
-        super().__init__(message)
+    def __init__(
+        self, message: str, status_code: int, *, error_reason: bytes | None = None
+    ) -> None:
+        super().__init__(message, error_reason=error_reason)
         self.status_code = status_code
+
+
+class AuthenticationUnavailable(RemoteProtocolError):
+    """The mechanism must ask ZAP and no handler is bound (libzmq's PLAIN server
+    then fails the handshake; the monitor says HANDSHAKE_FAILED_NO_DETAIL, EFAULT)."""
 
 
 #: libzmq's protocol error codes (ZMQ_PROTOCOL_ERROR_ZMTP_*), for the monitor.
 PROTOCOL_ERROR_UNEXPECTED_COMMAND = 0x10000001
 PROTOCOL_ERROR_MALFORMED_COMMAND = 0x10000011
 PROTOCOL_ERROR_MECHANISM_MISMATCH = 0x11000002
+PROTOCOL_ERROR_MALFORMED_HELLO = 0x10000013
+PROTOCOL_ERROR_MALFORMED_INITIATE = 0x10000014
+PROTOCOL_ERROR_MALFORMED_READY = 0x10000016
+PROTOCOL_ERROR_MALFORMED_WELCOME = 0x10000017
+PROTOCOL_ERROR_ZAP_MALFORMED_REPLY = 0x20000001
+PROTOCOL_ERROR_ZAP_INVALID_STATUS_CODE = 0x20000004
 #: A violation libzmq reports with no handshake event (a socket type mismatch):
 #: the monitor hears only DISCONNECTED.
 PROTOCOL_ERROR_UNREPORTED = 0

@@ -13,6 +13,7 @@ from ._errors import RemoteProtocolError
 
 __all__ = [
     "NEED_DATA",
+    "AuthenticationRequest",
     "Cancel",
     "ConnectionClosed",
     "Event",
@@ -68,6 +69,19 @@ class Cancel(Event):
     """The peer cancelled its subscription to ``topic`` (CANCEL or 0x00 frame)."""
 
     topic: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class AuthenticationRequest(Event):
+    """The server's mechanism asks ZAP about the peer (RFC 27) before it answers.
+
+    The backend sends the request to the handler at ``inproc://zeromq.zap.01``
+    and gives its status code to :meth:`Connection.authentication_reply` (or
+    None: no handler is bound); the handshake waits until then.
+    """
+
+    mechanism: bytes
+    credentials: tuple[bytes, ...]
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ from ._connection import Connection
 from ._errors import RemoteProtocolError
 from ._events import (
     NEED_DATA,
+    AuthenticationRequest,
     Cancel,
     ConnectionClosed,
     HandshakeComplete,
@@ -124,6 +125,8 @@ class Link:
                 self.engine._handshake_done(self, cast(HandshakeComplete, event))
                 if self.closed:
                     return False
+            elif kind is AuthenticationRequest:
+                self.engine._authenticate(self, cast(AuthenticationRequest, event))
             elif kind is ConnectionClosed:
                 closed = cast(ConnectionClosed, event)
                 self.engine._drop(self, closed.reason, failed=True, error=closed.error)

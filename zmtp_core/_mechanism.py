@@ -52,6 +52,19 @@ class Mechanism(abc.ABC):
     def peer_properties(self) -> dict[str, bytes]:
         """The metadata the peer sent, valid once complete."""
 
+    #: How an ERROR command starts on the wire (the first is what we send).
+    error_prefixes: ClassVar[tuple[bytes, ...]] = (b"\x05ERROR",)
+
+    #: Set by :meth:`handle_command` when a server must ask ZAP before it can
+    #: answer: the credentials for the request. The connection takes it (and
+    #: sets it back to None), then waits for :meth:`zap_reply`.
+    zap_credentials: tuple[bytes, ...] | None = None
+
+    def zap_reply(self, status_code: str | None) -> list[bytes]:
+        """ZAP's verdict ("200", "300", "400", "500"; None: no handler is bound):
+        the command bodies to send, or a RemoteProtocolError to refuse the peer."""
+        raise NotImplementedError
+
     def encode(self, flags: int, body: bytes | bytearray | memoryview) -> tuple[int, bytes]:
         """Wrap one outgoing traffic frame (only called when ``wraps_traffic``)."""
         raise NotImplementedError

@@ -22,11 +22,25 @@ from typing import TYPE_CHECKING, Any, TypeAlias, cast
 from ._counters import Toggles
 from ._errors import SocketError
 from ._socket_types import SocketType
+from ._z85 import z85_decode
 
 if TYPE_CHECKING:
     import ssl
 
-__all__ = ["OPTIONS", "OWN_OPTIONS", "OptionOverflow", "OptionSpec", "Options", "lookup"]
+__all__ = [
+    "MECHANISM_CURVE",
+    "MECHANISM_NULL",
+    "MECHANISM_PLAIN",
+    "OPTIONS",
+    "OWN_OPTIONS",
+    "OptionOverflow",
+    "OptionSpec",
+    "Options",
+    "lookup",
+]
+
+#: MECHANISM's values (libzmq's ZMQ_NULL, ZMQ_PLAIN, ZMQ_CURVE).
+MECHANISM_NULL, MECHANISM_PLAIN, MECHANISM_CURVE = 0, 1, 2
 
 #: The first number of the options zmtp adds to libzmq's.
 OWN_OPTIONS = 0x7A6D0000
@@ -63,6 +77,16 @@ def _between(low: int, high: int) -> Callable[[Any], str | None]:
 
 def _routing_id(value: bytes) -> str | None:
     return None if 1 <= len(value) <= 255 else "must be 1 to 255 bytes"
+
+
+def _short_text(value: bytes) -> str | None:
+    return None if len(value) <= 255 else "must be at most 255 bytes"
+
+
+def _curve_key(value: bytes) -> str | None:
+    if len(value) == 32 or (len(value) in (40, 41) and value[40:] in (b"", b"\0")):
+        return None
+    return "must be 32 bytes, or 40 characters of Z85"
 
 
 def _ssl_context(value: object) -> str | None:
@@ -135,6 +159,16 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("CONNECT_TIMEOUT", 79, int, 0, check=_at_least(0)),
     OptionSpec("TCP_MAXRT", 80, int, 0, check=_at_least(0)),
     OptionSpec("METADATA", 95, str, readable=False, check=_metadata),
+    # Security: setting them picks MECHANISM and the side, as in libzmq.
+    OptionSpec("PLAIN_SERVER", 44, int, 0, check=_BOOL),
+    OptionSpec("PLAIN_USERNAME", 45, bytes, b"", check=_short_text),
+    OptionSpec("PLAIN_PASSWORD", 46, bytes, b"", check=_short_text),
+    OptionSpec("CURVE_SERVER", 47, int, 0, check=_BOOL),
+    OptionSpec("CURVE_PUBLICKEY", 48, bytes, readable=False, check=_curve_key),
+    OptionSpec("CURVE_SECRETKEY", 49, bytes, readable=False, check=_curve_key),
+    OptionSpec("CURVE_SERVERKEY", 50, bytes, readable=False, check=_curve_key),
+    OptionSpec("ZAP_DOMAIN", 55, bytes, b"", check=_short_text),
+    OptionSpec("ZAP_ENFORCE_DOMAIN", 93, int, 0, check=_BOOL),
     # Kept, with nothing to act on: they tune I/O threads, multicast and Windows
     # loopback, none of which exist here (libzmq keeps them for tcp sockets too).
     OptionSpec("AFFINITY", 4, int, 0, check=_at_least(0)),
@@ -180,14 +214,6 @@ UNSUPPORTED = {
     "IPC_FILTER_PID": 58,
     "IPC_FILTER_UID": 59,
     "IPC_FILTER_GID": 60,
-    "PLAIN_SERVER": 44,
-    "PLAIN_USERNAME": 45,
-    "PLAIN_PASSWORD": 46,
-    "CURVE_SERVER": 47,
-    "CURVE_PUBLICKEY": 48,
-    "CURVE_SECRETKEY": 49,
-    "CURVE_SERVERKEY": 50,
-    "ZAP_DOMAIN": 55,
     "SOCKS_PROXY": 68,
     "XPUB_MANUAL": 71,
     "XPUB_WELCOME_MSG": 72,
@@ -205,7 +231,6 @@ UNSUPPORTED = {
     "GSSAPI_PRINCIPAL_NAMETYPE": 90,
     "GSSAPI_SERVICE_PRINCIPAL_NAMETYPE": 91,
     "BINDTODEVICE": 92,
-    "ZAP_ENFORCE_DOMAIN": 93,
     "ROUTER_NOTIFY": 97,
     "XPUB_MANUAL_LAST_VALUE": 98,
     "SOCKS_USERNAME": 99,
@@ -331,12 +356,29 @@ class Options:
     def set(self, option: str | int, value: object) -> tuple[OptionSpec, OptionValue]:
         """Validate and store; returns the spec and the stored value, to react to the change."""
         spec, normalised = self.validate(option, value)
+        if spec.name.startswith("CURVE_") and spec.name.endswith("KEY"):
+            assert isinstance(normalised, bytes)
+            try:
+                normalised = z85_decode(normalised[:40]) if len(normalised) != 32 else normalised
+            except ValueError as error:
+                raise _invalid(f"invalid value for {spec.name}: {error}") from None
         if spec.name == "METADATA":
             assert isinstance(normalised, str)
             key, _, data = normalised.partition(":")
             self.metadata[key] = data.encode("utf-8")
         else:
             self._values[spec.name] = normalised
+        if spec.name == "PLAIN_SERVER":
+            self._values["MECHANISM"] = MECHANISM_PLAIN if normalised else MECHANISM_NULL
+        elif spec.name in ("PLAIN_USERNAME", "PLAIN_PASSWORD"):
+            self._values["PLAIN_SERVER"] = 0
+            self._values["MECHANISM"] = MECHANISM_PLAIN
+        elif spec.name == "CURVE_SERVER":
+            self._values["MECHANISM"] = MECHANISM_CURVE if normalised else MECHANISM_NULL
+        elif spec.name.startswith("CURVE_"):
+            self._values["MECHANISM"] = MECHANISM_CURVE
+            if spec.name == "CURVE_SERVERKEY":
+                self._values["CURVE_SERVER"] = 0
         return spec, normalised
 
     def get(self, option: str | int) -> OptionValue:

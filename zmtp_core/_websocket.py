@@ -1,8 +1,9 @@
 """ws:// and wss://: ZWS 2.0 (RFC 45) as libzmq 4.3 speaks it, over wsproto.
 
 ZWS has no ZMTP greeting: the HTTP upgrade chooses the mechanism through
-Sec-WebSocket-Protocol (we offer and accept ``ZWS2.0/NULL``; a client offers
-``ZWS2.0/NULL,ZWS2.0`` as libzmq does). Each ZMTP frame is one binary
+Sec-WebSocket-Protocol: ``ZWS2.0/NULL``, ``ZWS2.0/PLAIN`` or ``ZWS2.0/CURVE``
+after the socket's mechanism (a NULL client offers ``ZWS2.0/NULL,ZWS2.0`` as
+libzmq does). Each ZMTP frame is one binary
 WebSocket message whose first byte is the flags (0x00 last, 0x01 more, 0x02
 command). Heartbeats are WebSocket pings and pongs, not ZMTP PING commands.
 
@@ -73,8 +74,12 @@ class WebSocketLayer(Layer):
         self._parts: list[bytes | bytearray] = []  # a WebSocket message arriving in pieces
         self._pong_end = 0  # where our last pong ends in the output stream
         self._size = 0
+        # The mechanism rides in the subprotocol: ZWS2.0/NULL, /PLAIN or /CURVE.
+        self._mechanism = connection.mechanism_name
+        self._subprotocol = f"ZWS2.0/{self._mechanism.decode()}"
         if not server_side:
-            self._emit(self._ws.send(Request(host=host, target=path, subprotocols=OFFERED)))
+            offered = OFFERED if self._subprotocol == SUBPROTOCOL else [self._subprotocol]
+            self._emit(self._ws.send(Request(host=host, target=path, subprotocols=offered)))
 
     # -- bytes in ------------------------------------------------------------------
 
@@ -108,8 +113,9 @@ class WebSocketLayer(Layer):
         elif isinstance(event, Request):
             self._accept(event)
         elif isinstance(event, AcceptConnection):
-            if event.subprotocol != SUBPROTOCOL:
-                self._fail(f"WebSocket server chose {event.subprotocol!r}, not {SUBPROTOCOL}")
+            if event.subprotocol != self._subprotocol:
+                chosen = event.subprotocol
+                self._fail(f"WebSocket server chose {chosen!r}, not {self._subprotocol}")
             else:
                 self._opened()
         elif isinstance(event, RejectConnection):
@@ -120,18 +126,18 @@ class WebSocketLayer(Layer):
             self._closed_by_peer(event)
 
     def _accept(self, request: Request) -> None:
-        if SUBPROTOCOL in request.subprotocols:
-            self._emit(self._ws.send(AcceptConnection(subprotocol=SUBPROTOCOL)))
+        if self._subprotocol in request.subprotocols:
+            self._emit(self._ws.send(AcceptConnection(subprotocol=self._subprotocol)))
             self._opened()
         else:
             self._emit(self._ws.send(RejectConnection(status_code=400)))
             offered = ", ".join(request.subprotocols) or "nothing"
-            self._fail(f"WebSocket client offered {offered}, not {SUBPROTOCOL}")
+            self._fail(f"WebSocket client offered {offered}, not {self._subprotocol}")
 
     def _opened(self) -> None:
         self.open = True
-        # The Connection waits for a greeting: that of a ZMTP 3.0 peer with NULL.
-        self._pass_up(encode_greeting(b"NULL", version=(3, 0)))
+        # The Connection waits for a greeting: that of a ZMTP 3.0 peer with our mechanism.
+        self._pass_up(encode_greeting(self._mechanism, version=(3, 0)))
 
     def _message_part(self, event: BytesMessage) -> None:
         self._parts.append(event.data)

@@ -44,6 +44,7 @@ from ._driver import Driver
 from ._inproc import InprocEnd, InprocLink, InprocRegistry
 from ._loop import Batcher, Loop
 from ._signal import ReadySignal
+from ._zap import ZapClient
 from .constants import NOBLOCK, PAIR, POLLIN, POLLOUT, SNDMORE
 from .constants import SocketType as PyzmqSocketType
 from .errors import ContextTerminated, ZMQBindError
@@ -55,7 +56,7 @@ Endpoints = Listener | Dialer | InprocLink
 _T = TypeVar("_T")
 
 
-def weakly(method: Callable[[], None]) -> Callable[[], None]:
+def weakly(method: Callable[..., None]) -> Callable[..., None]:
     """``method`` (bound), called only while its object lives.
 
     What the I/O machinery calls back must not keep a socket alive: a socket
@@ -64,10 +65,10 @@ def weakly(method: Callable[[], None]) -> Callable[[], None]:
     """
     ref = weakref.WeakMethod(method)
 
-    def call() -> None:
+    def call(*args: Any) -> None:
         bound = ref()
         if bound is not None:
-            bound()
+            bound(*args)
 
     return call
 
@@ -162,6 +163,8 @@ class SocketAPI:
         self._lock = lock
         self._loop = loop
         self._driver = Driver(engine, loop, weakly(self._finished))
+        self._zap = ZapClient(context, engine.options, weakly(self._zap_answered))
+        self._driver.on_zap = weakly(self._ask_zap)
         self._batcher = batcher(self._driver)
         self._batching = self._batching_wanted()
         self._rcvtimeo: int = engine.options["RCVTIMEO"]  # (read on every wait: kept here)
@@ -619,6 +622,21 @@ class SocketAPI:
             _report_events(monitor, [MonitorEvent(MONITOR_STOPPED, 0, "")])
         monitor.close()
 
+    # -- ZAP ----------------------------------------------------------------------------
+
+    def _ask_zap(self, requests: list[tuple[Any, bytes, tuple[bytes, ...]]]) -> None:
+        """The driver's call (under our lock): the engine has questions for ZAP."""
+        for handle, status_code in self._zap.ask(requests):
+            self._engine.authenticated(handle, status_code)
+
+    def _zap_answered(self, handle: Any, status_code: str | None) -> None:
+        """ZAP replied (from whichever thread or task its handler runs in)."""
+        with self._lock:
+            if self._closed:
+                return
+            self._engine.authenticated(handle, status_code)
+            self._driver.service()
+
     # -- a descriptor for other event loops ----------------------------------------------
 
     def fileno(self) -> int:
@@ -662,6 +680,7 @@ class SocketAPI:
         for link in links:
             link.close()
         self._check_linger()
+        self._zap.close()
         self.context._inproc.forget(self._inproc)
         self.context._socket_closed(self)
         if self._signal is not None:

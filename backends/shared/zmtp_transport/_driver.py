@@ -70,6 +70,9 @@ class Driver:
         self.on_events: Callable[[list[MonitorEvent]], None] | None = None
         #: Called after each service (while Socket.FD is in use: it raises the signal).
         self.on_service: Callable[[], None] | None = None
+        #: Asks ZAP the engine's questions (engine.zap_requests); without it, every
+        #: question is answered "no handler".
+        self.on_zap: Callable[[list[tuple[Any, bytes, tuple[bytes, ...]]]], None] | None = None
 
     # -- what the application asks for -------------------------------------------
 
@@ -205,7 +208,9 @@ class Driver:
     def service(self) -> None:
         """Carry out what the engine asks: actions, pending output, the timer."""
         engine = self.engine
-        while engine.actions or engine.output:
+        while engine.actions or engine.output or engine.zap_requests:
+            if engine.zap_requests:
+                self._ask_zap()
             if engine.actions:
                 self._run_actions()
             if engine.output:
@@ -221,6 +226,15 @@ class Driver:
             self._on_finished()
         if self.on_service is not None:
             self.on_service()
+
+    def _ask_zap(self) -> None:
+        engine = self.engine
+        requests, engine.zap_requests = engine.zap_requests, []
+        if self.on_zap is not None:
+            self.on_zap(requests)
+        else:
+            for handle, _, _ in requests:
+                engine.authenticated(handle, None)
 
     def _run_actions(self) -> None:
         engine = self.engine

@@ -262,6 +262,9 @@ class InprocRegistry:
                 raise SocketError(errno.ENOENT, f"inproc://{name} is not bound here")
             del self._bound[name]
 
+    def is_bound(self, name: str) -> bool:
+        return name in self._bound
+
     def connect(self, name: str, end: InprocEnd) -> InprocLink:
         link = InprocLink(end, self.pending.add, self._new_lock)
         with self._lock:

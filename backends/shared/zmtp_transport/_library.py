@@ -14,10 +14,13 @@ import os
 import time
 import warnings
 
+from zmtp_core import _curve, z85_decode, z85_encode
 from zmtp_core._errors import _ERRNO_NAMES
 
 __all__ = [
     "Stopwatch",
+    "curve_keypair",
+    "curve_public",
     "get_includes",
     "get_library_dirs",
     "has",
@@ -49,6 +52,17 @@ def pyzmq_version_info() -> tuple[int, int, int]:
 
 def pyzmq_version() -> str:
     return ".".join(map(str, _PYZMQ))
+
+
+def curve_keypair() -> tuple[bytes, bytes]:
+    """A new CURVE key pair as pyzmq returns it: (public, secret), Z85 text."""
+    public, secret = _curve.curve_keypair()
+    return z85_encode(public), z85_encode(secret)
+
+
+def curve_public(secret_key: bytes | str) -> bytes:
+    """The public key (Z85) of a secret key (Z85)."""
+    return z85_encode(_curve.curve_public(z85_decode(secret_key)))
 
 
 def has(capability: str) -> bool:

@@ -14,6 +14,8 @@ from . import constants as _constants
 from . import errors as _errors
 from ._library import (
     Stopwatch,
+    curve_keypair,
+    curve_public,
     get_includes,
     get_library_dirs,
     has,
@@ -35,6 +37,8 @@ __all__ = [
     "Message",
     "Stopwatch",
     "counters",
+    "curve_keypair",
+    "curve_public",
     "get_includes",
     "get_library_dirs",
     "has",

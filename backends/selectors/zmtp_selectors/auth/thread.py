@@ -1,0 +1,82 @@
+"""pyzmq's ``zmq.auth.thread``: the ZAP handler in a thread of its own."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+from typing import Any
+
+from zmtp_transport.auth import Authenticator
+from zmtp_transport.auth.base import ZAP_ENDPOINT
+from zmtp_transport.constants import ETERM, PAIR, POLLIN, REP
+from zmtp_transport.errors import ZMQError
+
+from .._context import Context
+from .._poll import Poller
+
+__all__ = ["ThreadAuthenticator"]
+
+_pipes = itertools.count()
+
+
+class ThreadAuthenticator(Authenticator):
+    """Answers ZAP requests in a background thread, from ``start()`` to ``stop()``
+    (or until its context ends). Configure it at any time."""
+
+    def __init__(
+        self,
+        context: Context | None = None,
+        encoding: str = "utf-8",
+        log: logging.Logger | None = None,
+    ) -> None:
+        super().__init__(context or Context.instance(), encoding, log)
+        self.thread: threading.Thread | None = None
+        self.zap_socket: Any = None
+        self._stop_pipe: Any = None
+
+    def start(self) -> None:
+        """Bind ``inproc://zeromq.zap.01`` and serve it in a new thread."""
+        context = self.context
+        self.zap_socket = context.socket(REP)
+        self.zap_socket.linger = 1
+        self.zap_socket.bind(ZAP_ENDPOINT)
+        name = f"inproc://zmtp-auth-stop-{id(self)}-{next(_pipes)}"
+        listener, self._stop_pipe = context.socket(PAIR), context.socket(PAIR)
+        listener.bind(name)
+        self._stop_pipe.connect(name)
+        self.thread = threading.Thread(
+            target=self._serve, args=(self.zap_socket, listener), name="zmtp-auth", daemon=True
+        )
+        self.thread.start()
+
+    def _serve(self, zap: Any, stop: Any) -> None:
+        poller = Poller()
+        poller.register(zap, POLLIN)
+        poller.register(stop, POLLIN)
+        try:
+            while True:
+                ready = dict(poller.poll())
+                if stop in ready:
+                    return
+                if zap in ready:
+                    zap.send_multipart(self.reply_to(zap.recv_multipart()))
+        except ZMQError as error:
+            if error.errno != ETERM:
+                raise
+        finally:
+            zap.close()
+            stop.close()
+
+    def stop(self) -> None:
+        """Stop serving (the ZAP endpoint is free again once this returns)."""
+        if self.thread is not None:
+            self._stop_pipe.send(b"TERMINATE")
+            self.thread.join()
+            self.thread = None
+        if self._stop_pipe is not None:
+            self._stop_pipe.close()
+            self._stop_pipe = None
+
+    def is_alive(self) -> bool:
+        return self.thread is not None and self.thread.is_alive()
