@@ -112,3 +112,15 @@ def test_the_default_run_shows_pub_sub_and_inproc() -> None:
     defaults = parse([])
     assert "PUBSUB" in defaults.patterns and "DEALER_ROUTER" in defaults.patterns
     assert "inproc" in defaults.transports and "tcp" in defaults.transports
+
+
+def test_a_curve_run_encrypts_both_libraries(tmp_path: Path) -> None:
+    pytest.importorskip("nacl")
+    require_pyzmq()
+    args = ["--patterns", "DEALER_ROUTER", "--transports", "tcp", "--sizes", "64"]
+    args += ["--runs", "1", "--count", "300", "--round-trips", "20", "--mechanism", "curve"]
+    assert main([*args, "--output", str(tmp_path)]) == 0
+    table = (tmp_path / "results.md").read_text()
+    assert "Every connection uses CURVE." in table and "| 64 | msg/s |" in table
+    document = json.loads((tmp_path / "results.json").read_text())
+    assert {s["job"]["mechanism"] for s in document["samples"]} == {"curve"}

@@ -108,7 +108,7 @@ async def throughput_receiver(
     zmq: ModuleType, ctx: Any, channel: Channel, job: Job
 ) -> dict[str, Any]:
     kind = {"PAIR": "PAIR", "PUBSUB": "SUB", "DEALER_DEALER": "DEALER"}.get(job.pattern, "ROUTER")
-    sock = _socket(zmq, ctx, kind, b"receiver", job.transport)
+    sock = _socket(zmq, ctx, kind, b"receiver", job)
     sock.bind(new_endpoint(job.transport, channel.scratch))
     channel.endpoint.put(sock.last_endpoint.decode())
     frames = await sock.recv_multipart()
@@ -132,7 +132,7 @@ async def throughput_sender(
     zmq: ModuleType, ctx: Any, channel: Channel, job: Job
 ) -> dict[str, Any]:
     kind = {"PUBSUB": "PUB", "ROUTER_ROUTER": "ROUTER", "PAIR": "PAIR"}.get(job.pattern, "DEALER")
-    sock = _socket(zmq, ctx, kind, b"sender", job.transport)
+    sock = _socket(zmq, ctx, kind, b"sender", job)
     sock.connect(await _get(channel.endpoint))
     payload = os.urandom(job.size)
     frames = [b"receiver", payload] if kind == "ROUTER" else [payload]
@@ -154,14 +154,14 @@ async def throughput_sender(
 
 async def latency_server(zmq: ModuleType, ctx: Any, channel: Channel, job: Job) -> dict[str, Any]:
     if job.pattern == "PUBSUB":
-        inbound = _socket(zmq, ctx, "SUB", b"server-in", job.transport)
-        outbound = _socket(zmq, ctx, "PUB", b"server-out", job.transport)
+        inbound = _socket(zmq, ctx, "SUB", b"server-in", job)
+        outbound = _socket(zmq, ctx, "PUB", b"server-out", job)
         inbound.bind(new_endpoint(job.transport, channel.scratch))
         outbound.bind(new_endpoint(job.transport, channel.scratch))
         channel.endpoint.put((inbound.last_endpoint.decode(), outbound.last_endpoint.decode()))
     else:
         kind = {"PAIR": "PAIR", "DEALER_DEALER": "DEALER"}.get(job.pattern, "ROUTER")
-        inbound = outbound = _socket(zmq, ctx, kind, b"server", job.transport)
+        inbound = outbound = _socket(zmq, ctx, kind, b"server", job)
         inbound.bind(new_endpoint(job.transport, channel.scratch))
         channel.endpoint.put(inbound.last_endpoint.decode())
     recv, send = inbound.recv_multipart, outbound.send_multipart
@@ -179,8 +179,8 @@ async def latency_client(zmq: ModuleType, ctx: Any, channel: Channel, job: Job) 
     payload = os.urandom(job.size)
     endpoint = await _get(channel.endpoint)
     if job.pattern == "PUBSUB":
-        outbound = _socket(zmq, ctx, "PUB", b"client-out", job.transport)
-        inbound = _socket(zmq, ctx, "SUB", b"client-in", job.transport)
+        outbound = _socket(zmq, ctx, "PUB", b"client-out", job)
+        inbound = _socket(zmq, ctx, "SUB", b"client-in", job)
         outbound.connect(endpoint[0])
         inbound.connect(endpoint[1])
         frames = [payload]
@@ -192,7 +192,7 @@ async def latency_client(zmq: ModuleType, ctx: Any, channel: Channel, job: Job) 
             await inbound.recv_multipart()
     else:
         kind = {"PAIR": "PAIR", "ROUTER_ROUTER": "ROUTER"}.get(job.pattern, "DEALER")
-        inbound = outbound = _socket(zmq, ctx, kind, b"client", job.transport)
+        inbound = outbound = _socket(zmq, ctx, kind, b"client", job)
         outbound.connect(endpoint)
         frames = [b"server", payload] if kind == "ROUTER" else [payload]
         if kind == "ROUTER":

@@ -87,6 +87,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--round-trips", type=int, default=2000, help="measured latency round trips"
     )
+    parser.add_argument(
+        "--mechanism",
+        default="null",
+        choices=["null", "curve"],
+        help="security on every connection (curve: both libraries encrypt with libsodium)",
+    )
     parser.add_argument("--output", type=Path, default=Path("bench-results"))
     return parser.parse_args(argv)
 
@@ -98,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     libraries = list(dict.fromkeys(library for pair in pairs for library in pair))
     # Interleaved: for each measurement, run after run, ours then its baseline.
     jobs = [
-        Job(kind, library, pattern, transport, size, _count(args, kind, size))
+        Job(kind, library, pattern, transport, size, _count(args, kind, size), args.mechanism)
         for pattern in args.patterns
         for transport in args.transports
         for size in args.sizes

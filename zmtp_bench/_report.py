@@ -72,6 +72,9 @@ def markdown(samples: list[Sample], pairs: list[tuple[str, str]], runs: int) -> 
         "for latency.",
         "",
     ]
+    mechanisms = sorted({sample.job.mechanism for sample in samples} - {"null"})
+    if mechanisms:
+        lines[1:1] = ["", f"Every connection uses {', '.join(mechanisms).upper()}."]
     groups = _grouped(samples)
     sections = sorted({(k[0], k[1]) for k in groups})
     for ours, baseline in pairs:

@@ -66,6 +66,7 @@ class Job:
     transport: str
     size: int
     count: int
+    mechanism: str = "null"  # or "curve"
 
 
 #: Transports only zmtp has (pyzmq's wheels have no ws; libzmq has no tls): ours alone.
@@ -93,9 +94,36 @@ def _certificate() -> str:
     return path
 
 
-def _socket(zmq: ModuleType, ctx: Any, kind: str, routing_id: bytes, transport: str) -> Any:
+#: The routing ids of the sockets that bind: the CURVE servers.
+_BINDING = (b"receiver", b"server", b"server-in", b"server-out")
+
+
+@functools.cache
+def _curve_keys() -> dict[str, bytes]:
+    """Fixed key pairs (Z85) for CURVE runs: both processes of a job know them."""
+    from zmtp_core import z85_encode  # noqa: PLC0415
+    from zmtp_core._curve import sodium  # noqa: PLC0415
+
+    keys = {}
+    for role in ("server", "client"):
+        public, secret = sodium().crypto_box_seed_keypair(role.encode().ljust(32, b"-"))
+        keys[f"{role}_public"], keys[f"{role}_secret"] = z85_encode(public), z85_encode(secret)
+    return keys
+
+
+def _socket(zmq: ModuleType, ctx: Any, kind: str, routing_id: bytes, job: Job) -> Any:
     sock = ctx.socket(getattr(zmq, kind))
     sock.routing_id = routing_id
+    transport = job.transport
+    if job.mechanism == "curve":
+        keys = _curve_keys()
+        role = "server" if routing_id in _BINDING else "client"
+        if role == "server":
+            sock.curve_server = 1
+        else:
+            sock.curve_serverkey = keys["server_public"]
+        sock.curve_publickey = keys[f"{role}_public"]
+        sock.curve_secretkey = keys[f"{role}_secret"]
     if transport in ("tls", "wss"):
         sock.tls_cert = _certificate()  # (used when binding)
         sock.tls_verify = 0  # (used when connecting: the handshake is not what we measure)
@@ -137,7 +165,7 @@ def _snapshot(zmq: ModuleType) -> dict[str, int] | None:
 def throughput_receiver(zmq: ModuleType, ctx: Any, channel: Channel, job: Job) -> dict[str, Any]:
     """Time ``count`` messages, from the first received to the last."""
     kind = {"PAIR": "PAIR", "PUBSUB": "SUB", "DEALER_DEALER": "DEALER"}.get(job.pattern, "ROUTER")
-    sock = _socket(zmq, ctx, kind, b"receiver", job.transport)
+    sock = _socket(zmq, ctx, kind, b"receiver", job)
     sock.bind(new_endpoint(job.transport, channel.scratch))
     channel.endpoint.put(sock.last_endpoint.decode())
     frames = sock.recv_multipart()
@@ -160,7 +188,7 @@ def throughput_receiver(zmq: ModuleType, ctx: Any, channel: Channel, job: Job) -
 def throughput_sender(zmq: ModuleType, ctx: Any, channel: Channel, job: Job) -> dict[str, Any]:
     """Send ``count`` messages as fast as the library takes them."""
     kind = {"PUBSUB": "PUB", "ROUTER_ROUTER": "ROUTER", "PAIR": "PAIR"}.get(job.pattern, "DEALER")
-    sock = _socket(zmq, ctx, kind, b"sender", job.transport)
+    sock = _socket(zmq, ctx, kind, b"sender", job)
     sock.connect(channel.endpoint.get(timeout=30))
     payload = os.urandom(job.size)
     frames = [b"receiver", payload] if kind == "ROUTER" else [payload]
@@ -186,14 +214,14 @@ def throughput_sender(zmq: ModuleType, ctx: Any, channel: Channel, job: Job) -> 
 def latency_server(zmq: ModuleType, ctx: Any, channel: Channel, job: Job) -> dict[str, Any]:
     """Echo every message back until a stop."""
     if job.pattern == "PUBSUB":  # one PUB/SUB pair each way
-        inbound = _socket(zmq, ctx, "SUB", b"server-in", job.transport)
-        outbound = _socket(zmq, ctx, "PUB", b"server-out", job.transport)
+        inbound = _socket(zmq, ctx, "SUB", b"server-in", job)
+        outbound = _socket(zmq, ctx, "PUB", b"server-out", job)
         inbound.bind(new_endpoint(job.transport, channel.scratch))
         outbound.bind(new_endpoint(job.transport, channel.scratch))
         channel.endpoint.put((inbound.last_endpoint.decode(), outbound.last_endpoint.decode()))
     else:
         kind = {"PAIR": "PAIR", "DEALER_DEALER": "DEALER"}.get(job.pattern, "ROUTER")
-        inbound = outbound = _socket(zmq, ctx, kind, b"server", job.transport)
+        inbound = outbound = _socket(zmq, ctx, kind, b"server", job)
         inbound.bind(new_endpoint(job.transport, channel.scratch))
         channel.endpoint.put(inbound.last_endpoint.decode())
     recv, send = inbound.recv_multipart, outbound.send_multipart
@@ -212,8 +240,8 @@ def latency_client(zmq: ModuleType, ctx: Any, channel: Channel, job: Job) -> dic
     payload = os.urandom(job.size)
     endpoint = channel.endpoint.get(timeout=30)
     if job.pattern == "PUBSUB":
-        outbound = _socket(zmq, ctx, "PUB", b"client-out", job.transport)
-        inbound = _socket(zmq, ctx, "SUB", b"client-in", job.transport)
+        outbound = _socket(zmq, ctx, "PUB", b"client-out", job)
+        inbound = _socket(zmq, ctx, "SUB", b"client-in", job)
         outbound.connect(endpoint[0])
         inbound.connect(endpoint[1])
         frames = [payload]
@@ -225,7 +253,7 @@ def latency_client(zmq: ModuleType, ctx: Any, channel: Channel, job: Job) -> dic
             inbound.recv_multipart()
     else:
         kind = {"PAIR": "PAIR", "ROUTER_ROUTER": "ROUTER"}.get(job.pattern, "DEALER")
-        inbound = outbound = _socket(zmq, ctx, kind, b"client", job.transport)
+        inbound = outbound = _socket(zmq, ctx, kind, b"client", job)
         outbound.connect(endpoint)
         frames = [b"server", payload] if kind == "ROUTER" else [payload]
         if kind == "ROUTER":

@@ -89,9 +89,17 @@ def _crypto(what: str) -> RemoteProtocolError:
 
 
 class _Boxes:
-    """Traffic after the handshake: MESSAGE boxes both ways, nonces counted."""
+    """Traffic after the handshake: MESSAGE boxes both ways, nonces counted.
+
+    Boxes are sealed and opened through libsodium itself (PyNaCl's cffi module):
+    the body is copied once into the frame that goes out and encrypted in place
+    there, and a box opens straight into the bytearray the application gets.
+    """
 
     def __init__(self, lib: ModuleType, out_prefix: bytes, in_prefix: bytes) -> None:
+        import nacl._sodium  # type: ignore[import-not-found]  # noqa: PLC0415
+
+        self._ffi, self._sodium = nacl._sodium.ffi, nacl._sodium.lib
         self._lib = lib
         self._out_prefix, self._in_prefix = out_prefix, in_prefix
         self.nonce = 1  # our next short nonce
@@ -112,27 +120,40 @@ class _Boxes:
             raise _malformed(f"{what} (its nonce does not grow: a replay)", code)
         self.peer_nonce = value
 
-    def seal(self, flags: int, body: Any) -> bytes:
+    def seal(self, flags: int, body: Any) -> bytearray:
+        """The MESSAGE frame: prefix, short nonce, MAC, then flags and body encrypted."""
         short = self.next_nonce()
-        box = self._lib.crypto_box_easy_afternm(
-            bytes((flags,)) + bytes(body), self._out_prefix + short, self._key
+        size = memoryview(body).nbytes
+        frame = bytearray(33 + size)  # 8 + 8 header, 16 MAC, 1 flags byte
+        frame[:16] = MESSAGE_PREFIX + short
+        frame[32] = flags
+        frame[33:] = body
+        buffer = self._ffi.from_buffer("unsigned char[]", frame)
+        # In place: the box (MAC first) ends where the plaintext ends (libsodium allows it).
+        self._sodium.crypto_box_easy_afternm(
+            buffer + 16, buffer + 32, size + 1, self._out_prefix + short, self._key
         )
-        return MESSAGE_PREFIX + short + bytes(box)
+        return frame
 
-    def open(self, body: Any) -> tuple[int, bytes]:
-        data = bytes(body)
-        if len(data) < _MESSAGE_MIN or not data.startswith(MESSAGE_PREFIX):
+    def open(self, body: Any) -> tuple[int, bytearray]:
+        size = len(body)
+        if size < _MESSAGE_MIN or body[:8] != MESSAGE_PREFIX:
             raise _malformed("MESSAGE", PROTOCOL_ERROR_MALFORMED_MESSAGE)
-        short = data[8:16]
+        short = bytes(body[8:16])
         self.check_nonce(short, "MESSAGE", PROTOCOL_ERROR_MALFORMED_MESSAGE)
-        try:
-            plain = self._lib.crypto_box_open_easy_afternm(
-                data[16:], self._in_prefix + short, self._key
-            )
-        except Exception:
-            raise _crypto("MESSAGE") from None
+        plain = bytearray(size - 32)
+        failed = self._sodium.crypto_box_open_easy_afternm(
+            self._ffi.from_buffer("unsigned char[]", plain),
+            self._ffi.from_buffer(body) + 16,
+            size - 16,
+            self._in_prefix + short,
+            self._key,
+        )
+        if failed:
+            raise _crypto("MESSAGE")
         flags = plain[0]
-        return (_MORE if flags & _MORE else 0) | (0x04 if flags & _COMMAND else 0), plain[1:]
+        del plain[:1]  # (a bytearray drops its head without copying the rest)
+        return (_MORE if flags & _MORE else 0) | (0x04 if flags & _COMMAND else 0), plain
 
 
 class _Curve(Mechanism):
@@ -155,7 +176,9 @@ class _Curve(Mechanism):
             raise RuntimeError("the handshake is not complete")
         return self._peer
 
-    def encode(self, flags: int, body: bytes | bytearray | memoryview) -> tuple[int, bytes]:
+    def encode(
+        self, flags: int, body: bytes | bytearray | memoryview
+    ) -> tuple[int, bytes | bytearray]:
         wire_flags = (_MORE if flags & _MORE else 0) | (_COMMAND if flags & 0x04 else 0)
         return 0, self._boxes.seal(wire_flags, body)
 

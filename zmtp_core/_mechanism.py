@@ -65,7 +65,9 @@ class Mechanism(abc.ABC):
         the command bodies to send, or a RemoteProtocolError to refuse the peer."""
         raise NotImplementedError
 
-    def encode(self, flags: int, body: bytes | bytearray | memoryview) -> tuple[int, bytes]:
+    def encode(
+        self, flags: int, body: bytes | bytearray | memoryview
+    ) -> tuple[int, bytes | bytearray]:
         """Wrap one outgoing traffic frame (only called when ``wraps_traffic``)."""
         raise NotImplementedError
 
