@@ -426,3 +426,23 @@ def test_the_anyio_authenticator_lets_only_known_keys_in(runner: str, tmp_path: 
                 sock.close(linger=0)
 
     anyio.run(main, backend=runner)
+
+
+@pytest.mark.parametrize("sides", PAIRS, indirect=True)
+def test_received_frames_carry_the_user_id_and_the_peers_properties(
+    sides: tuple[Side, Side],
+) -> None:
+    server_side, client_side = sides
+    server_side.authenticator().configure_plain(passwords={"admin": "secret"})
+    server = server_side.socket("ROUTER", plain_server=True)
+    server.bind("tcp://127.0.0.1:*")
+    client = client_side.socket(
+        "DEALER", plain_username=b"admin", plain_password=b"secret", routing_id=b"me"
+    )
+    client.connect(endpoint_of(server))
+    client.send(b"who am I?")
+    _identity, body = server.recv_multipart(copy=False)
+    assert body.get("User-Id") == "admin"
+    assert body.get("Socket-Type") == "DEALER" and body.get("Identity") == "me"
+    with pytest.raises(server_side.zmq.ZMQError):
+        body.get("No-Such-Property")

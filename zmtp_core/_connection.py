@@ -182,6 +182,7 @@ class Connection:
         self._pong_end = 0  # where our last PONG ends in the output stream
         self._wraps = self._mechanism.wraps_traffic
         self._awaiting_zap = False  # an AuthenticationRequest is out
+        self._zap_properties: dict[str, bytes] = {}  # User-Id and ZAP's metadata
         self._closed_event: ConnectionClosed | None = None
         self._subscriptions_in_data = self.socket_type in _SUBSCRIBING_PEERS
         self.peer_version: tuple[int, int] | None = None
@@ -437,7 +438,7 @@ class Connection:
                 return self._complete_handshake()
 
     def _complete_handshake(self) -> HandshakeComplete:
-        properties = self._mechanism.peer_properties
+        properties = {**self._mechanism.peer_properties, **self._zap_properties}
         raw_type = properties.get("Socket-Type")
         peer_type = "" if raw_type is None else raw_type.decode("latin-1")
         # libzmq accepts a READY without Socket-Type, and checks it when present.
@@ -562,7 +563,9 @@ class Connection:
         """Bytes queued and not yet reported sent."""
         return self._out.size
 
-    def authentication_reply(self, status_code: str | None) -> None:
+    def authentication_reply(
+        self, status_code: str | None, user_id: bytes = b"", metadata: bytes = b""
+    ) -> None:
         """ZAP's answer to the AuthenticationRequest this connection gave ("200"
         lets the handshake go on; None: no handler is bound). The replies and the
         rest of the handshake come from ``next_event`` and the send queue."""
@@ -572,6 +575,8 @@ class Connection:
         if self._closed_event is not None:
             return  # (closed while ZAP thought)
         try:
+            if status_code == "200":
+                self._zap_properties = {**cmd.decode_properties(metadata), "User-Id": user_id}
             for reply in self._mechanism.zap_reply(status_code):
                 self._out.add_command(reply, handshake=True)
         except RemoteProtocolError as error:

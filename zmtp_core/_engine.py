@@ -40,7 +40,7 @@ from __future__ import annotations
 import errno
 import itertools
 import random
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 from typing import TYPE_CHECKING
 
 from ._actions import Action, Dial, Drop, Watch
@@ -80,6 +80,7 @@ from ._monitor import (
     protocol_error_code,
 )
 from ._options import MECHANISM_CURVE, MECHANISM_PLAIN, Options
+from ._pipe import EMPTY_PROPERTIES
 from ._plain import PlainClient, PlainServer
 from ._sendqueue import Buffer
 from ._socket_types import SocketType
@@ -179,6 +180,13 @@ class SocketEngine:
         reused once the application lets go of it."""
         if type(frame) is Body:
             self.bodies.lend(frame)
+
+    @property
+    def received_properties(self) -> Mapping[str, bytes]:
+        """The properties of the connection the last message received came from
+        (its peer's metadata, and ZAP's User-Id); empty for inproc."""
+        last = self.socket._fq.last
+        return EMPTY_PROPERTIES if last is None else last.properties
 
     @property
     def readable(self) -> bool:
@@ -479,13 +487,15 @@ class SocketEngine:
     def _authenticate(self, link: Link, event: AuthenticationRequest) -> None:
         self.zap_requests.append((link.handle, event.mechanism, event.credentials))
 
-    def authenticated(self, handle: Hashable, status_code: str | None) -> None:
-        """ZAP's status code for a request in :attr:`zap_requests` (None: no handler
-        is bound); the handshake of that connection goes on or ends."""
+    def authenticated(
+        self, handle: Hashable, status_code: str | None, user_id: bytes = b"", metadata: bytes = b""
+    ) -> None:
+        """ZAP's answer to a request in :attr:`zap_requests` (None: no handler is
+        bound); the handshake of that connection goes on or ends."""
         link = self.connections.get(handle)
         if link is None:
             return  # (gone while ZAP thought)
-        link.connection.authentication_reply(status_code)
+        link.connection.authentication_reply(status_code, user_id, metadata)
         link.process()
 
     def _handshake_done(self, link: Link, event: HandshakeComplete) -> None:
@@ -503,6 +513,7 @@ class SocketEngine:
             pipe = dialer.pipe
             pipe.listener = link
         link.pipe = pipe
+        pipe.properties = event.properties
         pipe.connected(event.routing_id, event.socket_type)
         if link.closed:
             return  # the pattern refused the peer (PAIR's second one)

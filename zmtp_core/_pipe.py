@@ -27,12 +27,16 @@ The :class:`~zmtp_core.SocketEngine` does all of this for connections.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Protocol
 
 from ._events import Frame
 from ._sendqueue import Buffer, MessageTracker
+
+#: The properties of a pipe with no connection behind it yet (or inproc).
+EMPTY_PROPERTIES: Mapping[str, bytes] = MappingProxyType({})
 
 if TYPE_CHECKING:
     from ._socketbase import SocketBase
@@ -89,6 +93,7 @@ class Pipe:
         "outbound",
         "peer_routing_id",
         "peer_socket_type",
+        "properties",
         "routing_id",
         "sink",
         "socket",
@@ -116,6 +121,8 @@ class Pipe:
         self.routing_id = routing_id
         self.peer_routing_id = b""
         self.peer_socket_type = ""
+        #: The peer's handshake properties, and ZAP's User-Id: what received frames carry.
+        self.properties: Mapping[str, bytes] = EMPTY_PROPERTIES
         self.locally_initiated = locally_initiated
         self.is_connected = False
         self._ever_connected = False

@@ -85,11 +85,13 @@ class FairQueue:
     queue is simply passed over.
     """
 
-    __slots__ = ("ready",)
+    __slots__ = ("last", "ready")
 
     def __init__(self) -> None:
         #: Pipes with a message waiting, in turn.
         self.ready: deque[Pipe] = deque()
+        #: Where the last message taken came from (its properties go with it).
+        self.last: Pipe | None = None
 
     def __bool__(self) -> bool:
         return bool(self.ready)
@@ -112,6 +114,7 @@ class FairQueue:
                     self._leave(pipe)
                 elif len(ready) > 1:
                     ready.rotate(-1)  # one message each, in turn
+                self.last = pipe
                 return pipe, frames
             self._leave(pipe)
         return None
@@ -133,6 +136,7 @@ class FairQueue:
                 frames = inbound.popleft()
                 if not inbound:
                     self._leave(pipe)
+                self.last = pipe
                 return frames
             item = self.next()
             if item is not None:

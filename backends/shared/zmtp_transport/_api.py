@@ -491,7 +491,7 @@ class SocketAPI:
         if copy:
             return self._copied(frame)
         self._engine.lend(frame)
-        return Frame._received(frame, bool(incoming))
+        return Frame._received(frame, bool(incoming), self._engine.received_properties)
 
     def _frame_into(self, frames: list[Any] | None, buffer: Any, nbytes: int) -> int:
         """recv_into(): the next frame copied into ``buffer`` (at most ``nbytes``
@@ -527,10 +527,11 @@ class SocketAPI:
                     return [self._copied(frame) for frame in frames]
             return frames
         last, lend = len(frames) - 1, self._engine.lend
+        properties = self._engine.received_properties
         delivered = []
         for index, frame in enumerate(frames):
             lend(frame)
-            delivered.append(Frame._received(frame, index < last))
+            delivered.append(Frame._received(frame, index < last, properties))
         return delivered
 
     def _copied(self, frame: Any) -> bytes:
@@ -629,12 +630,14 @@ class SocketAPI:
         for handle, status_code in self._zap.ask(requests):
             self._engine.authenticated(handle, status_code)
 
-    def _zap_answered(self, handle: Any, status_code: str | None) -> None:
+    def _zap_answered(
+        self, handle: Any, status_code: str | None, user_id: bytes, metadata: bytes
+    ) -> None:
         """ZAP replied (from whichever thread or task its handler runs in)."""
         with self._lock:
             if self._closed:
                 return
-            self._engine.authenticated(handle, status_code)
+            self._engine.authenticated(handle, status_code, user_id, metadata)
             self._driver.service()
 
     # -- a descriptor for other event loops ----------------------------------------------

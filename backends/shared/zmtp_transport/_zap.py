@@ -32,10 +32,13 @@ class ZapClient:
     """One socket's questions to ZAP, and the answers as they arrive."""
 
     def __init__(
-        self, context: Any, options: Options, answer: Callable[[Hashable, str | None], None]
+        self,
+        context: Any,
+        options: Options,
+        answer: Callable[[Hashable, str | None, bytes, bytes], None],
     ) -> None:
-        """``answer(handle, status_code)`` takes each verdict that arrives later
-        (called with no lock held)."""
+        """``answer(handle, status_code, user_id, metadata)`` takes each verdict that
+        arrives later (called with no lock held)."""
         self._context = context
         self._options = options
         self._answer = answer
@@ -99,9 +102,9 @@ class ZapClient:
                 continue
             if len(reply) != 7 or reply[0] != b"" or reply[1] != _VERSION:
                 log.warning("malformed ZAP reply: refusing the peer")
-                self._answer(handle, "malformed")
+                self._answer(handle, "malformed", b"", b"")
                 continue
-            self._answer(handle, reply[3].decode("latin-1"))
+            self._answer(handle, reply[3].decode("latin-1"), reply[5], reply[6])
 
     def close(self) -> None:
         if self._dealer is not None:

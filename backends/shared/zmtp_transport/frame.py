@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import builtins
 import errno
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from zmtp_core import SocketError
@@ -11,6 +13,8 @@ from zmtp_core import SocketError
 from .constants import MORE, SHARED
 
 __all__ = ["Frame"]
+
+_NONE: Mapping[str, builtins.bytes] = MappingProxyType({})
 
 
 class Frame:
@@ -21,7 +25,7 @@ class Frame:
     ``Frame(data)``, it wraps any bytes-like object to send without a copy.
     """
 
-    __slots__ = ("_data", "more", "tracker")
+    __slots__ = ("_data", "_properties", "more", "tracker")
 
     _data: builtins.bytes | bytearray | Any
 
@@ -48,15 +52,18 @@ class Frame:
             if copy:
                 data = view.tobytes()
         self._data = data
+        self._properties: Mapping[str, bytes] = _NONE
         self.more = False
         #: pyzmq's tracker is set by ``send(..., track=True)``; ours are returned by it.
         self.tracker = None
 
     @classmethod
-    def _received(cls, data: builtins.bytes | bytearray, more: bool) -> Frame:
+    def _received(
+        cls, data: builtins.bytes | bytearray, more: bool, properties: Mapping[str, builtins.bytes]
+    ) -> Frame:
         """A frame as it arrived (no checks: the hot path of ``recv(copy=False)``)."""
         frame = cls.__new__(cls)
-        frame._data, frame.more, frame.tracker = data, more, None
+        frame._data, frame.more, frame.tracker, frame._properties = data, more, None, properties
         return frame
 
     @property
@@ -68,13 +75,18 @@ class Frame:
         data = self._data
         return data if type(data) is builtins.bytes else builtins.bytes(data)
 
-    def get(self, option: int | str) -> int:
-        """``MORE`` (1 if more frames follow) or ``SHARED`` (0: never shared with
-        libzmq); connection properties are not kept per frame (EINVAL)."""
+    def get(self, option: int | str) -> int | str:
+        """``MORE`` (1 if more frames follow), ``SHARED`` (0: never shared with
+        libzmq), or a property of the connection the frame came from, as text:
+        "Socket-Type", "Identity", ZAP's "User-Id", the peer's "X-" metadata."""
         if option == MORE:
             return int(self.more)
         if option == SHARED:
             return 0
+        if isinstance(option, str):
+            value = self._properties.get(option)
+            if value is not None:
+                return value.decode("utf-8", "replace")
         raise SocketError(errno.EINVAL, f"frame property {option!r} is not available")
 
     def __buffer__(self, flags: int) -> memoryview:  # memoryview(frame), Python >= 3.12
@@ -97,7 +109,7 @@ class Frame:
 
     def __copy__(self) -> Frame:
         """A frame over the same buffer (pyzmq's fast copy)."""
-        return Frame._received(self._data, self.more)
+        return Frame._received(self._data, self.more, self._properties)
 
     def __repr__(self) -> str:
         size = len(self)
