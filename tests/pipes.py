@@ -26,6 +26,9 @@ class Recorder:
     def close_requested(self, pipe: Pipe, reason: str) -> None:
         self.closes.append((pipe, reason))
 
+    def close_when_sent(self, pipe: Pipe) -> None:
+        self.closes.append((pipe, "when sent"))
+
 
 def peer(
     socket: SocketBase,

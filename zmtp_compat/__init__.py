@@ -36,7 +36,7 @@ ALIASES = {
     "zmq.error": "zmtp_transport.errors",
     "zmq.constants": "zmtp_transport.constants",
     "zmq.backend": "zmtp_selectors",
-    "zmq.sugar": "zmtp_selectors",
+    "zmq.sugar": "zmtp_compat.sugar",
     "zmq.sugar.context": "zmtp_selectors",
     "zmq.sugar.socket": "zmtp_selectors",
     "zmq.sugar.frame": "zmtp_selectors",
@@ -81,6 +81,11 @@ class _ZmqFinder(importlib.abc.MetaPathFinder):
         return importlib.machinery.ModuleSpec(fullname, _Alias(module))
 
 
+#: What ``import zmq`` makes reachable as attributes in pyzmq (its __init__
+#: imports them), and so here.
+_EAGER = ("zmq.error", "zmq.constants", "zmq.sugar", "zmq.backend", "zmq.utils")
+
+
 def install() -> None:
     """From now on in this process, ``import zmq`` (and ``zmq.<name>``) gives zmtp."""
     if not any(isinstance(finder, _ZmqFinder) for finder in sys.meta_path):
@@ -88,3 +93,7 @@ def install() -> None:
     for name in [n for n in sys.modules if n == "zmq" or n.startswith("zmq.")]:
         if not getattr(sys.modules[name], "__name__", "").startswith("zmtp"):
             del sys.modules[name]  # (our own shim module, or a pyzmq imported before)
+    zmq = importlib.import_module("zmtp_selectors")
+    sys.modules["zmq"] = zmq
+    for name in _EAGER:
+        setattr(zmq, name.split(".")[1], importlib.import_module(name))

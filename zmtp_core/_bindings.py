@@ -111,6 +111,9 @@ class Dialer:
     def close_requested(self, pipe: Pipe, reason: str) -> None:
         self.engine._close_dialer(self)
 
+    def close_when_sent(self, pipe: Pipe) -> None:
+        """(Only a connected pipe's link closes; without one there is nothing to close.)"""
+
     def backoff(self, options: Options, rng: Random) -> float | None:
         """Seconds until the next attempt; None when RECONNECT_IVL is -1 (never)."""
         base: int = options["RECONNECT_IVL"]

@@ -41,7 +41,7 @@ import errno
 import itertools
 import random
 from collections.abc import Hashable, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from ._actions import Action, Dial, Drop, Watch
 from ._bindings import Dialer, Listener
@@ -82,6 +82,7 @@ from ._monitor import (
 from ._options import MECHANISM_CURVE, MECHANISM_PLAIN, Options
 from ._pipe import EMPTY_PROPERTIES
 from ._plain import PlainClient, PlainServer
+from ._raw import RawConnection
 from ._sendqueue import Buffer
 from ._socket_types import SocketType
 from ._sockets import create_socket
@@ -445,21 +446,27 @@ class SocketEngine:
             raise SocketError(errno.ENOTSOCK, "the socket is closed")
 
     def _add_link(self, handle: Hashable, origin: Listener | Dialer) -> Link:
-        conn = Connection(
-            self.socket.socket_type,
-            bodies=self.bodies,
-            mechanism=self._new_mechanism(),
-            **self.options.connection_kwargs(self.toggles),
-        )
+        conn: Connection | RawConnection
         layers = origin.layering
-        link = Link(
-            self, handle, next(self._keys), conn if layers is None else layers(conn), origin
-        )
+        if self.socket.socket_type is SocketType.STREAM:
+            conn, layers = RawConnection(), None  # (raw TCP: no ZMTP, no layers)
+        else:
+            conn = Connection(
+                self.socket.socket_type,
+                bodies=self.bodies,
+                mechanism=self._new_mechanism(),
+                **self.options.connection_kwargs(self.toggles),
+            )
+        layered = conn if layers is None else layers(cast(Connection, conn))
+        link = Link(self, handle, next(self._keys), layered, origin)
         link.lingering = self._lingering
         self.connections[handle] = link
         self._timed[link.key] = link
         self.actions.append(Watch(handle, True, False))
-        link.queue()  # our greeting goes out at once
+        if layered is conn and type(conn) is RawConnection:
+            link.process()  # no handshake: the peer is there (STREAM's connect notice)
+        else:
+            link.queue()  # our greeting goes out at once
         self._reschedule(link)
         return link
 

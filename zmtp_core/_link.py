@@ -27,6 +27,7 @@ from ._events import (
 )
 from ._layer import Layer
 from ._pipe import Pipe, SubscriptionCommand
+from ._raw import RawConnection
 from ._sendqueue import Buffer, MessageTracker, SendQueue
 
 if TYPE_CHECKING:
@@ -65,7 +66,7 @@ class Link:
         engine: SocketEngine,
         handle: Hashable,
         key: int,
-        conn: Connection | Layer,
+        conn: Connection | RawConnection | Layer,
         origin: Listener | Dialer,
     ) -> None:
         self.engine = engine
@@ -73,7 +74,9 @@ class Link:
         self.key = key
         self.conn = conn
         #: The Connection itself (``conn`` may be the layers above it).
-        self.connection: Connection = conn if isinstance(conn, Connection) else conn.connection
+        self.connection: Connection | RawConnection = (
+            conn.connection if isinstance(conn, Layer) else conn
+        )
         #: The bound or connected endpoint this connection belongs to.
         self.origin = origin
         self.pipe: Pipe | None = None
@@ -206,6 +209,15 @@ class Link:
     def close_requested(self, pipe: Pipe, reason: str) -> None:
         """The pattern refuses this peer (PAIR's second one, a ROUTER handover)."""
         self.engine._drop(self, reason)
+
+    def close_when_sent(self, pipe: Pipe) -> None:
+        """Close once everything queued is written (STREAM's empty message)."""
+        self.lingering = True
+        pipe.sink = None
+        if self.drained:
+            self.engine._drop(self, "closed by the application")
+        elif not self.queued:
+            self.queue()
 
     # -- time -------------------------------------------------------------------------
 

@@ -107,6 +107,7 @@ def _metadata(value: str) -> str | None:
 _BOOL = _between(0, 1)
 _ANY = None
 _ROUTER = frozenset({_T.ROUTER})
+_STREAM = frozenset({_T.STREAM})
 _REQ = frozenset({_T.REQ})
 _PUBS = frozenset({_T.PUB, _T.XPUB})
 _SUBS = frozenset({_T.SUB, _T.XSUB})
@@ -169,6 +170,7 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("CURVE_SERVERKEY", 50, bytes, readable=False, check=_curve_key),
     OptionSpec("ZAP_DOMAIN", 55, bytes, b"", check=_short_text),
     OptionSpec("ZAP_ENFORCE_DOMAIN", 93, int, 0, check=_BOOL),
+    OptionSpec("STREAM_NOTIFY", 73, int, 1, types=_STREAM, readable=False, check=_BOOL),
     # Kept, with nothing to act on: they tune I/O threads, multicast and Windows
     # loopback, none of which exist here (libzmq keeps them for tcp sockets too).
     OptionSpec("AFFINITY", 4, int, 0, check=_at_least(0)),
@@ -217,7 +219,6 @@ UNSUPPORTED = {
     "SOCKS_PROXY": 68,
     "XPUB_MANUAL": 71,
     "XPUB_WELCOME_MSG": 72,
-    "STREAM_NOTIFY": 73,
     "GSSAPI_SERVER": 62,
     "GSSAPI_PRINCIPAL": 63,
     "GSSAPI_SERVICE_PRINCIPAL": 64,

@@ -73,6 +73,10 @@ class PipeListener(Protocol):
     def close_requested(self, pipe: Pipe, reason: str) -> None:
         """The socket wants this peer dropped (PAIR's second peer, ROUTER handover...)."""
 
+    def close_when_sent(self, pipe: Pipe) -> None:
+        """The socket wants this peer's connection closed once its output is written
+        (a STREAM socket sent an empty message)."""
+
 
 class Pipe:
     """One peer of a socket, seen from the socket."""
@@ -258,3 +262,7 @@ class Pipe:
     def request_close(self, reason: str) -> None:
         if self.listener is not None:
             self.listener.close_requested(self, reason)
+
+    def request_close_when_sent(self) -> None:
+        if self.listener is not None:
+            self.listener.close_when_sent(self)

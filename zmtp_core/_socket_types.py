@@ -1,4 +1,4 @@
-"""The eleven standard socket types and who may talk to whom.
+"""The twelve standard socket types and who may talk to whom.
 
 Numbers are libzmq's (and pyzmq's); names are what READY carries in Socket-Type.
 """
@@ -24,6 +24,7 @@ class SocketType(enum.IntEnum):
     PUSH = 8
     XPUB = 9
     XSUB = 10
+    STREAM = 11  # raw TCP: no ZMTP on its connections (see _stream.py)
 
     @property
     def wire_name(self) -> bytes:
@@ -43,6 +44,7 @@ _PEERS: dict[SocketType, frozenset[str]] = {
     SocketType.PUSH: frozenset({"PULL"}),
     SocketType.PULL: frozenset({"PUSH"}),
     SocketType.PAIR: frozenset({"PAIR"}),
+    SocketType.STREAM: frozenset(),
 }
 
 # libzmq puts an Identity property in READY only for these (even when empty).

@@ -1,4 +1,4 @@
-"""One factory for the eleven socket patterns."""
+"""One factory for the twelve socket patterns."""
 
 from __future__ import annotations
 
@@ -10,12 +10,13 @@ from ._pubsub import Pub, Sub, XPub, XSub
 from ._reqrep import Dealer, Rep, Req, Router
 from ._socket_types import SocketType
 from ._socketbase import SocketBase
+from ._stream import Stream
 
 __all__ = ["SOCKET_CLASSES", "create_socket"]
 
 SOCKET_CLASSES: dict[SocketType, type[SocketBase]] = {
     cls.socket_type: cls
-    for cls in (Pair, Pub, Sub, Req, Rep, Dealer, Router, Pull, Push, XPub, XSub)
+    for cls in (Pair, Pub, Sub, Req, Rep, Dealer, Router, Pull, Push, XPub, XSub, Stream)
 }
 
 

@@ -32,6 +32,10 @@ class Context(ContextBase[Socket]):
     outlives the block.
     """
 
+    def __class_getitem__(cls, item: object) -> type[Context]:
+        """``Context[Socket]``, as pyzmq's generic Context is written in annotations."""
+        return cls
+
     _socket_class = Socket
 
     def __init__(self, io_threads: int = 1, **kwargs: Any) -> None:

@@ -18,6 +18,10 @@ class Context(ContextBase[Socket]):
     """zmq.asyncio's Context. Closing is immediate; ``async with`` (or ``await
     ctx.wait_closed()``) also waits until every lingering message has left."""
 
+    def __class_getitem__(cls, item: object) -> type[Context]:
+        """``Context[Socket]``, as pyzmq's generic Context is written in annotations."""
+        return cls
+
     _instance: ClassVar[Context | None] = None
     _instance_lock = threading.Lock()
     _socket_class = Socket

@@ -21,6 +21,10 @@ AT_EXIT_LINGER_CAP = 5.0
 class Context(ContextBase[Socket]):
     """pyzmq's ``zmq.Context``: a factory of sockets that share one I/O loop."""
 
+    def __class_getitem__(cls, item: object) -> type[Context]:
+        """``Context[Socket]``, as pyzmq's generic Context is written in annotations."""
+        return cls
+
     _instance: ClassVar[Context | None] = None
     _instance_lock = threading.Lock()
     _socket_class = Socket

@@ -142,6 +142,10 @@ class EndpointContext:
 class SocketAPI:
     """pyzmq's Socket, less the waiting."""
 
+    def __class_getitem__(cls, item: object) -> type[Self]:
+        """``Socket[bytes]``, as pyzmq's generic Socket is written in annotations."""
+        return cls
+
     #: pyzmq's: frames smaller than this are copied even with copy=False (kept for
     #: code that sets it; large frames go by reference here from 8 KiB on).
     copy_threshold = 65536
@@ -453,6 +457,8 @@ class SocketAPI:
                     )
                 else:
                     self._driver.flush()
+            if engine.actions:  # (a STREAM's empty message closes its connection)
+                self._driver.service()
         if self.context._inproc.pending:
             self.context._inproc.run_transfers()
         return True

@@ -152,6 +152,10 @@ class InprocLink:
         self._closing = True  # closed by the next transfer, outside any socket lock
         self._schedule(self)
 
+    def close_when_sent(self, pipe: Pipe) -> None:
+        """(A transfer moves what was sent before it closes.)"""
+        self.close_requested(pipe, "closed by the application")
+
     def transfer(self) -> None:
         """Move whatever can move, both ways (called with no socket lock held)."""
         if self._closing:
