@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from typing import Any
 
 client_side, kernel_side = sys.argv[1], sys.argv[2]
@@ -43,6 +44,23 @@ try:
     print("execute", reply["content"]["status"], flush=True)
     for kind, text in seen:
         print(kind, text, flush=True)
+    # A cell that would run for a minute, interrupted.
+    started = time.monotonic()
+    request = client.execute("print('sleeping', flush=True); import time; time.sleep(60)")
+    while True:  # (interrupt once the cell's own code runs: its output says so)
+        message = client.get_iopub_msg(timeout=30)
+        if message["msg_type"] == "stream" and "sleeping" in message["content"]["text"]:
+            break
+    manager.interrupt_kernel()
+    interrupted = client.get_shell_msg(timeout=30)
+    assert interrupted["parent_header"]["msg_id"] == request
+    content = interrupted["content"]
+    print("interrupt", content["status"], content.get("ename"), flush=True)
+    print("interrupted in time", time.monotonic() - started < 30, flush=True)
+    # A clean shutdown: the kernel answers shutdown_request and exits.
+    manager.shutdown_kernel(now=False)
+    print("shut down", not manager.is_alive(), flush=True)
 finally:
     client.stop_channels()
-    manager.shutdown_kernel(now=True)
+    if manager.is_alive():
+        manager.shutdown_kernel(now=True)

@@ -39,3 +39,6 @@ def test_a_kernel_runs_code_for_a_client(client: str, kernel: str) -> None:
     assert "execute ok" in lines
     assert f"stream kernel {names[kernel]}" in lines
     assert "execute_result 2" in lines
+    assert "interrupt error KeyboardInterrupt" in lines
+    assert "interrupted in time True" in lines
+    assert "shut down True" in lines
