@@ -9,10 +9,9 @@ from collections.abc import Callable, Coroutine, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from zmtp_core import Again, SocketError, SocketType
-from zmtp_transport import AsyncMessageTracker, AsyncSocketAPI, Driver, IterationBatcher
+from zmtp_transport import AsyncMessageTracker, AsyncSocketAPI, Driver, IterationBatcher, constants
 from zmtp_transport._api import weakly
 from zmtp_transport._async_api import READY_STREAK
-from zmtp_transport.constants import NOBLOCK
 
 from ._loop import AsyncioLoop
 
@@ -20,6 +19,9 @@ if TYPE_CHECKING:
     from ._context import Context
 
 __all__ = ["MessageTracker", "Socket", "as_future"]
+
+#: Flags as plain ints: an IntFlag in ``flags & NOBLOCK`` builds an enum each time.
+NOBLOCK = int(constants.NOBLOCK)
 
 MessageTracker = AsyncMessageTracker
 _T = TypeVar("_T")

@@ -11,8 +11,8 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 from zmtp_core import Again, Buffer, SocketType
+from zmtp_transport import constants
 from zmtp_transport._api import SocketAPI
-from zmtp_transport.constants import NOBLOCK, POLLIN
 
 from ._adapters import INLINE_READ_STREAMS, SocketLoop, WindowBatcher
 from ._frame import MessageTracker
@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from ._context import Context
 
 __all__ = ["Socket"]
+
+#: Flags as plain ints: an IntFlag in ``flags & NOBLOCK`` builds an enum each time.
+NOBLOCK, POLLIN = int(constants.NOBLOCK), int(constants.POLLIN)
 
 
 class Socket(SocketAPI):

@@ -40,17 +40,26 @@ from zmtp_core._monitor import MONITOR_STOPPED
 from zmtp_core._monitor import encode as encode_event
 from zmtp_core._options import lookup
 
+from . import constants
 from ._driver import Driver
 from ._inproc import InprocEnd, InprocLink, InprocRegistry
 from ._loop import Batcher, Loop
 from ._signal import ReadySignal
 from ._zap import ZapClient
-from .constants import NOBLOCK, PAIR, POLLIN, POLLOUT, SNDMORE
+from .constants import PAIR
 from .constants import SocketType as PyzmqSocketType
 from .errors import ContextTerminated, ZMQBindError
 from .frame import Frame
 
 __all__ = ["ContextAPI", "EndpointContext", "SocketAPI", "weakly"]
+
+#: Flags as plain ints: an IntFlag in ``flags & NOBLOCK`` builds an enum each time.
+NOBLOCK, POLLIN, POLLOUT, SNDMORE = (
+    int(constants.NOBLOCK),
+    int(constants.POLLIN),
+    int(constants.POLLOUT),
+    int(constants.SNDMORE),
+)
 
 Endpoints = Listener | Dialer | InprocLink
 _T = TypeVar("_T")

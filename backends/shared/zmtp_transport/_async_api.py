@@ -22,11 +22,14 @@ from typing import Any, ClassVar, Self
 from zmtp_core import Again, Buffer
 from zmtp_core import MessageTracker as CoreTracker
 
+from . import constants
 from ._api import SocketAPI
-from .constants import NOBLOCK, POLLIN
 from .errors import NotDone
 
 __all__ = ["READY_STREAK", "AsyncMessageTracker", "AsyncSocketAPI", "Pace"]
+
+#: Flags as plain ints: an IntFlag in ``flags & NOBLOCK`` builds an enum each time.
+NOBLOCK, POLLIN = int(constants.NOBLOCK), int(constants.POLLIN)
 
 #: Calls in a row that found their work ready before one yields to the loop anyway
 #: (fewer than a batch: the IterationBatcher flushes at 100 messages).

@@ -5,10 +5,13 @@ from __future__ import annotations
 import select
 from typing import Any
 
+from . import constants
 from ._api import SocketAPI
-from .constants import POLLERR, POLLIN, POLLOUT
 
 __all__ = ["PollerBase", "poll_descriptors"]
+
+#: Flags as plain ints: an IntFlag in ``flags & NOBLOCK`` builds an enum each time.
+POLLERR, POLLIN, POLLOUT = int(constants.POLLERR), int(constants.POLLIN), int(constants.POLLOUT)
 
 
 class PollerBase:
