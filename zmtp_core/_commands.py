@@ -94,10 +94,11 @@ def decode_properties(data: bytes) -> dict[str, bytes]:
     return properties
 
 
-def encode_error(reason: bytes) -> bytes:
-    """An ERROR command body; the reason is cut at 255 bytes."""
+def encode_error(reason: bytes, prefix: bytes = b"\x05" + ERROR) -> bytes:
+    """An ERROR command body; the reason is cut at 255 bytes. (``prefix``: libzmq's
+    PLAIN writes its own, see _plain.py.)"""
     reason = reason[:255]
-    return encode_command(ERROR, bytes((len(reason),)) + reason)
+    return prefix + bytes((len(reason),)) + reason
 
 
 def decode_error(data: bytes) -> str:

@@ -477,9 +477,8 @@ class Connection:
         self._state = ConnectionState.CLOSED
         self._out.discard()
         if error.error_reason is not None:
-            reason = error.error_reason[:255]
             prefix = self._mechanism.error_prefixes[0]
-            self._out.add_command(prefix + bytes((len(reason),)) + reason)
+            self._out.add_command(cmd.encode_error(error.error_reason, prefix))
         return self._finish(ConnectionClosed(str(error), error))
 
     def _finish(self, event: ConnectionClosed) -> ConnectionClosed:

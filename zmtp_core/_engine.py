@@ -27,7 +27,9 @@ After each call it looks at what the engine asks for:
   backend's batching policy;
 * ``engine.next_deadline``;
 * ``engine.events``: :class:`MonitorEvent` records for the socket monitor (only
-  those ``engine.monitor_events`` asks for), to send and clear.
+  those ``engine.monitor_events`` asks for), to send and clear;
+* ``engine.zap_requests``: questions for the ZAP handler (a PLAIN or CURVE
+  server's), each answered later with ``authenticated``.
 
 The application's side is the same object: ``send``, ``try_recv``,
 ``readable``/``writable``, options, ``bind``/``connect`` (after the backend

@@ -584,8 +584,6 @@ class SocketAPI:
             events |= POLLOUT
         return events
 
-    # -- the end ------------------------------------------------------------------
-
     # -- the socket monitor -----------------------------------------------------------
 
     def monitor(self, addr: str | bytes | None, events: int = MONITOR_ALL) -> None:
@@ -677,6 +675,8 @@ class SocketAPI:
             inproc.wake = wake_and_signal
             inproc.waiting += 1  # (every delivery wakes: the FD's reader may be anywhere)
         return signal
+
+    # -- the end ------------------------------------------------------------------
 
     def close(self, linger: int | None = None) -> None:
         """Close; with LINGER != 0 queued messages keep flowing in the background."""
