@@ -56,3 +56,17 @@ def test_the_shim_reaches_child_processes_and_nothing_else() -> None:
     assert run("-c", "import zmq; print(zmq.__name__, zmq.__file__)").startswith("zmq ")
     env_line = run("-m", "zmtp_compat", "--env").strip()
     assert env_line.startswith("PYTHONPATH=") and env_line.endswith("as_zmq")
+
+
+def test_pyzmqs_module_paths_lead_to_zmtp() -> None:
+    code = (
+        "import zmq, zmq.auth.ioloop, zmq.auth.thread, zmq.eventloop.zmqstream, zmq.devices;"
+        "print(zmq.auth.ioloop.IOLoopAuthenticator.__name__, zmq.sugar.socket.Socket.__module__,"
+        " zmq.error.ZMQError.__module__, zmq.Context[zmq.Socket].__module__)"
+    )
+    assert run("-m", "zmtp_compat", "-c", code).split() == [
+        "AsyncioAuthenticator",
+        "zmtp_selectors._socket",
+        "zmtp_core._errors",
+        "zmtp_selectors._context",
+    ]

@@ -446,3 +446,29 @@ def test_received_frames_carry_the_user_id_and_the_peers_properties(
     assert body.get("Socket-Type") == "DEALER" and body.get("Identity") == "me"
     with pytest.raises(server_side.zmq.ZMQError):
         body.get("No-Such-Property")
+
+
+def test_the_curio_authenticator_checks_plain_passwords() -> None:
+    curio = pytest.importorskip("curio")
+    import zmtp_curio  # noqa: PLC0415
+    from zmtp_curio.auth import CurioAuthenticator  # noqa: PLC0415
+
+    async def main() -> None:
+        async with zmtp_curio.Context() as ctx, CurioAuthenticator(ctx) as auth:
+            auth.configure_plain(passwords={"admin": "secret"})
+            server = ctx.socket(zmtp_curio.PULL)
+            server.plain_server = True
+            server.bind("tcp://127.0.0.1:*")
+            sockets = [server]
+            for password, text in ((b"guess", b"intruder"), (b"secret", b"admin")):
+                client = ctx.socket(zmtp_curio.PUSH)
+                sockets.append(client)
+                client.plain_username, client.plain_password = b"admin", password
+                client.connect(server.last_endpoint)
+                await client.send(text)
+            async with curio.timeout_after(5):
+                assert await server.recv() == b"admin"  # (the intruder's never arrives)
+            for sock in sockets:
+                sock.close(linger=0)
+
+    curio.run(main)

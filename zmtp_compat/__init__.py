@@ -33,6 +33,7 @@ ALIASES = {
     "zmq.asyncio": "zmtp_asyncio",
     "zmq._future": "zmtp_asyncio",
     "zmq.auth.asyncio": "zmtp_asyncio.auth",
+    "zmq.auth.ioloop": "zmtp_asyncio.auth",
     "zmq.error": "zmtp_transport.errors",
     "zmq.constants": "zmtp_transport.constants",
     "zmq.backend": "zmtp_selectors",

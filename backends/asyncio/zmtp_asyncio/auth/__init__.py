@@ -24,6 +24,7 @@ __all__ = [
     "CURVE_ALLOW_ANY",
     "AsyncioAuthenticator",
     "Authenticator",
+    "IOLoopAuthenticator",
     "create_certificates",
     "load_certificate",
     "load_certificates",
@@ -65,3 +66,7 @@ class AsyncioAuthenticator(Authenticator):
             with contextlib.suppress(Exception):
                 self.zap_socket.close(linger=0)
             self.zap_socket = None
+
+
+#: pyzmq's ``zmq.auth.ioloop`` name: tornado's loop is asyncio's.
+IOLoopAuthenticator = AsyncioAuthenticator
