@@ -349,3 +349,26 @@ def test_nonblocking_receives_of_waiting_messages_never_fail() -> None:
             ctx.destroy(linger=0)
 
     asyncio.run(main())
+
+
+def test_a_receive_that_unstalls_an_inproc_peer_loses_nothing() -> None:
+    """A receive served from the loop moves the sender's held messages, which wakes
+    the receiver again inside that very receive: each message still goes to one
+    receive, in order."""
+
+    async def main() -> None:
+        ctx = zmq.Context()
+        try:
+            pull, push = ctx.socket(zmq.PULL), ctx.socket(zmq.PUSH)
+            pull.rcvhwm = 1  # (the rest wait in the sender's pipe, stalled)
+            pull.bind("inproc://unstall")
+            push.connect("inproc://unstall")
+            count = 3 * READY_STREAK
+            for n in range(count):
+                await push.send(b"%d" % n, zmq.NOBLOCK)
+            received = [await asyncio.wait_for(pull.recv(), 5) for _ in range(count)]
+            assert received == [b"%d" % n for n in range(count)]
+        finally:
+            ctx.destroy(linger=0)
+
+    asyncio.run(main())

@@ -109,6 +109,7 @@ class Socket(AsyncSocketAPI):
         self._receivers: deque[tuple[asyncio.Future[Any], bool, bool]] = deque()
         self._done_send: asyncio.Future[Any] | None = None
         self._inproc.waiting = 1  # (an inproc delivery always calls _wake: it looks itself)
+        self._serving = False  # _serve_receivers is running (see there)
 
     def _wake(self) -> None:
         """Something happened on the socket: waiting receives take their messages (in
@@ -275,19 +276,28 @@ class Socket(AsyncSocketAPI):
         return True
 
     def _serve_receivers(self) -> None:
-        receivers = self._receivers
-        while receivers:
-            future, whole, copy = receivers[0]
-            if future.done():  # cancelled, or timed out
+        # Taking a message can move an inproc peer's held messages, which wakes us
+        # again from inside _take: that inner call must leave the head receiver to
+        # this loop (which sees the new messages), or it would get two messages.
+        if self._serving:
+            return
+        self._serving = True
+        try:
+            receivers = self._receivers
+            while receivers:
+                future, whole, copy = receivers[0]
+                if future.done():  # cancelled, or timed out
+                    receivers.popleft()
+                    continue
+                try:
+                    self._check_open()
+                    if not self._take(future, whole, copy):
+                        return
+                except SocketError as error:
+                    future.set_exception(error)
                 receivers.popleft()
-                continue
-            try:
-                self._check_open()
-                if not self._take(future, whole, copy):
-                    return
-            except SocketError as error:
-                future.set_exception(error)
-            receivers.popleft()
+        finally:
+            self._serving = False
 
     def _forget_receiver(self, future: asyncio.Future[Any]) -> None:
         if future.cancelled():
