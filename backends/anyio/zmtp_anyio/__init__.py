@@ -37,11 +37,13 @@ from zmtp_transport import namespace as _namespace
 from zmtp_transport.constants import *  # noqa: F403 - pyzmq's flat namespace
 from zmtp_transport.errors import *  # noqa: F403
 from zmtp_transport.namespace import *  # noqa: F403
+from zmtp_transport.proxy import awaitable_proxies as _awaitable_proxies
 
 from ._context import Context
 from ._poll import Poller
-from ._proxy import device, proxy, proxy_steerable
 from ._socket import MessageTracker, Socket
+
+proxy, proxy_steerable, device = _awaitable_proxies(Poller)
 
 __all__ = [
     "Context",

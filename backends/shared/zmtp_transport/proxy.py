@@ -10,13 +10,13 @@ socket, and a burst of at most :data:`BURST` messages moves at a time.
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from .constants import NOBLOCK, POLLIN, POLLOUT, REP
 from .errors import Again
 
-__all__ = ["BURST", "ProxyPlan", "proxy_steerable", "proxy_steerable_async"]
+__all__ = ["BURST", "ProxyPlan", "awaitable_proxies", "proxy_steerable", "proxy_steerable_async"]
 
 #: Messages moved in one direction before the proxy looks at everything again.
 BURST = 1000
@@ -174,6 +174,32 @@ async def proxy_steerable_async(
                 plan.count(index, frames)
         if not moves:
             await _poller(poller, plan.wait_for()).poll()
+
+
+def awaitable_proxies(
+    poller: Callable[[], Any],
+) -> tuple[
+    Callable[..., Awaitable[None]], Callable[..., Awaitable[None]], Callable[..., Awaitable[None]]
+]:
+    """``proxy``, ``proxy_steerable`` and ``device`` as coroutines over a coroutine
+    backend's Poller (pyzmq has them only blocking: the same loop, awaited)."""
+
+    async def proxy_steerable(
+        frontend: Any, backend: Any, capture: Any = None, control: Any = None
+    ) -> None:
+        """Move messages both ways until TERMINATE on ``control`` (PAUSE, RESUME and
+        STATISTICS as in libzmq); ZMQError ETERM once the context ends."""
+        await proxy_steerable_async(frontend, backend, capture, control, poller=poller)
+
+    async def proxy(frontend: Any, backend: Any, capture: Any = None) -> None:
+        """Move messages both ways until the context ends (ZMQError ETERM)."""
+        await proxy_steerable_async(frontend, backend, capture, poller=poller)
+
+    async def device(device_type: int, frontend: Any, backend: Any) -> None:
+        """libzmq's older name for ``proxy`` (QUEUE, FORWARDER and STREAMER alike)."""
+        await proxy_steerable_async(frontend, backend, poller=poller)
+
+    return proxy, proxy_steerable, device
 
 
 def _poller(poller: Callable[[], Any], items: list[tuple[Any, int]]) -> Any:

@@ -50,13 +50,8 @@ class AnyioAuthenticator(Authenticator):
         zap.bind(ZAP_ENDPOINT)
         self._tasks = anyio.create_task_group()
         await self._tasks.__aenter__()
-        self._tasks.start_soon(self._serve, zap)
+        self._tasks.start_soon(self.serve, zap)
         return self
-
-    async def _serve(self, zap: Socket) -> None:
-        while True:
-            request = await zap.recv_multipart()
-            await zap.send_multipart(self.reply_to(request))
 
     async def __aexit__(
         self,

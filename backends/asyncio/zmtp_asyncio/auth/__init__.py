@@ -50,12 +50,7 @@ class AsyncioAuthenticator(Authenticator):
         self.zap_socket = self.context.socket(REP)
         self.zap_socket.linger = 1
         self.zap_socket.bind(ZAP_ENDPOINT)
-        self._task = asyncio.ensure_future(self._serve(self.zap_socket))
-
-    async def _serve(self, zap: Socket) -> None:
-        while True:
-            request = await zap.recv_multipart()
-            await zap.send_multipart(self.reply_to(request))
+        self._task = asyncio.ensure_future(self.serve(self.zap_socket))
 
     def stop(self) -> None:
         """Stop serving and free the ZAP endpoint."""

@@ -46,13 +46,8 @@ class CurioAuthenticator(Authenticator):
         zap = self.zap_socket = self.context.socket(REP)
         zap.linger = 0
         zap.bind(ZAP_ENDPOINT)
-        self._task = await curio.spawn(self._serve, zap)
+        self._task = await curio.spawn(self.serve, zap)
         return self
-
-    async def _serve(self, zap: Socket) -> None:
-        while True:
-            request = await zap.recv_multipart()
-            await zap.send_multipart(self.reply_to(request))
 
     async def __aexit__(
         self,

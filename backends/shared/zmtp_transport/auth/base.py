@@ -89,6 +89,12 @@ class Authenticator:
 
     # -- answering --------------------------------------------------------------------
 
+    async def serve(self, zap: Any) -> None:
+        """Answer ZAP requests on a coroutine backend's REP socket, until cancelled."""
+        while True:
+            request = await zap.recv_multipart()
+            await zap.send_multipart(self.reply_to(request))
+
     def reply_to(self, request: list[bytes]) -> list[bytes]:
         """The reply frames for one ZAP request (as a REP socket receives it)."""
         if len(request) < 6 or request[0] != _VERSION:
