@@ -18,7 +18,7 @@ from concurrent.futures import Future
 from types import ModuleType
 from typing import Any, ClassVar
 
-BACKENDS = ["selectors", "asyncio", "anyio+asyncio", "anyio+trio", "curio"]
+BACKENDS = ["selectors", "green", "asyncio", "anyio+asyncio", "anyio+trio", "curio"]
 
 #: How long a facade waits for one call before declaring the backend stuck.
 CALL_TIMEOUT = 30.0
@@ -27,6 +27,8 @@ CALL_TIMEOUT = 30.0
 def load(name: str) -> Any:
     """A backend by name: "selectors", "asyncio", "asyncio+uvloop", "anyio+trio"..."""
     package, _, flavour = name.partition("+")
+    if package == "green":
+        return GreenFacade.shared(importlib.import_module("zmtp_selectors.green"))
     module = importlib.import_module(f"zmtp_{package}")
     if package == "asyncio":
         return AsyncioFacade.shared(module, flavour)
@@ -71,6 +73,18 @@ class AsyncFacade:
     def run(self, coroutine: Coroutine[Any, Any, Any]) -> Any:
         """Await a coroutine on the loop thread."""
         raise NotImplementedError
+
+    def wait_for(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Call one of the backend's waiting methods (a coroutine function) on the loop."""
+
+        async def on_the_loop() -> Any:  # (zmq.asyncio's calls start at once)
+            return await function(*args, **kwargs)
+
+        return self.run(on_the_loop())
+
+    def terminate(self, context: Any) -> None:
+        self.call(context.term)
+        self.run(context.wait_closed())
 
     def open_context(self, io_threads: int = 1) -> tuple[Any, Callable[[], None]]:
         """A new backend Context, and what to call once it is terminated."""
@@ -225,6 +239,56 @@ class CurioFacade(AsyncFacade):
         return ctx, leave
 
 
+class GreenFacade(AsyncFacade):
+    """zmtp_selectors.green, its hub running in a helper thread; each call is a greenlet
+    there, so a blocked call blocks that greenlet only (as in a gevent program)."""
+
+    _shared: ClassVar[GreenFacade | None] = None
+
+    def __init__(self, module: ModuleType) -> None:
+        super().__init__(module)
+        import gevent  # noqa: PLC0415 - only for the green backend
+
+        self._gevent = gevent
+        running: Future[Any] = Future()
+        self._thread = threading.Thread(target=self._serve, args=(running,), daemon=True)
+        self._thread.start()
+        self._loop = running.result(CALL_TIMEOUT)
+
+    @classmethod
+    def shared(cls, module: ModuleType) -> GreenFacade:
+        if cls._shared is None:
+            cls._shared = cls(module)
+        return cls._shared
+
+    def _serve(self, running: Future[Any]) -> None:
+        hub = self._gevent.get_hub()
+        alive = hub.loop.async_()  # (an active watcher: the hub never runs out of work)
+        alive.start(lambda: None)
+        running.set_result(hub.loop)
+        hub.join()
+
+    def call(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        future: Future[Any] = Future()
+
+        def greenlet() -> None:
+            try:
+                future.set_result(function(*args, **kwargs))
+            except BaseException as error:  # (the test thread gets it back)
+                future.set_exception(error)
+
+        self._loop.run_callback_threadsafe(self._gevent.spawn, greenlet)
+        return future.result(CALL_TIMEOUT)
+
+    wait_for = call
+
+    def open_context(self, io_threads: int = 1) -> tuple[Any, Callable[[], None]]:
+        return self.call(self.module.Context, io_threads), lambda: None  # (on the hub's thread)
+
+    def terminate(self, context: Any) -> None:
+        self.call(context.term)  # (which waits until every socket is closed)
+
+
 class _Tracker:
     def __init__(self, facade: AsyncFacade, tracker: Any) -> None:
         self._facade, self._tracker = facade, tracker
@@ -238,7 +302,7 @@ class _Tracker:
         return bool(self._tracker.dropped)
 
     def wait(self, timeout: float = -1) -> None:
-        self._facade.run(self._tracker.wait(timeout))
+        self._facade.wait_for(self._tracker.wait, timeout)
 
 
 class _Context:
@@ -273,8 +337,7 @@ class _Context:
         return _Socket(self._facade, self._facade.call(self._context.socket, kind, **kwargs))
 
     def term(self) -> None:
-        self._facade.call(self._context.term)
-        self._facade.run(self._context.wait_closed())
+        self._facade.terminate(self._context)
         self._leave()
 
     def destroy(self, linger: int | None = None) -> None:
@@ -314,13 +377,10 @@ class _Socket:
     def __getattr__(self, name: str) -> Any:
         facade, sock = self._facade, self._socket
         if name in _AWAITED:
-            coroutine_function = getattr(sock, name)
+            waiting_method = getattr(sock, name)
 
             def awaited(*args: Any, **kwargs: Any) -> Any:
-                async def on_the_loop() -> Any:  # (zmq.asyncio's calls start at once)
-                    return await coroutine_function(*args, **kwargs)
-
-                result = facade.run(on_the_loop())
+                result = facade.wait_for(waiting_method, *args, **kwargs)
                 is_tracker = isinstance(result, facade.module.MessageTracker)
                 return _Tracker(facade, result) if is_tracker else result
 
@@ -376,10 +436,7 @@ class _Poller:
         self._poller.unregister(self._inner(sock))
 
     def poll(self, timeout: float | None = None) -> list[tuple[Any, int]]:
-        async def on_the_loop() -> Any:
-            return await self._poller.poll(timeout)
-
-        ready = self._facade.run(on_the_loop())
+        ready = self._facade.wait_for(self._poller.poll, timeout)
         return [(self._wrapped.get(id(sock), sock), events) for sock, events in ready]
 
 

@@ -60,7 +60,8 @@ def test_the_shim_reaches_child_processes_and_nothing_else() -> None:
 
 def test_pyzmqs_module_paths_lead_to_zmtp() -> None:
     code = (
-        "import zmq, zmq.auth.ioloop, zmq.auth.thread, zmq.eventloop.zmqstream, zmq.devices;"
+        "import zmq, zmq.auth.ioloop, zmq.auth.thread, zmq.eventloop.zmqstream, zmq.devices,"
+        " zmq.green, zmq.green.eventloop.zmqstream;"
         "print(zmq.auth.ioloop.IOLoopAuthenticator.__name__, zmq.sugar.socket.Socket.__module__,"
         " zmq.error.ZMQError.__module__, zmq.Context[zmq.Socket].__module__)"
     )

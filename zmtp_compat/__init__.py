@@ -45,6 +45,9 @@ ALIASES = {
     "zmq.sugar.tracker": "zmtp_selectors",
     "zmq.sugar.version": "zmtp_selectors",
     "zmq.sugar.attrsettr": "zmtp_selectors",
+    "zmq.green.eventloop": "zmtp_selectors.eventloop",
+    "zmq.green.eventloop.ioloop": "zmtp_selectors.eventloop.ioloop",
+    "zmq.green.eventloop.zmqstream": "zmtp_selectors.eventloop.zmqstream",
 }
 
 

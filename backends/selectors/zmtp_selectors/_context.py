@@ -28,10 +28,12 @@ class Context(ContextBase[Socket]):
     _instance: ClassVar[Context | None] = None
     _instance_lock = threading.Lock()
     _socket_class = Socket
+    #: The loop the sockets share (zmtp_selectors.green puts gevent's hub here).
+    _reactor_class: ClassVar[type[Reactor]] = Reactor
 
     def __init__(self, io_threads: int = 1, **kwargs: Any) -> None:
         super().__init__(io_threads, new_lock=threading.Lock)
-        self._reactor = Reactor()
+        self._reactor = self._reactor_class()
         # inproc messages move from whichever thread holds no socket lock
         self._reactor.idle_work = self._inproc.run_transfers
         self._reactor.idle_pending = self._inproc.pending

@@ -16,6 +16,9 @@ __all__ = ["Poller", "select_sockets", "zmq_poll"]
 class Poller(PollerBase):
     """Wait for several sockets at once: ``dict(poller.poll(timeout_ms))``."""
 
+    #: How plain descriptors alone are waited for (zmtp_selectors.green: gevent's).
+    _poll_descriptors = staticmethod(poll_descriptors)
+
     def poll(self, timeout: float | None = None) -> list[tuple[Any, int]]:
         """Ready (socket, events) pairs, waiting up to ``timeout`` ms (None or <0: forever)."""
         deadline = None if timeout is None or timeout < 0 else time.monotonic() + timeout / 1000
@@ -29,7 +32,7 @@ class Poller(PollerBase):
             if remaining is not None and remaining <= 0:
                 return []
             if reactor is None:
-                return poll_descriptors(list(self.sockets), remaining)
+                return self._poll_descriptors(list(self.sockets), remaining)
             has_fds = len(zsockets) < len(self.sockets)
             step = remaining if not has_fds else min(remaining or 0.01, 0.01)
             step_deadline = None if step is None else time.monotonic() + step
@@ -44,19 +47,29 @@ class Poller(PollerBase):
                     sock._inproc.waiting -= 1
 
 
-def zmq_poll(sockets: list[tuple[Any, int]], timeout: float | None = -1) -> list[tuple[Any, int]]:
+def zmq_poll(
+    sockets: list[tuple[Any, int]],
+    timeout: float | None = -1,
+    *,
+    poller_class: type[Poller] = Poller,
+) -> list[tuple[Any, int]]:
     """pyzmq's zmq_poll(): ``sockets`` as (socket, events) pairs; timeout in ms."""
-    poller = Poller()
+    poller = poller_class()
     for sock, flags in sockets:
         poller.register(sock, flags)
     return poller.poll(timeout)
 
 
 def select_sockets(
-    rlist: list[Any], wlist: list[Any], xlist: list[Any], timeout: float | None = None
+    rlist: list[Any],
+    wlist: list[Any],
+    xlist: list[Any],
+    timeout: float | None = None,
+    *,
+    poller_class: type[Poller] = Poller,
 ) -> tuple[list[Any], list[Any], list[Any]]:
     """pyzmq's zmq.select(): like select.select, over zmtp sockets; timeout in seconds."""
-    poller = Poller()
+    poller = poller_class()
     for sock in set(rlist) | set(wlist) | set(xlist):
         flags = (POLLIN if sock in rlist else 0) | (POLLOUT if sock in wlist else 0)
         poller.register(sock, flags or POLLERR)

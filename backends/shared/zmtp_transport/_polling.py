@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import select
+from collections.abc import Callable
 from typing import Any
 
 from . import constants
@@ -69,9 +70,12 @@ class PollerBase:
         return ready
 
 
-def poll_descriptors(items: list[tuple[Any, int]], timeout: float | None) -> list[tuple[int, int]]:
-    """``select.poll`` over plain descriptors; ``timeout`` in seconds (None: forever)."""
-    poller = select.poll()
+def poll_descriptors(
+    items: list[tuple[Any, int]], timeout: float | None, poll: Callable[[], Any] = select.poll
+) -> list[tuple[int, int]]:
+    """``select.poll`` (or another ``poll`` of that interface) over plain descriptors;
+    ``timeout`` in seconds (None: forever)."""
+    poller = poll()
     for obj, flags in items:
         fd = obj if isinstance(obj, int) else obj.fileno()
         mask = (select.POLLIN if flags & POLLIN else 0) | (select.POLLOUT if flags & POLLOUT else 0)
