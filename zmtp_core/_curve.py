@@ -164,17 +164,6 @@ class _Curve(Mechanism):
         self._lib = sodium()
         self._boxes = _Boxes(self._lib, out_prefix, in_prefix)
         self._properties = b""
-        self._peer: dict[str, bytes] | None = None
-
-    @property
-    def is_complete(self) -> bool:
-        return self._peer is not None
-
-    @property
-    def peer_properties(self) -> dict[str, bytes]:
-        if self._peer is None:
-            raise RuntimeError("the handshake is not complete")
-        return self._peer
 
     def encode(
         self, flags: int, body: bytes | bytearray | memoryview

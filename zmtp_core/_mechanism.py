@@ -42,15 +42,20 @@ class Mechanism(abc.ABC):
         :class:`RemoteProtocolError` to refuse the peer.
         """
 
-    @property
-    @abc.abstractmethod
-    def is_complete(self) -> bool:
-        """The handshake succeeded and traffic may start."""
+    #: The metadata the peer sent: set by the mechanism when its handshake succeeds.
+    _peer: dict[str, bytes] | None = None
 
     @property
-    @abc.abstractmethod
+    def is_complete(self) -> bool:
+        """The handshake succeeded and traffic may start."""
+        return self._peer is not None
+
+    @property
     def peer_properties(self) -> dict[str, bytes]:
         """The metadata the peer sent, valid once complete."""
+        if self._peer is None:
+            raise RuntimeError("the handshake is not complete")
+        return self._peer
 
     #: How an ERROR command starts on the wire (the first is what we send).
     error_prefixes: ClassVar[tuple[bytes, ...]] = (b"\x05ERROR",)
@@ -81,9 +86,6 @@ class NullMechanism(Mechanism):
 
     name = b"NULL"
 
-    def __init__(self) -> None:
-        self._peer: dict[str, bytes] | None = None
-
     def start(self, properties: bytes) -> list[bytes]:
         return [encode_command(READY, properties)]
 
@@ -100,13 +102,3 @@ class NullMechanism(Mechanism):
             )
         self._peer = decode_properties(data)
         return []
-
-    @property
-    def is_complete(self) -> bool:
-        return self._peer is not None
-
-    @property
-    def peer_properties(self) -> dict[str, bytes]:
-        if self._peer is None:
-            raise RuntimeError("the handshake is not complete")
-        return self._peer

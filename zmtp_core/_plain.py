@@ -79,7 +79,6 @@ class PlainClient(Mechanism):
         self._hello = bytes((len(username),)) + username + bytes((len(password),)) + password
         self._properties = b""
         self._expecting = WELCOME
-        self._peer: dict[str, bytes] | None = None
 
     def start(self, properties: bytes) -> list[bytes]:
         self._properties = properties
@@ -99,16 +98,6 @@ class PlainClient(Mechanism):
         self._expecting = b""
         return []
 
-    @property
-    def is_complete(self) -> bool:
-        return self._peer is not None
-
-    @property
-    def peer_properties(self) -> dict[str, bytes]:
-        if self._peer is None:
-            raise RuntimeError("the handshake is not complete")
-        return self._peer
-
 
 class PlainServer(Mechanism):
     """The accepting side of PLAIN (PLAIN_SERVER set): ZAP decides."""
@@ -119,7 +108,6 @@ class PlainServer(Mechanism):
     def __init__(self) -> None:
         self._properties = b""
         self._expecting = HELLO
-        self._peer: dict[str, bytes] | None = None
 
     def start(self, properties: bytes) -> list[bytes]:
         self._properties = properties
@@ -141,16 +129,6 @@ class PlainServer(Mechanism):
             raise zap_refusal(status_code, "PLAIN")
         self._expecting = INITIATE
         return [encode_command(WELCOME)]
-
-    @property
-    def is_complete(self) -> bool:
-        return self._peer is not None
-
-    @property
-    def peer_properties(self) -> dict[str, bytes]:
-        if self._peer is None:
-            raise RuntimeError("the handshake is not complete")
-        return self._peer
 
 
 def _parse_hello(data: bytes) -> tuple[bytes, bytes]:
