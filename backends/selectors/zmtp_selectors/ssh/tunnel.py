@@ -203,18 +203,14 @@ def _paramiko() -> Any:
 def _paramiko_login(server: str, keyfile: str | None, password: str | None) -> Any:
     """A paramiko SSHClient logged in to ``server``, which must be a known host."""
     paramiko = _paramiko()
-    user, _, host = server.rpartition("@")
-    port = 22
-    if host.count(":") == 1:
-        host, port_text = host.split(":")
-        port = int(port_text)
+    user, host, port = _split_server(server)
     client = paramiko.SSHClient()
     client.load_system_host_keys()
     client.set_missing_host_key_policy(paramiko.RejectPolicy())
     try:
         client.connect(
             host,
-            port,
+            port or 22,
             username=user or None,
             key_filename=keyfile,
             password=password,
@@ -251,16 +247,24 @@ def _paramiko_relay(  # noqa: PLR0917 - paramiko_tunnel's arguments
     serve(listener, remoteip, rport, client.get_transport())
 
 
+def _split_server(server: str) -> tuple[str, str, int | None]:
+    """``server`` as "user@host:port" (user and port optional): (user or "", host, port)."""
+    user, _, host = server.rpartition("@")
+    if host.count(":") == 1:  # (a bare IPv6 address has more)
+        host, port = host.split(":")
+        return user, host, int(port)
+    return user, host, None
+
+
 def _login(server: str, keyfile: str | None) -> list[str]:
-    """The ssh arguments that reach ``server`` ("user@host:port", user and port optional)."""
+    """The ssh arguments that reach ``server``."""
+    user, host, port = _split_server(server)
     arguments = ["ssh"]
     if keyfile:
         arguments += ["-i", keyfile]
-    user, at, host = server.rpartition("@")
-    if host.count(":") == 1:  # (a bare IPv6 address has more)
-        host, port = host.split(":")
-        arguments += ["-p", port]
-    return [*arguments, f"{user}{at}{host}"]
+    if port is not None:
+        arguments += ["-p", str(port)]
+    return [*arguments, f"{user}@{host}" if user else host]
 
 
 def _run_ssh(command: list[str], password: str | None) -> _Done:
