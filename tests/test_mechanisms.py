@@ -1,5 +1,6 @@
-"""PLAIN and CURVE in the core alone: handshakes, ZAP's answers, and whatever a
-hostile peer does to a handshake command or a box ends that connection only."""
+"""NULL, PLAIN and CURVE in the core alone: handshakes, ZAP's answers, and
+whatever a hostile peer does to a handshake command or a box ends that
+connection only."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from zmtp_core import (
     ConnectionClosed,
     HandshakeComplete,
     Message,
+    NullMechanism,
     PlainClient,
     PlainServer,
     RemoteProtocolError,
@@ -28,6 +30,11 @@ from zmtp_core._curve import CurveClient, CurveServer, curve_keypair
 
 SERVER_KEYS = curve_keypair()
 CLIENT_KEYS = curve_keypair()
+
+
+def null_pair() -> tuple[Connection, Connection]:
+    """NULL, with a ZAP domain on the server (the client has none: it asks nothing)."""
+    return Connection("DEALER"), Connection("ROUTER", mechanism=NullMechanism(ask_zap=True))
 
 
 def plain_pair(password: bytes = b"secret") -> tuple[Connection, Connection]:
@@ -64,14 +71,14 @@ def converse(
     return client_events, server_events
 
 
-@pytest.mark.parametrize("pair", [plain_pair, curve_pair])
+@pytest.mark.parametrize("pair", [null_pair, plain_pair, curve_pair])
 def test_a_handshake_with_zap_then_messages_both_ways(pair: Any) -> None:
     client, server = pair()
     client_events, server_events = converse(client, server)
     assert any(isinstance(e, HandshakeComplete) for e in client_events)
     assert any(isinstance(e, HandshakeComplete) for e in server_events)
     zap = [e for e in server_events if isinstance(e, tuple)]
-    expected = (b"admin", b"secret") if pair is plain_pair else (CLIENT_KEYS[0],)
+    expected = {null_pair: (b"",), plain_pair: (b"admin", b"secret")}.get(pair, (CLIENT_KEYS[0],))
     assert zap == [("zap", client.mechanism_name, expected)]
     client.send_message([b"one", b"x" * 10000])
     assert feed(server, take_output(client)) == [Message([b"one", b"x" * 10000])]
@@ -80,11 +87,11 @@ def test_a_handshake_with_zap_then_messages_both_ways(pair: Any) -> None:
 
 
 @pytest.mark.parametrize("verdict", ["400", "500", "300", None])
-@pytest.mark.parametrize("pair", [plain_pair, curve_pair])
+@pytest.mark.parametrize("pair", [null_pair, plain_pair, curve_pair])
 def test_zap_refusals(pair: Any, verdict: str | None) -> None:
     client, server = pair()
     client_events, server_events = converse(client, server, verdict)
-    if pair is curve_pair and verdict is None:  # no handler: CURVE accepts any key
+    if pair is not plain_pair and verdict is None:  # no handler: NULL and CURVE go on
         assert any(isinstance(e, HandshakeComplete) for e in server_events)
         return
     closed = [e for e in server_events if isinstance(e, ConnectionClosed)]
@@ -94,6 +101,19 @@ def test_zap_refusals(pair: Any, verdict: str | None) -> None:
     told = [e for e in client_events if isinstance(e, ConnectionClosed)]
     if verdict in ("400", "500"):  # the client hears why (300 closes in silence)
         assert told and getattr(told[0].error, "status_code", None) == int(verdict)
+
+
+def test_null_waits_for_zap_before_its_ready_and_can_require_a_handler() -> None:
+    client = Connection("DEALER")
+    server = Connection("ROUTER", mechanism=NullMechanism(ask_zap=True, enforce_domain=True))
+    events = feed(server, take_output(client))
+    assert events == [AuthenticationRequest(b"NULL", (b"",))]
+    assert b"READY" not in take_output(server)  # (only the greeting: ZAP has not answered)
+    server.authentication_reply(None)  # (no handler is bound)
+    server_events = drain(server)
+    closed = [e for e in server_events if isinstance(e, ConnectionClosed)]
+    assert closed and "ZAP handler" in closed[0].reason
+    assert not any(isinstance(e, HandshakeComplete) for e in server_events)
 
 
 def test_a_wrong_server_key_fails_at_hello() -> None:

@@ -153,6 +153,114 @@ def test_a_plain_server_without_a_zap_handler_refuses_everyone(server_name: str)
         server_side.close()
 
 
+# -- NULL with a ZAP domain --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("sides", PAIRS, indirect=True)
+@pytest.mark.parametrize("policy", ["deny", "allow"])
+def test_null_with_a_zap_domain_asks_zap(sides: tuple[Side, Side], policy: str) -> None:
+    """pyzmq's test_auth deny/allow: a domain switches ZAP on for NULL (libzmq's rule)."""
+    server_side, client_side = sides
+    auth = server_side.authenticator()
+    getattr(auth, policy)("127.0.0.1")
+    server = server_side.socket("PUSH", zap_domain=b"global")
+    server_side.watch(server)
+    server.bind("tcp://127.0.0.1:*")
+    client = client_side.socket("PULL")
+    client.connect(endpoint_of(server))
+    zmq = server_side.zmq
+    if policy == "deny":
+        failed = zmq.EVENT_HANDSHAKE_FAILED_AUTH
+        assert server_side.events(server, failed)[-1] == (failed, 400)
+        assert server.poll(100, zmq.POLLOUT) == 0  # no peer: nothing can be sent
+    else:
+        server_side.events(server, zmq.EVENT_HANDSHAKE_SUCCEEDED)
+        server.send(b"allowed")
+        assert client.recv() == b"allowed"
+
+
+async def null_zap_refusal(zmq: Any, ctx: Any, auth: Any, folder: Path, within: Any) -> None:
+    """The same refusal through an async backend's authenticator; a peer that ZAP lets
+    through (over ipc: no address to deny) is served beside the refused one."""
+    auth.deny("127.0.0.1")
+    server = ctx.socket(zmq.PULL)
+    server.zap_domain = b"global"
+    monitor = server.get_monitor_socket()
+    server.bind("tcp://127.0.0.1:*")
+    tcp = endpoint_of(server)
+    server.bind(f"ipc://{folder}/null-zap")
+    denied, allowed = ctx.socket(zmq.PUSH), ctx.socket(zmq.PUSH)
+    denied.connect(tcp)
+    while True:
+        event = zmtp_selectors.utils.monitor.parse_monitor_message(
+            await within(monitor.recv_multipart())
+        )
+        if event["event"] == zmq.EVENT_HANDSHAKE_FAILED_AUTH:
+            assert (event["value"], event["endpoint"]) == (400, tcp.encode())
+            break
+    allowed.connect(f"ipc://{folder}/null-zap")
+    await allowed.send(b"allowed")
+    assert await within(server.recv()) == b"allowed"
+    assert await server.poll(0) == 0
+    for sock in (server, monitor, denied, allowed):
+        sock.close(linger=0)
+
+
+def test_null_with_a_zap_domain_through_the_asyncio_authenticator(tmp_path: Path) -> None:
+    import asyncio  # noqa: PLC0415
+
+    import zmtp_asyncio  # noqa: PLC0415
+    from zmtp_asyncio.auth import AsyncioAuthenticator  # noqa: PLC0415
+
+    async def main() -> None:
+        ctx = zmtp_asyncio.Context()
+        auth = AsyncioAuthenticator(ctx)
+        auth.start()
+        try:
+            await null_zap_refusal(
+                zmtp_asyncio, ctx, auth, tmp_path, lambda work: asyncio.wait_for(work, 5)
+            )
+        finally:
+            auth.stop()
+            ctx.destroy(linger=0)
+
+    asyncio.run(main())
+
+
+@pytest.mark.parametrize("runner", ["asyncio", "trio"])
+def test_null_with_a_zap_domain_through_the_anyio_authenticator(
+    runner: str, tmp_path: Path
+) -> None:
+    import anyio  # noqa: PLC0415
+
+    import zmtp_anyio  # noqa: PLC0415
+    from zmtp_anyio.auth import AnyioAuthenticator  # noqa: PLC0415
+
+    async def within(work: Any) -> Any:
+        with anyio.fail_after(5):
+            return await work
+
+    async def main() -> None:
+        async with zmtp_anyio.Context() as ctx, AnyioAuthenticator(ctx) as auth:
+            await null_zap_refusal(zmtp_anyio, ctx, auth, tmp_path, within)
+
+    anyio.run(main, backend=runner)
+
+
+def test_null_with_a_zap_domain_through_the_curio_authenticator(tmp_path: Path) -> None:
+    curio = pytest.importorskip("curio")
+    import zmtp_curio  # noqa: PLC0415
+    from zmtp_curio.auth import CurioAuthenticator  # noqa: PLC0415
+
+    async def main() -> None:
+        async with zmtp_curio.Context() as ctx, CurioAuthenticator(ctx) as auth:
+            await null_zap_refusal(
+                zmtp_curio, ctx, auth, tmp_path, lambda work: curio.timeout_after(5, work)
+            )
+
+    curio.run(main)
+
+
 # -- CURVE ----------------------------------------------------------------------------
 
 

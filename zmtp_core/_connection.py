@@ -400,6 +400,9 @@ class Connection:
             self._advance(Input.GREETING_ACCEPTED)
             for body in self._mechanism.start(self._properties):
                 self._out.add_command(body, handshake=True)
+            request = self._zap_request()
+            if request is not None:
+                return request
         while True:
             if self._awaiting_zap:  # (what the peer sent meanwhile waits for the answer)
                 return self._end_of_input()
@@ -430,12 +433,22 @@ class Connection:
             mechanism = self._mechanism
             for reply in mechanism.handle_command(body):
                 self._out.add_command(reply, handshake=True)
-            if mechanism.zap_credentials is not None:
-                credentials, mechanism.zap_credentials = mechanism.zap_credentials, None
-                self._awaiting_zap = True
-                return AuthenticationRequest(mechanism.name, credentials)
+            request = self._zap_request()
+            if request is not None:
+                return request
             if mechanism.is_complete:
                 return self._complete_handshake()
+
+    def _zap_request(self) -> AuthenticationRequest | None:
+        """The question the mechanism has for ZAP, if it has one: nothing more is
+        decoded until :meth:`authentication_reply` brings the answer."""
+        mechanism = self._mechanism
+        credentials = mechanism.zap_credentials
+        if credentials is None:
+            return None
+        mechanism.zap_credentials = None
+        self._awaiting_zap = True
+        return AuthenticationRequest(mechanism.name, credentials)
 
     def _complete_handshake(self) -> HandshakeComplete:
         properties = {**self._mechanism.peer_properties, **self._zap_properties}
@@ -474,8 +487,9 @@ class Connection:
         return self._finish(ConnectionClosed(f"peer closed the connection{during}"))
 
     def _fail(self, error: RemoteProtocolError) -> ConnectionClosed:
+        if self._state is _TRAFFIC or error.error_reason is None:
+            self._out.discard()  # (in a handshake, our greeting must still go before ERROR)
         self._state = ConnectionState.CLOSED
-        self._out.discard()
         if error.error_reason is not None:
             prefix = self._mechanism.error_prefixes[0]
             self._out.add_command(cmd.encode_error(error.error_reason, prefix))

@@ -35,8 +35,7 @@ from ._errors import (
     PROTOCOL_ERROR_UNEXPECTED_COMMAND,
     RemoteProtocolError,
 )
-from ._mechanism import Mechanism
-from ._plain import zap_refusal
+from ._mechanism import Mechanism, zap_refusal
 
 __all__ = ["CurveClient", "CurveServer", "curve_keypair", "curve_public", "sodium"]
 

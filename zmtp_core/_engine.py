@@ -62,7 +62,7 @@ from ._errors import (
 )
 from ._events import AuthenticationRequest, Frame, HandshakeComplete
 from ._link import Link
-from ._mechanism import Mechanism
+from ._mechanism import Mechanism, NullMechanism
 from ._monitor import (
     ACCEPT_FAILED,
     ACCEPTED,
@@ -491,6 +491,8 @@ class SocketEngine:
             if options["CURVE_SERVER"]:
                 return CurveServer(keys[0], keys[1], bool(options["ZAP_ENFORCE_DOMAIN"]))
             return CurveClient(*keys)
+        if options["ZAP_DOMAIN"]:
+            return NullMechanism(ask_zap=True, enforce_domain=bool(options["ZAP_ENFORCE_DOMAIN"]))
         return None
 
     def _authenticate(self, link: Link, event: AuthenticationRequest) -> None:

@@ -13,9 +13,14 @@ import abc
 from typing import ClassVar
 
 from ._commands import READY, decode_properties, encode_command, split_command
-from ._errors import PROTOCOL_ERROR_UNEXPECTED_COMMAND, RemoteProtocolError
+from ._errors import (
+    PROTOCOL_ERROR_UNEXPECTED_COMMAND,
+    AuthenticationFailed,
+    AuthenticationUnavailable,
+    RemoteProtocolError,
+)
 
-__all__ = ["Mechanism", "NullMechanism"]
+__all__ = ["Mechanism", "NullMechanism", "zap_refusal"]
 
 
 class Mechanism(abc.ABC):
@@ -81,13 +86,51 @@ class Mechanism(abc.ABC):
         raise NotImplementedError
 
 
+def zap_refusal(status_code: str | None, mechanism: str) -> RemoteProtocolError:
+    """How a handshake ZAP did not approve ends, as libzmq ends it: 300 closes,
+    400 and 500 send ERROR with the code first; no handler at all (where one is
+    required) is EFAULT, and anything else a malformed reply."""
+    if status_code is None:
+        return AuthenticationUnavailable(
+            f"{mechanism} needs a ZAP handler at inproc://zeromq.zap.01 and none is bound"
+        )
+    if status_code in ("300", "400", "500"):
+        return AuthenticationFailed(
+            f"ZAP refused the peer ({status_code})",
+            int(status_code),
+            error_reason=None if status_code == "300" else status_code.encode(),
+        )
+    return RemoteProtocolError(f"ZAP replied with status code {status_code!r}")
+
+
 class NullMechanism(Mechanism):
-    """ZMTP NULL: both sides send READY at once, no security at all."""
+    """ZMTP NULL: both sides send READY at once, no security at all.
+
+    Except that a socket with a ZAP domain asks ZAP about every peer first (on
+    both sides, as libzmq does: RFC 27 lets a handler refuse by address), and
+    sends READY only once ZAP approves. With no handler bound it goes on, unless
+    ZAP_ENFORCE_DOMAIN is set.
+    """
 
     name = b"NULL"
 
+    def __init__(self, *, ask_zap: bool = False, enforce_domain: bool = False) -> None:
+        self._ask_zap = ask_zap
+        self._enforce_domain = enforce_domain
+        self._ready = b""
+
     def start(self, properties: bytes) -> list[bytes]:
-        return [encode_command(READY, properties)]
+        ready = encode_command(READY, properties)
+        if not self._ask_zap:
+            return [ready]
+        self._ready = ready
+        self.zap_credentials = (b"",)  # (libzmq sends one empty credentials frame)
+        return []
+
+    def zap_reply(self, status_code: str | None) -> list[bytes]:
+        if status_code == "200" or (status_code is None and not self._enforce_domain):
+            return [self._ready]
+        raise zap_refusal(status_code, "NULL")
 
     def handle_command(self, body: bytes) -> list[bytes]:
         name, data = split_command(body)

@@ -15,13 +15,11 @@ from ._errors import (
     PROTOCOL_ERROR_MALFORMED_READY,
     PROTOCOL_ERROR_MALFORMED_WELCOME,
     PROTOCOL_ERROR_UNEXPECTED_COMMAND,
-    AuthenticationFailed,
-    AuthenticationUnavailable,
     RemoteProtocolError,
 )
-from ._mechanism import Mechanism
+from ._mechanism import Mechanism, zap_refusal
 
-__all__ = ["PlainClient", "PlainServer", "zap_refusal"]
+__all__ = ["PlainClient", "PlainServer"]
 
 HELLO = b"HELLO"
 WELCOME = b"WELCOME"
@@ -41,23 +39,6 @@ def _properties(data: bytes, code: int) -> dict[str, bytes]:
         return decode_properties(data)
     except RemoteProtocolError as error:
         raise RemoteProtocolError(str(error), code=code) from None
-
-
-def zap_refusal(status_code: str | None, mechanism: str) -> RemoteProtocolError:
-    """How a server ends a handshake ZAP did not approve, as libzmq does: 300
-    closes, 400 and 500 send ERROR with the code first; no handler at all is
-    EFAULT (PLAIN) and anything else a malformed reply."""
-    if status_code is None:
-        return AuthenticationUnavailable(
-            f"{mechanism} needs a ZAP handler at inproc://zeromq.zap.01 and none is bound"
-        )
-    if status_code in ("300", "400", "500"):
-        return AuthenticationFailed(
-            f"ZAP refused the peer ({status_code})",
-            int(status_code),
-            error_reason=None if status_code == "300" else status_code.encode(),
-        )
-    return RemoteProtocolError(f"ZAP replied with status code {status_code!r}")
 
 
 #: libzmq's PLAIN writes ERROR as "\x05ERROR" in C, where the hex escape eats
