@@ -43,6 +43,52 @@ def test_inproc_either_order_moves_frames_by_reference(
         context.close()
 
 
+@pytest.mark.parametrize("linger", [0, -1])
+@pytest.mark.parametrize("ending", ["closed", "dropped"])
+def test_inproc_messages_of_a_socket_gone_before_the_bind_still_arrive(
+    zmtp: ModuleType, linger: int, ending: str
+) -> None:
+    """libzmq's inproc pipe holds what was sent: the bind after the sender closed
+    (or was dropped without close()) still receives it, whatever LINGER said."""
+    context = TrackedContext(zmtp.Context())
+    try:
+        sender = zmtp.Context.socket(context.context, zmtp.PAIR)  # (not tracked: it goes)
+        sender.linger = linger
+        sender.connect("inproc://later")
+        sender.send(b"sent before the bind")
+        if ending == "closed":
+            sender.close()
+        else:
+            with pytest.warns(ResourceWarning):  # noqa: PT031 - (__del__ warns, then closes)
+                del sender
+                gc.collect()
+        receiver = context.socket(zmtp.PAIR)
+        receiver.bind("inproc://later")
+        assert receiver.recv() == b"sent before the bind"
+    finally:
+        context.close()
+
+
+def test_inproc_messages_held_at_the_receivers_hwm_outlive_the_senders_close(
+    zmtp: ModuleType,
+) -> None:
+    context = TrackedContext(zmtp.Context())
+    try:
+        pull, push = context.socket(zmtp.PULL), context.socket(zmtp.PUSH)
+        pull.rcvhwm = push.sndhwm = 2
+        pull.bind("inproc://full")
+        push.connect("inproc://full")
+        sent = 0
+        while push.poll(0, zmtp.POLLOUT):
+            push.send(b"%d" % sent, zmtp.NOBLOCK)
+            sent += 1
+        assert sent == 4  # (SNDHWM + RCVHWM)
+        push.close(linger=0)
+        assert [pull.recv() for _ in range(sent)] == [b"%d" % n for n in range(sent)]
+    finally:
+        context.close()
+
+
 def test_inproc_pub_sub_and_hwm(zmtp: ModuleType) -> None:
     context = TrackedContext(zmtp.Context())
     try:

@@ -690,16 +690,18 @@ class SocketAPI:
             if self._closed:
                 return
             self._closed = True
-            unique = {id(e): e for items in self._endpoints.values() for e in items}
-            links = [e for e in unique.values() if isinstance(e, InprocLink)]
             self._endpoints.clear()
+            links = self._inproc.links[:]
+            for link in links:  # (what waits for an inproc peer is its, whatever LINGER says)
+                link.leave(self._inproc)
             self.context._lingering.add(self)  # (until the driver says finished)
             self._driver.close(linger)
         for link in links:
-            link.close()
+            link.depart(self._inproc)
         self._check_linger()
         self._zap.close()
         self.context._inproc.forget(self._inproc)
+        self._after_call()  # (messages the inproc links took over may move now)
         self.context._socket_closed(self)
         if self._signal is not None:
             self._driver.on_service = None

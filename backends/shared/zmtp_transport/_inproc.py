@@ -11,11 +11,17 @@ low-water mark, by whichever thread holds no socket lock; so are subscriptions
 (they change the receiving pattern, so they move under its lock). Moving never
 holds both ends' socket locks at once, so two threads sending to each other
 cannot deadlock.
+
+What a socket sent is the peer's once sent, as in libzmq, whose inproc pipe
+holds it: when a socket closes (or is dropped) with messages still waiting in
+its pipe - the peer at its RCVHWM, or not bound yet - the link keeps them
+(whatever LINGER says) and delivers them once it can, then closes.
 """
 
 from __future__ import annotations
 
 import errno
+from collections import deque
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
@@ -106,6 +112,9 @@ class InprocLink:
         self.stalled = True
         self.closed = False
         self._closing = False
+        #: The end whose socket closed while its messages waited, and those messages.
+        self._departed: InprocEnd | None = None
+        self._transit: deque[OutgoingMessage | _Command] = deque()
         self.a = connecting
         self.b: InprocEnd | None = None
         with connecting.lock:
@@ -121,8 +130,10 @@ class InprocLink:
         if pipe_b is None:
             return
         lane_ab, lane_ba = self._lanes
-        if (pipe_b.inbound_low and _held(self.pipe_a, lane_ab)) or (
-            self.pipe_a.inbound_low and _held(pipe_b, lane_ba)
+        if (
+            self._transit
+            or (pipe_b.inbound_low and _held(self.pipe_a, lane_ab))
+            or (self.pipe_a.inbound_low and _held(pipe_b, lane_ba))
         ):
             self._schedule(self)
 
@@ -134,6 +145,9 @@ class InprocLink:
         with bound.lock:
             self.pipe_b = bound.core.attach_pipe(listener=self)
             self.pipe_b.connected(a_options["ROUTING_ID"], self.a.core.socket_type.name)
+        if self._departed is self.a:  # (closed before the bind: only its messages are left)
+            self._schedule(self)
+            return
         with self.a.lock:
             self.pipe_a.connected(b_options["ROUTING_ID"], bound.core.socket_type.name)
         # A lane only where the receiver takes messages without a hook on arrival.
@@ -164,12 +178,17 @@ class InprocLink:
         if self.b is None or self.pipe_b is None:
             return
         lane_ab, lane_ba = self._lanes
-        with self._move_lock:
-            while self._move(self.a, self.pipe_a, self.b, self.pipe_b, lane_ab) | self._move(
-                self.b, self.pipe_b, self.a, self.pipe_a, lane_ba
+        a, b, departed = self.a, self.b, self._departed
+        with self._move_lock:  # (nothing moves towards an end that departed)
+            while (departed is not b and self._move(a, self.pipe_a, b, self.pipe_b, lane_ab)) | (
+                departed is not a and self._move(b, self.pipe_b, a, self.pipe_a, lane_ba)
             ):
                 pass
-            self.stalled = _held(self.pipe_a, lane_ab) or _held(self.pipe_b, lane_ba)
+            self.stalled = (
+                bool(self._transit) or _held(self.pipe_a, lane_ab) or _held(self.pipe_b, lane_ba)
+            )
+        if departed is not None and not self._transit:
+            self.close()  # everything the closed end sent has arrived
 
     def _move(
         self, src: InprocEnd, src_pipe: Pipe, dst: InprocEnd, dst_pipe: Pipe, lane: _Lane | None
@@ -178,9 +197,16 @@ class InprocLink:
             room = dst_pipe.room
         if room <= 0:
             return False
+        items: list[OutgoingMessage | _Command] = []
+        if src is self._departed:
+            transit = self._transit
+            while len(items) < room and transit:
+                items.append(transit.popleft())
+            if items:
+                self._deliver(items, dst, dst_pipe)
+            return bool(items)
         with src.lock:
             was_full = not src_pipe.can_write()
-            items: list[OutgoingMessage | _Command] = []
             while len(items) < room and (item := src_pipe.pop_outbound()) is not None:
                 items.append(item)
         if items:
@@ -216,10 +242,33 @@ class InprocLink:
                     break
         dst.wake()
 
+    def leave(self, end: InprocEnd) -> None:
+        """``end``'s socket closes (call under its lock): what waits in its pipe moves
+        into the link, which delivers it before closing (see :meth:`depart`)."""
+        pipe = self.pipe_a if end is self.a else self.pipe_b
+        if pipe is None or self.closed:
+            return
+        while (item := pipe.pop_outbound()) is not None:
+            self._transit.append(item)
+        pipe.detach()
+
+    def depart(self, end: InprocEnd) -> None:
+        """After :meth:`leave` (with no socket lock held): close now if nothing is in
+        transit, else once the peer has taken it (a peer that closes too drops it)."""
+        if self in end.links:
+            end.links.remove(self)
+        if not self._transit or self._departed is not None:
+            self.close()
+            return
+        self._departed = end
+        self.stalled = True
+        self._schedule(self)
+
     def close(self) -> None:
         if self.closed:
             return
         self.closed = True
+        self._transit.clear()
         for end, pipe in ((self.a, self.pipe_a), (self.b, self.pipe_b)):
             if end is not None and pipe is not None:
                 with end.lock:
@@ -256,7 +305,7 @@ class InprocRegistry:
             if name in self._bound:
                 raise SocketError(errno.EADDRINUSE, f"inproc://{name} is already bound")
             self._bound[name] = end
-            waiting = self._waiting.pop(name, [])
+            waiting = [link for link in self._waiting.pop(name, []) if not link.closed]
         for link in waiting:
             link.complete(end)
 
@@ -274,7 +323,8 @@ class InprocRegistry:
         with self._lock:
             bound = self._bound.get(name)
             if bound is None:  # connect before bind: messages wait in the pipe
-                self._waiting.setdefault(name, []).append(link)
+                waiting = self._waiting.setdefault(name, [])
+                waiting[:] = [*(other for other in waiting if not other.closed), link]
         if bound is not None:
             link.complete(bound)
         return link
