@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import select
 import threading
 import time
 
 from zmtp_selectors._reactor import Reactor
+from zmtp_transport._signal import ReadySignal
 
 
 def test_a_change_between_a_followers_look_and_its_wait_wakes_it() -> None:
@@ -43,3 +46,15 @@ def test_a_change_between_a_followers_look_and_its_wait_wakes_it() -> None:
         reactor.notify()
         leader.join(5)
         reactor.close()
+
+
+def test_a_closed_ready_signal_writes_nothing_and_keeps_its_descriptor() -> None:
+    """A thread delivering to a socket as it closes may still raise its FD: that
+    must not fail (EBADF), nor write into a descriptor number reused since."""
+    signal = ReadySignal()
+    fd = signal.fd
+    signal.clear()
+    signal.close()
+    signal.set()  # (no write: the descriptor stays unreadable)
+    assert select.select([fd], [], [], 0)[0] == []
+    os.fstat(fd)  # still ours while the object lives (closed when it goes)

@@ -50,6 +50,14 @@ class ReadySignal:
             self._raised = False
 
     def close(self) -> None:
-        os.close(self.fd)
-        if self._write_fd != self.fd:
-            os.close(self._write_fd)
+        """The socket closed: the descriptor says nothing more. It stays open until
+        this object is gone: a thread that delivers to the socket at this moment
+        may still raise it, and must not write into a descriptor number the
+        process has since reused."""
+        self._raised = True  # (set() writes no more)
+
+    def __del__(self) -> None:
+        with contextlib.suppress(OSError, AttributeError):
+            os.close(self.fd)
+            if self._write_fd != self.fd:
+                os.close(self._write_fd)
