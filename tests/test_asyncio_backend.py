@@ -372,3 +372,50 @@ def test_a_receive_that_unstalls_an_inproc_peer_loses_nothing() -> None:
             ctx.destroy(linger=0)
 
     asyncio.run(main())
+
+
+def test_a_socket_moves_to_the_next_event_loop() -> None:
+    """pyzmq's sockets outlive ``asyncio.run()``: a program may run another loop."""
+    ctx = zmq.Context()
+    push, pull = ctx.socket(zmq.PUSH), ctx.socket(zmq.PULL)
+    for sock in (push, pull):
+        sock.linger = 0
+    pull.bind("tcp://127.0.0.1:*")  # (made before any loop: both start on the first one)
+    push.connect(pull.last_endpoint.decode())
+
+    async def round_trip(n: int) -> bytes:
+        await push.send(b"%d" % n)
+        return await asyncio.wait_for(pull.recv(), 5)
+
+    for n in range(3):
+        loop = asyncio.new_event_loop()
+        assert loop.run_until_complete(round_trip(n)) == b"%d" % n
+        loop.close()
+    ctx.destroy(linger=0)
+
+
+def test_a_receive_cancelled_before_it_ran_takes_no_message() -> None:
+    async def main() -> None:
+        async with zmq.Context() as ctx:
+            push, pull = await pair(ctx)
+            cancelled = pull.recv_json()  # (a task that has not run its first step)
+            cancelled.cancel()
+            await asyncio.sleep(0)
+            await push.send_json({"a": 5})
+            assert await pull.poll(5000)
+            assert await asyncio.wait_for(pull.recv_json(), 5) == {"a": 5}
+
+    asyncio.run(main())
+
+
+def test_closing_a_socket_cancels_what_waits_on_it() -> None:
+    async def main() -> None:
+        async with zmq.Context() as ctx:
+            _push, pull = await pair(ctx)
+            polling, receiving = pull.poll(5000), pull.recv()
+            pull.close()
+            for _ in range(5):
+                await asyncio.sleep(0)
+            assert polling.cancelled() and receiving.cancelled()
+
+    asyncio.run(main())

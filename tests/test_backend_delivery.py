@@ -360,3 +360,21 @@ def test_large_messages_copy_only_headers(ctx: Any, zmtp: ModuleType, debug_coun
     assert debug_counters.bytes_copied == 20 * 9  # long headers only, on write
     # On read, only what the first read pulled in with a header may be copied.
     assert debug_counters.read_bytes_copied <= 65536
+
+
+def test_a_message_begun_with_sndmore_goes_on_with_the_next_send(
+    ctx: Any, zmtp: ModuleType
+) -> None:
+    """circus begins messages with send(part, SNDMORE) and send_multipart(parts,
+    SNDMORE): the next send finishes them, as in pyzmq."""
+    push, pull = ctx.socket(zmtp.PUSH), ctx.socket(zmtp.PULL)
+    pull.bind("tcp://127.0.0.1:*")
+    push.connect(pull.last_endpoint)
+    push.send(b"one", zmtp.SNDMORE)
+    push.send(b"two")
+    push.send_multipart([b"x", b"y"], flags=zmtp.SNDMORE)
+    push.send_multipart([b"z"])
+    push.send(b"p", zmtp.SNDMORE)
+    push.send_multipart([b"q", b"r"])
+    received = [pull.recv_multipart() for _ in range(3)]
+    assert received == [[b"one", b"two"], [b"x", b"y", b"z"], [b"p", b"q", b"r"]]

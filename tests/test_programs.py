@@ -66,7 +66,7 @@ def test_pyzmqs_module_paths_lead_to_zmtp() -> None:
         " zmq.error.ZMQError.__module__, zmq.Context[zmq.Socket].__module__)"
     )
     assert run("-m", "zmtp_compat", "-c", code).split() == [
-        "AsyncioAuthenticator",
+        "IOLoopAuthenticator",
         "zmtp_selectors._socket",
         "zmtp_core._errors",
         "zmtp_selectors._context",

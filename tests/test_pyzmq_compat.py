@@ -23,6 +23,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import zmtp_selectors
+from zmtp_core import DebugCounters
 
 from backends import TrackedContext
 from peers import require_pyzmq
@@ -196,11 +197,12 @@ def test_frames_built_by_hand_as_pyzmqs() -> None:
             lib.Frame(b"x").get("No-Such-Property")
         for size in (3, 16, 17, 100):
             assert repr(zmtp_selectors.Frame(b"y" * size)) == repr(zmq.Frame(b"y" * size))
-    data = bytearray(b"shared")
-    frame = zmtp_selectors.Frame(data)
-    data[0:1] = b"S"
-    assert frame.bytes == b"Shared"  # no copy unless asked
-    assert zmtp_selectors.Frame(data, copy=True).buffer.readonly
+    for lib in (zmq, zmtp_selectors):  # pyzmq's rule: a copy below copy_threshold (64 KiB)
+        small, large = bytearray(b"shared"), bytearray(b"z" * 70000)
+        frames = lib.Frame(small), lib.Frame(large), lib.Frame(small, copy=False)
+        small[0:1] = large[0:1] = b"S"
+        assert [bytes(frame.buffer[:1]) for frame in frames] == [b"s", b"S", b"S"]
+        assert not lib.Frame(b"x", copy=True).buffer.readonly
 
 
 def test_received_frames_say_more(ctx: TrackedContext, zmtp: ModuleType) -> None:
@@ -208,8 +210,40 @@ def test_received_frames_say_more(ctx: TrackedContext, zmtp: ModuleType) -> None
     a.send_multipart([b"one", zmtp.Frame(b"two")])
     first, second = b.recv_multipart(copy=False)
     assert (first.more, first.get(zmtp.MORE), second.get(zmtp.MORE)) == (True, 1, 0)
-    if sys.version_info >= (3, 12):
-        assert memoryview(second).tobytes() == b"two"
+    assert memoryview(second).tobytes() == b"two"  # (Python 3.11 too: the frame is a buffer)
+
+
+def test_a_large_received_frame_is_the_buffer_it_was_read_into(
+    ctx: TrackedContext, zmtp: ModuleType, debug_counters: DebugCounters
+) -> None:
+    a, b = pair(ctx, zmtp)
+    a.send(b"x" * 8)  # (connected: the next one arrives whole)
+    assert b.recv() == b"x" * 8
+    payload = bytes(range(256)) * 1024
+    debug_counters.reset()
+    a.send(payload, copy=False)
+    frame = b.recv(copy=False)
+    assert isinstance(frame, zmtp.Frame) and not memoryview(frame).readonly
+    assert memoryview(frame) == payload and frame.buffer is frame.buffer  # (3.11 too)
+    assert frame["Socket-Type"] == "PAIR"  # pyzmq's frame[property]
+    assert debug_counters.read_bytes_copied < 64 * 1024  # (what preceded the body only)
+
+
+def test_frame_trackers_as_pyzmqs() -> None:
+    zmq = require_pyzmq()
+    for lib in (zmq, zmtp_selectors):
+        tracked = lib.Frame(b"asdf", copy=False, track=True)
+        other = lib.Frame(b"whoda", copy=False, track=True)
+        both = lib.MessageTracker(tracked, other)
+        assert not tracked.tracker.done and not both.done
+        with pytest.raises(lib.NotDone):
+            both.wait(0.01)
+        with pytest.raises(ValueError, match="racked"):
+            lib.MessageTracker(lib.Frame(b"untracked"))
+        del tracked, other  # a frame's tracker is done once the frame is gone
+        gc.collect()
+        both.wait(5)
+        assert both.done
 
 
 def test_reprs_say_what_pyzmqs_say() -> None:
@@ -509,3 +543,27 @@ def test_a_tracker_made_by_hand_is_done() -> None:
         tracker = importlib.import_module(backend).MessageTracker()
         assert tracker.done
         asyncio.run(tracker.wait())
+
+
+def test_a_message_published_right_after_a_subscription_reaches_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """pyzmq's test_log publishes at once after subscribing, in one thread: the
+    SUBSCRIBE is in the kernel, and the publisher reads it before it drops (here
+    each time: the look is not rate-limited)."""
+    monkeypatch.setattr("zmtp_transport._api.LATE_LOOK", 0.0)
+    ctx = TrackedContext(zmtp_selectors.Context())
+    try:
+        pub, sub = ctx.socket(zmtp_selectors.PUB), ctx.socket(zmtp_selectors.SUB)
+        pub.bind("tcp://127.0.0.1:*")
+        sub.connect(pub.last_endpoint)
+        sub.subscribe(b"warm")
+        while not sub.poll(10):  # (until the connection and the first subscription are up)
+            pub.send(b"warm-up")
+        sub.recv()
+        for n in range(20):
+            sub.subscribe(b"late %d" % n)
+            pub.send(b"late %d" % n)
+            assert sub.recv() == b"late %d" % n
+    finally:
+        ctx.close()

@@ -20,7 +20,7 @@ import importlib.machinery
 import importlib.util
 import sys
 from pathlib import Path
-from types import ModuleType
+from types import CodeType, ModuleType
 
 __all__ = ["ALIASES", "SHIM_DIR", "install", "target_of"]
 
@@ -34,6 +34,7 @@ ALIASES = {
     "zmq._future": "zmtp_asyncio",
     "zmq.auth.asyncio": "zmtp_asyncio.auth",
     "zmq.auth.ioloop": "zmtp_asyncio.auth",
+    "zmq.eventloop.future": "zmtp_asyncio.future",
     "zmq.error": "zmtp_transport.errors",
     "zmq.constants": "zmtp_transport.constants",
     "zmq.backend": "zmtp_selectors",
@@ -69,10 +70,29 @@ class _Alias(importlib.abc.Loader):
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType:
         module = importlib.import_module(self.target)
         self._own_spec = module.__spec__
+        self._alias = spec.name
         return module
+
+    def get_code(self, fullname: str) -> CodeType | None:
+        """The target's code: ``python -m zmq.curve_keygen`` runs our module so."""
+        spec = importlib.util.find_spec(self.target)
+        loader = spec.loader if spec is not None else None
+        get_code = getattr(loader, "get_code", None)
+        return None if get_code is None else get_code(self.target)
 
     def exec_module(self, module: ModuleType) -> None:
         module.__spec__ = self._own_spec  # (the import system wrote the alias's spec there)
+        # ``from zmq.eventloop import future`` looks for ``future`` in the module that
+        # zmq.eventloop is, then under that module's own name: a child that lives in
+        # another of our packages (zmq.eventloop.future: zmtp_asyncio's) must be there.
+        for alias, child_target in ALIASES.items():
+            parent, _, child = alias.rpartition(".")
+            if (
+                parent == self._alias
+                and not hasattr(module, child)
+                and not child_target.startswith(self.target + ".")
+            ):
+                setattr(module, child, importlib.import_module(alias))
 
 
 class _ZmqFinder(importlib.abc.MetaPathFinder):

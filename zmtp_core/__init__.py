@@ -13,6 +13,7 @@ lists out), a pattern from :func:`create_socket` routes messages over
 
 from ._actions import Action, Dial, Drop, Watch
 from ._bindings import Dialer, Listener
+from ._bodies import Body
 from ._connection import PENDING, Connection, ConnectionState, Input
 from ._counters import DebugCounters, Toggles, counters, resolve_toggle
 from ._endpoints import Endpoint, parse_endpoint
@@ -64,6 +65,7 @@ __all__ = [
     "Again",
     "AuthenticationFailed",
     "AuthenticationRequest",
+    "Body",
     "Buffer",
     "Cancel",
     "Connection",

@@ -36,11 +36,17 @@ class Body(bytearray):
 
 
 class BodyPool:
-    """Bodies to use again, shared by a socket's connections."""
+    """Bodies to use again, shared by a socket's connections.
 
-    __slots__ = ("_free", "_lent")
+    ``kind`` is the class of the bodies (a bytearray subclass made as bytearray is,
+    from a size or a buffer): an embedder may hand the application its own frame
+    objects, read into without a copy (pyzmq's Frame is one).
+    """
 
-    def __init__(self) -> None:
+    __slots__ = ("_free", "_lent", "kind")
+
+    def __init__(self, kind: type[Body] = Body) -> None:
+        self.kind = kind
         self._free: list[Body] = []
         self._lent: list[Body] = []
 
@@ -57,7 +63,7 @@ class BodyPool:
             # Two references, the list's and getrefcount's own: nobody else holds it.
             if len(lent[index]) == size and sys.getrefcount(lent[index]) == 2:
                 return lent.pop(index)
-        return Body(size)
+        return self.kind(size)
 
     def recycle(self, body: Body) -> None:
         """The application copied ``body`` out and keeps no reference to it."""

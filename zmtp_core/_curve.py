@@ -25,6 +25,7 @@ CURVE socket makes its first connection.
 
 from __future__ import annotations
 
+import errno
 import os
 import struct
 from types import ModuleType
@@ -34,6 +35,7 @@ from ._commands import READY, decode_properties, split_command
 from ._errors import (
     PROTOCOL_ERROR_UNEXPECTED_COMMAND,
     RemoteProtocolError,
+    SocketError,
 )
 from ._mechanism import Mechanism, zap_refusal
 
@@ -60,11 +62,13 @@ _HELLO_SIZE, _WELCOME_SIZE, _INITIATE_MIN, _READY_MIN, _MESSAGE_MIN = 200, 168, 
 
 
 def sodium() -> ModuleType:
-    """PyNaCl's libsodium bindings, with a clear error when it is missing."""
+    """PyNaCl's libsodium bindings; without them, ENOTSUP, as libzmq built
+    without CURVE answers (PyNaCl is a dependency of zmtp: this is for
+    installations that removed it)."""
     try:
-        import nacl.bindings  # noqa: PLC0415  (optional: only CURVE needs it)
+        import nacl.bindings  # noqa: PLC0415  (only CURVE needs it)
     except ImportError:
-        raise RuntimeError("CURVE needs PyNaCl: pip install 'zmtp[curve]'") from None
+        raise SocketError(errno.ENOTSUP, "CURVE needs PyNaCl: pip install pynacl") from None
     return nacl.bindings
 
 

@@ -112,16 +112,18 @@ class SocketEngine:
         options: Options | None = None,
         toggles: Toggles | None = None,
         rng: random.Random | None = None,
+        body_kind: type[Body] = Body,
     ) -> None:
         """``toggles`` are the environment's switches, read once (by default here);
-        ``rng`` draws routing ids, request ids and reconnect jitter (seed it in tests)."""
+        ``rng`` draws routing ids, request ids and reconnect jitter (seed it in tests);
+        ``body_kind`` is the class of large received frames (see BodyPool)."""
         self.rng = rng if rng is not None else random.Random()
         #: The socket pattern: routing, fair queueing, HWM, over one pipe per peer.
         self.socket = create_socket(socket_type, options, rng=self.rng)
         self.options = self.socket.options
         self.toggles = toggles if toggles is not None else Toggles.from_environment()
         #: Large-frame buffers, used again once the application is done with them.
-        self.bodies = BodyPool()
+        self.bodies = BodyPool(body_kind)
         #: What the backend must do next (see the module docstring).
         self.actions: list[Action] = []
         #: Handles with bytes to send; the backend takes the list and writes them.
@@ -175,13 +177,13 @@ class SocketEngine:
     def recycle(self, frame: object) -> None:
         """The application copied ``frame`` out and holds no reference to it: if the
         engine allocated it (a large body), the next large frame may reuse it."""
-        if type(frame) is Body:
+        if type(frame) is self.bodies.kind:
             self.bodies.recycle(frame)
 
     def lend(self, frame: object) -> None:
         """``frame`` goes to the application as is: if it is a large body, it may be
         reused once the application lets go of it."""
-        if type(frame) is Body:
+        if type(frame) is self.bodies.kind:
             self.bodies.lend(frame)
 
     @property

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import sys
 
-from ._bodies import Body, BodyPool
+from ._bodies import BodyPool
 from ._codec import COMMAND, LONG, LONG_HEADER, MORE, U64, parse_header
 from ._counters import counters
 from ._errors import RemoteProtocolError
@@ -208,7 +208,7 @@ class FrameReader:
         if size >= self._big:
             self._exact = True
             self._big_in_message = bool(flags & MORE)
-            return flags, Body(self._view[start:stop])
+            return flags, self._bodies.kind(self._view[start:stop])
         if not flags and (self._exact or self._big_in_message):
             # A message ends: stay exact only if it had a large frame.
             self._exact = self._big_in_message
@@ -260,7 +260,8 @@ class FrameReader:
         prefix = self._end - start
         allowance = max(PREALLOCATE_FLOOR, self.bytes_received, prefix)
         # Larger than the allowance: it grows as the bytes arrive (_grow_body).
-        body = self._bodies.take(size) if size <= allowance else Body(allowance)
+        bodies = self._bodies
+        body = bodies.take(size) if size <= allowance else bodies.kind(allowance)
         body[:prefix] = self._view[start : self._end]
         self._body, self._body_flags, self._body_size = body, flags, size
         self._body_fill = prefix
@@ -272,7 +273,7 @@ class FrameReader:
     def _grow_body(self) -> bytearray:
         """A size beyond the preallocation is being met by real bytes: double the body."""
         assert self._body is not None
-        grown = Body(min(self._body_size, 2 * len(self._body)))
+        grown = self._bodies.kind(min(self._body_size, 2 * len(self._body)))
         grown[: self._body_fill] = self._body
         if counters.enabled:
             counters.read_bytes_copied += self._body_fill

@@ -38,6 +38,9 @@ class XPub(SocketBase):
         self._notifications: deque[list[Frame]] = deque()
         self._invert = False  # INVERT_MATCHING and XPUB_NODROP, read on every send
         self._nodrop = False
+        #: Messages sent that no subscriber wanted (dropped): a backend may look for
+        #: subscriptions still on their way and send again.
+        self.unmatched = 0
 
     def _option_changed(self, name: str, value: object) -> None:
         if name == "INVERT_MATCHING":
@@ -77,6 +80,8 @@ class XPub(SocketBase):
         targets = tuple(self._index.matching(frames[0]))
         if self._invert:
             targets = tuple(pipe for pipe in self.pipes if pipe not in targets)
+        if not targets:
+            self.unmatched += 1
         if self._nodrop and not all(pipe.can_write() for pipe in targets):
             raise Again("a subscriber is at SNDHWM (XPUB_NODROP)")
         if tracker is None:  # (the common case, without a tracker's claims)

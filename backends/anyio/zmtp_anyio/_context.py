@@ -9,7 +9,6 @@ from typing import Any
 import anyio
 from anyio.abc import TaskGroup
 
-from zmtp_core import SocketType
 from zmtp_transport import ContextBase
 
 from ._loop import Scheduler
@@ -38,23 +37,19 @@ class Context(ContextBase[Socket]):
 
     _socket_class = Socket
 
-    def __init__(self, io_threads: int = 1, **kwargs: Any) -> None:
+    def __init__(self, io_threads: Any = 1, *, shadow: Any = None, **kwargs: Any) -> None:
+        if self._shadows(io_threads, shadow):
+            return
         super().__init__(io_threads)
         self._scheduler = Scheduler()
         self._task_group: TaskGroup | None = None
         self._linger_waiters: list[anyio.Event] = []
 
-    def socket(
-        self,
-        socket_type: SocketType | int,
-        socket_class: Callable[..., Socket] | None = None,
-        **kwargs: Any,
-    ) -> Socket:
+    def _check_can_make_sockets(self) -> None:
         if self._task_group is None and not self._terminated:
             raise RuntimeError(
                 "a zmtp_anyio Context makes sockets once entered: async with Context() as ctx"
             )
-        return super().socket(socket_type, socket_class, **kwargs)
 
     def _spawn(self, function: Callable[..., Coroutine[Any, Any, None]], *args: Any) -> None:
         if self._task_group is None:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import contextlib
 import math
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 import anyio
 
 from zmtp_core import SocketType
 from zmtp_transport import AsyncMessageTracker, AsyncSocketAPI, IterationBatcher
-from zmtp_transport._api import weakly
+from zmtp_transport._api import SocketAPI, weakly
 
 from ._loop import AnyioLoop
 
@@ -33,8 +33,18 @@ class Socket(AsyncSocketAPI):
     """
 
     def __init__(
-        self, context: Context, socket_type: SocketType | int, copy_threshold: int | None = None
+        self,
+        context: Context | SocketAPI | int | None = None,
+        socket_type: SocketType | int = 0,
+        copy_threshold: int | None = None,
+        *,
+        shadow: Any = None,
     ) -> None:
+        """pyzmq's signature: ``Socket(context, type)``, or a shadow of another
+        socket: ``Socket(sock)``, ``Socket(shadow=sock.underlying)``."""
+        if self._shadows(context, socket_type, shadow):
+            return
+        context = cast("Context", context)
         wake = weakly(self._wake)
         loop = AnyioLoop(context._scheduler, context._spawn, after=wake)
         super().__init__(
@@ -60,6 +70,14 @@ class Socket(AsyncSocketAPI):
             waiters, self._waiters = self._waiters, []
             for waiter in waiters:
                 waiter.set()
+
+    def _adopt(self, original: SocketAPI) -> None:
+        super()._adopt(original)
+        self.__dict__["_waiters"] = []
+
+    async def _fd_readable(self, fd: int, timeout: float | None) -> None:
+        with anyio.move_on_after(math.inf if timeout is None else timeout):
+            await anyio.wait_readable(fd)
 
     async def _yield(self) -> None:
         await anyio.lowlevel.checkpoint()

@@ -26,9 +26,19 @@ class Context(ContextBase[Socket]):
     _instance_lock = threading.Lock()
     _socket_class = Socket
 
-    def __init__(self, io_threads: int = 1, **kwargs: Any) -> None:
+    def __init__(self, io_threads: Any = 1, *, shadow: Any = None, **kwargs: Any) -> None:
+        if self._shadows(io_threads, shadow):
+            return
         super().__init__(io_threads)
         self._linger_waiters: list[asyncio.Future[None]] = []
+
+    def _attach(self, loop: asyncio.AbstractEventLoop) -> None:
+        """A socket of this context was first used on ``loop``: so are the others that
+        were made before any loop ran (a PULL that connected, waiting for its peer's
+        first call: libzmq's I/O thread would be connecting it already)."""
+        for sock in list(self._sockets):
+            if sock._aloop._loop is None and not sock.closed:
+                sock._aloop.loop  # noqa: B018 - (attaches it, and starts what it asked for)
 
     @classmethod
     def instance(cls, io_threads: int = 1) -> Context:
@@ -59,7 +69,7 @@ class Context(ContextBase[Socket]):
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self.destroy()
+        self._destroy_left_open()
 
     async def __aenter__(self) -> Context:
         return self

@@ -44,16 +44,21 @@ class AsyncioLoop:
     socket look at it again.
     """
 
-    def __init__(self, after: Callable[[], None]) -> None:
+    def __init__(self, after: Callable[[], None], moved: Callable[[], None] | None = None) -> None:
+        """``moved`` is called when the socket moves to a new loop (see :meth:`_move`)."""
         self._after = after
+        self._moved = moved
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._watched: dict[int, tuple[bool, bool]] = {}
+        self._watched: dict[int, tuple[bool, bool, ReadyHandler]] = {}
         self._pending: list[Callable[[asyncio.AbstractEventLoop], None]] = []
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
-        """The event loop this socket lives on: the one running at its first use."""
+        """The event loop this socket lives on: the one running at its first use
+        (or the one running since that one was closed)."""
         loop = self._loop
+        if loop is not None and loop.is_closed():
+            return self._move(loop)
         if loop is None:
             try:
                 loop = self._loop = asyncio.get_running_loop()
@@ -65,6 +70,23 @@ class AsyncioLoop:
             pending, self._pending = self._pending, []
             for operation in pending:
                 operation(loop)
+        return loop
+
+    def _move(self, closed: asyncio.AbstractEventLoop) -> asyncio.AbstractEventLoop:
+        """The loop this socket lived on was closed and another one runs (a program
+        that calls ``asyncio.run()`` again, as pyzmq lets it): watch from that one.
+        Timers and callbacks died with the old loop; ``moved`` sets them again."""
+        loop = asyncio._get_running_loop()
+        if loop is None:
+            return closed  # (nothing to move to: the caller finds the loop closed)
+        self._loop = loop
+        for fd, (read, write, handler) in self._watched.items():
+            if read:
+                loop.add_reader(fd, self._ready, handler, True, False)
+            if write:
+                loop.add_writer(fd, self._ready, handler, False, True)
+        if self._moved is not None:
+            self._moved()
         return loop
 
     def _running(self) -> asyncio.AbstractEventLoop | None:
@@ -117,7 +139,7 @@ class AsyncioLoop:
             self._pending.append(start)
             return
         fd = sock.fileno()
-        was_read, was_write = self._watched.get(fd, (False, False))
+        was_read, was_write, _ = self._watched.get(fd, (False, False, handler))
         if read:
             loop.add_reader(fd, self._ready, handler, True, False)  # (replaces the handler)
         elif was_read:
@@ -127,7 +149,7 @@ class AsyncioLoop:
         elif was_write:
             loop.remove_writer(fd)
         if read or write:
-            self._watched[fd] = (read, write)
+            self._watched[fd] = (read, write, handler)
         else:
             self._watched.pop(fd, None)
 
@@ -139,7 +161,7 @@ class AsyncioLoop:
             sock.close()
             return
         fd = sock.fileno()
-        read, write = self._watched.pop(fd, (False, False))
+        read, write, _ = self._watched.pop(fd, (False, False, None))
         if read:
             self.loop.remove_reader(fd)
         if write:

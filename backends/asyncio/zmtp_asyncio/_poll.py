@@ -6,9 +6,10 @@ import asyncio
 import contextlib
 from typing import Any
 
+from zmtp_transport._api import SocketAPI
 from zmtp_transport._async_api import READY_STREAK
 from zmtp_transport._polling import PollerBase
-from zmtp_transport.constants import POLLIN, POLLOUT
+from zmtp_transport.constants import EVENTS, POLLIN, POLLOUT
 
 from ._socket import Socket, as_future
 
@@ -16,8 +17,9 @@ __all__ = ["Poller"]
 
 
 class Poller(PollerBase):
-    """``dict(await poller.poll(timeout_ms))``, over zmtp_asyncio sockets and file
-    descriptors (ints or objects with ``fileno()``)."""
+    """``dict(await poller.poll(timeout_ms))``, over zmtp_asyncio sockets, other
+    backends' sockets (through their ``FD``: pyzmq's ThreadAuthenticator polls
+    blocking sockets so) and file descriptors (ints or objects with ``fileno()``)."""
 
     def poll(self, timeout: float | None = None) -> asyncio.Future[list[tuple[Any, int]]]:
         """Ready (socket, events) pairs, waiting up to ``timeout`` ms (None or <0: forever):
@@ -44,12 +46,18 @@ class Poller(PollerBase):
                 if isinstance(sock, Socket):
                     sock._waiters.append(waiter)
                     continue
+                wanted = flags
+                if isinstance(sock, SocketAPI):  # another backend's (a blocking zmq.Socket)
+                    sock.getsockopt(EVENTS)  # (lowers its FD: a change from now on raises it)
+                    if sock._events() & flags:
+                        _settle(waiter)
+                    wanted = POLLIN  # (its FD says "look again")
                 fd = sock if isinstance(sock, int) else sock.fileno()
-                if flags & POLLIN:
+                if wanted & POLLIN:
                     loop.add_reader(fd, _settle, waiter)
-                if flags & POLLOUT:
+                if wanted & POLLOUT:
                     loop.add_writer(fd, _settle, waiter)
-                watched.append((fd, bool(flags & POLLIN), bool(flags & POLLOUT)))
+                watched.append((fd, bool(wanted & POLLIN), bool(wanted & POLLOUT)))
             timer = None if deadline is None else loop.call_at(deadline, _settle, waiter)
             self._streak = 0
             try:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections import deque
 from collections.abc import Callable, Coroutine, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from zmtp_core import Again, SocketError, SocketType
 from zmtp_transport import AsyncMessageTracker, AsyncSocketAPI, Driver, IterationBatcher, constants
-from zmtp_transport._api import weakly
-from zmtp_transport._async_api import READY_STREAK
+from zmtp_transport._api import SocketAPI, weakly
+from zmtp_transport._async_api import READY_STREAK, Pace
 
 from ._loop import AsyncioLoop
 
@@ -21,7 +22,8 @@ if TYPE_CHECKING:
 __all__ = ["MessageTracker", "Socket", "as_future"]
 
 #: Flags as plain ints: an IntFlag in ``flags & NOBLOCK`` builds an enum each time.
-NOBLOCK = int(constants.NOBLOCK)
+NOBLOCK, SNDMORE = int(constants.NOBLOCK), int(constants.SNDMORE)
+FD, EVENTS = int(constants.FD), int(constants.EVENTS)
 
 MessageTracker = AsyncMessageTracker
 _T = TypeVar("_T")
@@ -46,7 +48,20 @@ def as_future(loop: asyncio.AbstractEventLoop, work: Coroutine[Any, Any, _T]) ->
         future = loop.create_future()
         future.set_exception(error)
         return future
-    return loop.create_task(_carry_on(work, waiting_on))
+    task = loop.create_task(_carry_on(work, waiting_on))
+    task.add_done_callback(functools.partial(_abandon, work, waiting_on))
+    return task
+
+
+def _abandon(work: Coroutine[Any, Any, Any], waiting_on: Any, task: asyncio.Future[Any]) -> None:
+    """A task cancelled before its first step never resumed ``work``, which still
+    waits on what it first waited on: cancel that (a receive, which then takes no
+    message), and close the work. (A task that started threw the cancellation into
+    ``work`` itself, which has ended.)"""
+    if task.cancelled() and getattr(work, "cr_frame", None) is not None:
+        if isinstance(waiting_on, asyncio.Future):
+            waiting_on.cancel()
+        work.close()
 
 
 async def _carry_on(work: Coroutine[Any, Any, _T], waiting_on: Any) -> _T:
@@ -88,10 +103,20 @@ class Socket(AsyncSocketAPI):
     """
 
     def __init__(
-        self, context: Context, socket_type: SocketType | int, copy_threshold: int | None = None
+        self,
+        context: Context | SocketAPI | int | None = None,
+        socket_type: SocketType | int = 0,
+        copy_threshold: int | None = None,
+        *,
+        shadow: Any = None,
     ) -> None:
+        """pyzmq's signature: ``Socket(context, type)``, or a shadow of another
+        socket: ``Socket(sock)``, ``Socket(shadow=sock.underlying)``."""
+        if self._shadows(context, socket_type, shadow):
+            return
+        context = cast("Context", context)
         wake = weakly(self._wake)
-        loop = AsyncioLoop(after=wake)
+        loop = AsyncioLoop(after=wake, moved=weakly(self._moved))
         super().__init__(
             context,
             socket_type,
@@ -111,6 +136,40 @@ class Socket(AsyncSocketAPI):
         self._inproc.waiting = 1  # (an inproc delivery always calls _wake: it looks itself)
         self._serving = False  # _serve_receivers is running (see there)
 
+    def _adopt(self, original: SocketAPI) -> None:
+        """This view shows another backend's socket (a blocking one, whose thread
+        does its I/O): it waits as any of ours, woken by the original's FD, which
+        a reader on the running loop watches from the view's first call."""
+        state = self.__dict__
+        state["_aloop"] = AsyncioLoop(after=lambda: None)
+        state["_waiters"], state["_receivers"] = [], deque()
+        state["_done_send"], state["_serving"], state["_pace"] = None, False, Pace()
+        state["_watching"] = None
+        state["_running"] = self._running_view  # (this view's only: others pay nothing)
+
+    def _running_view(self) -> asyncio.AbstractEventLoop:
+        loop = Socket._running(self)
+        if self.__dict__["_watching"] is None:
+            fd = self._original.getsockopt(FD)
+            loop.add_reader(fd, self._original_changed)
+            self.__dict__["_watching"] = (loop, fd)
+        return loop
+
+    def _original_changed(self) -> None:
+        if self._original.closed:
+            self._release_view()
+        else:
+            self._original.getsockopt(EVENTS)  # (lowers the FD: a later change raises it)
+        self._wake()
+
+    def _release_view(self) -> None:
+        watching = self.__dict__.get("_watching")
+        if watching is not None:
+            self.__dict__["_watching"] = None
+            loop, fd = watching
+            if not loop.is_closed():
+                loop.remove_reader(fd)
+
     def _wake(self) -> None:
         """Something happened on the socket: waiting receives take their messages (in
         this very callback: the receiving task wakes next), waiting coroutines look again."""
@@ -127,7 +186,7 @@ class Socket(AsyncSocketAPI):
         await asyncio.sleep(0)
 
     async def _until(self, condition: Callable[[], bool], timeout_ms: int) -> bool:
-        loop = self._aloop.loop
+        loop = self._live(self._aloop.loop)
         deadline = None if timeout_ms < 0 else loop.time() + timeout_ms / 1000
         while not condition():
             self._check_open()
@@ -143,6 +202,8 @@ class Socket(AsyncSocketAPI):
                     timer.cancel()
                 with contextlib.suppress(ValueError):
                     self._waiters.remove(waiter)  # (cancelled: nothing must stay behind)
+            if self._closed:  # closed while we waited: the call is cancelled, as in pyzmq
+                raise asyncio.CancelledError("the socket was closed")
         self._check_open()
         return True
 
@@ -155,7 +216,13 @@ class Socket(AsyncSocketAPI):
             return loop  # (not checked again: a call outside it only finds no loop to wait on)
         loop = self._aloop.loop
         running = asyncio._get_running_loop()
-        if running is not loop:
+        if running is loop:
+            # The context's sockets made before the loop start their I/O too (a view's
+            # original lives in another backend's context: nothing to attach).
+            attach = getattr(self.context, "_attach", None)
+            if attach is not None:
+                attach(loop)
+        else:
             raise RuntimeError(
                 "zmtp_asyncio sockets wait on the running event loop: await them inside a coroutine"
                 if running is None
@@ -164,9 +231,19 @@ class Socket(AsyncSocketAPI):
             )
         return loop
 
+    def _live(self, loop: asyncio.AbstractEventLoop) -> asyncio.AbstractEventLoop:
+        """``loop``, or the running one if ``loop`` was closed since (checked only where
+        a call must wait: a call that completes at once needs no live loop)."""
+        return self._aloop.loop if loop.is_closed() else loop
+
+    def _moved(self) -> None:
+        """The socket now lives on another loop: what the old one was to run, runs here."""
+        self._driver.rearm()
+        self._batcher.flush_now()  # (an end-of-iteration flush may have died with it)
+
     def _future(self, work: Coroutine[Any, Any, _T]) -> asyncio.Future[_T]:
         try:
-            loop = self._running()
+            loop = self._live(self._running())
         except RuntimeError:
             work.close()
             raise
@@ -189,7 +266,9 @@ class Socket(AsyncSocketAPI):
                 pace.count += 1
                 return self._sent(loop)
             self._unsent(frames)
-        return as_future(loop, AsyncSocketAPI.send(self, data, flags, copy, track, **kwargs))
+        return as_future(
+            self._live(loop), AsyncSocketAPI.send(self, data, flags, copy, track, **kwargs)
+        )
 
     def send_multipart(  # type: ignore[override]
         self,
@@ -201,12 +280,12 @@ class Socket(AsyncSocketAPI):
     ) -> asyncio.Future[Any]:
         loop = self._running()
         pace = self._pace
-        quick = not track and not self._outgoing and pace.count < READY_STREAK
+        quick = not (track or flags & SNDMORE or self._outgoing) and pace.count < READY_STREAK
         if quick and self._try_send(self._message_of(msg_parts, copy), None):
             pace.count += 1
             return self._sent(loop)
         work = AsyncSocketAPI.send_multipart(self, msg_parts, flags, copy, track, **kwargs)
-        return as_future(loop, work)
+        return as_future(self._live(loop), work)
 
     def _sent(self, loop: asyncio.AbstractEventLoop) -> asyncio.Future[Any]:
         """What a send that queued its message at once returns: a done Future (one
@@ -243,7 +322,7 @@ class Socket(AsyncSocketAPI):
             timeout = 0 if flags & NOBLOCK else self._rcvtimeo
             if timeout == 0 and pace.count >= READY_STREAK:  # the coroutine: a yield, a look
                 base = AsyncSocketAPI.recv_multipart if whole else AsyncSocketAPI.recv
-                return as_future(loop, base(self, flags, copy))
+                return as_future(self._live(loop), base(self, flags, copy))
             if timeout == 0:
                 if self._receivers or not (self._read_inline() and self._take(future, whole, copy)):
                     future.set_exception(Again("no message is waiting"))
@@ -252,6 +331,9 @@ class Socket(AsyncSocketAPI):
             future.set_exception(error)
             return future
         pace.count = 0
+        if loop.is_closed():  # (see _live: this receive waits, on the loop running now)
+            loop = self._live(loop)
+            future = loop.create_future()
         self._receivers.append((future, whole, copy))
         future.add_done_callback(self._forget_receiver)
         if timeout > 0:
@@ -290,9 +372,12 @@ class Socket(AsyncSocketAPI):
                     receivers.popleft()
                     continue
                 try:
-                    self._check_open()
-                    if not self._take(future, whole, copy):
-                        return
+                    if self._closed:  # closed while it waited: cancelled, as in pyzmq
+                        future.cancel()
+                    else:
+                        self._check_open()
+                        if not self._take(future, whole, copy):
+                            return
                 except SocketError as error:
                     future.set_exception(error)
                 receivers.popleft()

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
 from typing import Any
 
 import curio
 from curio.sched import SchedBarrier
 
-from zmtp_core import SocketType
 from zmtp_transport import ContextBase
 
 from ._loop import Deferred, Readiness, Scheduler
@@ -38,7 +36,9 @@ class Context(ContextBase[Socket]):
 
     _socket_class = Socket
 
-    def __init__(self, io_threads: int = 1, **kwargs: Any) -> None:
+    def __init__(self, io_threads: Any = 1, *, shadow: Any = None, **kwargs: Any) -> None:
+        if self._shadows(io_threads, shadow):
+            return
         super().__init__(io_threads)
         self._deferred = Deferred()
         self._scheduler = Scheduler(self._deferred)
@@ -46,17 +46,11 @@ class Context(ContextBase[Socket]):
         self._group: curio.TaskGroup | None = None
         self._linger_done = SchedBarrier()
 
-    def socket(
-        self,
-        socket_type: SocketType | int,
-        socket_class: Callable[..., Socket] | None = None,
-        **kwargs: Any,
-    ) -> Socket:
+    def _check_can_make_sockets(self) -> None:
         if self._group is None and not self._terminated:
             raise RuntimeError(
                 "a zmtp_curio Context makes sockets once entered: async with Context() as ctx"
             )
-        return super().socket(socket_type, socket_class, **kwargs)
 
     def _lingering_over(self) -> None:
         self._deferred.wake(self._linger_done)

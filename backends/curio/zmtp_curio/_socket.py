@@ -5,14 +5,15 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import curio
 from curio.sched import SchedBarrier
+from curio.traps import _read_wait
 
 from zmtp_core import SocketType
 from zmtp_transport import AsyncMessageTracker, AsyncSocketAPI, IterationBatcher
-from zmtp_transport._api import weakly
+from zmtp_transport._api import SocketAPI, weakly
 
 from ._loop import CurioLoop
 
@@ -34,8 +35,18 @@ class Socket(AsyncSocketAPI):
     """
 
     def __init__(
-        self, context: Context, socket_type: SocketType | int, copy_threshold: int | None = None
+        self,
+        context: Context | SocketAPI | int | None = None,
+        socket_type: SocketType | int = 0,
+        copy_threshold: int | None = None,
+        *,
+        shadow: Any = None,
     ) -> None:
+        """pyzmq's signature: ``Socket(context, type)``, or a shadow of another
+        socket: ``Socket(sock)``, ``Socket(shadow=sock.underlying)``."""
+        if self._shadows(context, socket_type, shadow):
+            return
+        context = cast("Context", context)
         wake = weakly(self._wake)
         deferred = context._deferred
         loop = CurioLoop(context._scheduler, context._readiness, after=wake)
@@ -64,6 +75,18 @@ class Socket(AsyncSocketAPI):
             waiters, self._waiters = self._waiters, []
             for barrier in waiters:
                 self._deferred.wake(barrier)
+
+    def _adopt(self, original: SocketAPI) -> None:
+        super()._adopt(original)
+        self.__dict__["_waiters"] = []
+        self.__dict__["_deferred"] = _NothingDeferred()  # (the original's backend does the work)
+
+    async def _fd_readable(self, fd: int, timeout: float | None) -> None:
+        if timeout is None:
+            await _read_wait(fd)
+        else:
+            async with curio.ignore_after(timeout):
+                await _read_wait(fd)
 
     async def _yield(self) -> None:
         await curio.sleep(0)
@@ -110,3 +133,14 @@ class Socket(AsyncSocketAPI):
             return super()._try_recv()
         finally:
             self._deferred.holding -= 1
+
+
+class _NothingDeferred:
+    """A view's stand-in for the Deferred of curio sockets: what the view's calls
+    ask for is done by the original's backend, so nothing waits here."""
+
+    holding = 0
+    pending = False
+
+    async def flush(self) -> None:
+        pass

@@ -31,7 +31,9 @@ class Context(ContextBase[Socket]):
     #: The loop the sockets share (zmtp_selectors.green puts gevent's hub here).
     _reactor_class: ClassVar[type[Reactor]] = Reactor
 
-    def __init__(self, io_threads: int = 1, **kwargs: Any) -> None:
+    def __init__(self, io_threads: Any = 1, *, shadow: Any = None, **kwargs: Any) -> None:
+        if self._shadows(io_threads, shadow):
+            return
         super().__init__(io_threads, new_lock=threading.Lock)
         self._reactor = self._reactor_class()
         # inproc messages move from whichever thread holds no socket lock
@@ -54,7 +56,7 @@ class Context(ContextBase[Socket]):
 
         Blocked calls on sockets still open fail with ETERM, as in libzmq.
         """
-        if not self._mark_terminated():
+        if self._view_ends() or not self._mark_terminated():
             return
         self._reactor.wait_until(
             lambda: not self._lingering and all(s.closed for s in list(self._sockets)), None
@@ -73,4 +75,4 @@ class Context(ContextBase[Socket]):
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self.destroy()
+        self._destroy_left_open()

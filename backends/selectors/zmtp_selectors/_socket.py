@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import pickle
+import select
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -23,15 +24,39 @@ if TYPE_CHECKING:
 __all__ = ["Socket"]
 
 #: Flags as plain ints: an IntFlag in ``flags & NOBLOCK`` builds an enum each time.
-NOBLOCK, POLLIN = int(constants.NOBLOCK), int(constants.POLLIN)
+NOBLOCK, POLLIN, SNDMORE = int(constants.NOBLOCK), int(constants.POLLIN), int(constants.SNDMORE)
+FD, EVENTS = int(constants.FD), int(constants.EVENTS)
+
+
+class _Unbatched:
+    """What a view of another backend's socket has in place of the write window and
+    the read suppression of ours (the original's backend batches and reads)."""
+
+    sends_since_wait = app_reads = messages = suppressed = 0
+
+    def flush_now(self) -> None:
+        pass
+
+    def reclaim_reads(self) -> None:
+        pass
 
 
 class Socket(SocketAPI):
     """A ZeroMQ socket, used as pyzmq's ``zmq.Socket`` (not thread-safe, like pyzmq's)."""
 
     def __init__(
-        self, context: Context, socket_type: SocketType | int, copy_threshold: int | None = None
+        self,
+        context: Context | SocketAPI | int | None = None,
+        socket_type: SocketType | int = 0,
+        copy_threshold: int | None = None,
+        *,
+        shadow: Any = None,
     ) -> None:
+        """pyzmq's signature: ``Socket(context, type)``, or a shadow of another
+        socket: ``Socket(sock)``, ``Socket(shadow=sock.underlying)``."""
+        if self._shadows(context, socket_type, shadow):
+            return
+        context = cast("Context", context)
         lock = threading.RLock()
         reactor = context._reactor
         loop = SocketLoop(reactor, lock)
@@ -54,6 +79,35 @@ class Socket(SocketAPI):
         assert readable is not None
         self._readable_check = functools.partial(readable, pattern)
         loop.streams = self._driver.reading
+
+    def _adopt(self, original: SocketAPI) -> None:
+        """This blocking view shows an async backend's socket (jupyter_client does
+        that, on the event loop's thread): its calls go to the original, and when
+        one must wait, it reads the original's connections itself (the loop that
+        would read them is the caller's, and is not running meanwhile)."""
+        state = self.__dict__
+        state["_window"] = state["_socket_loop"] = _Unbatched()
+        state["_readable_check"] = lambda: original._engine.readable
+        state["_wait"] = self._wait_reading
+
+    def _wait_reading(self, condition: Callable[[], bool], timeout_ms: int) -> bool:
+        """``_wait`` of a view of an async socket: select() on its connections and its
+        FD (inproc deliveries), reading what arrives, until ``condition``."""
+        original = self._original
+        deadline = None if timeout_ms < 0 else time.monotonic() + timeout_ms / 1000
+        while True:
+            original._check_open()
+            original.getsockopt(EVENTS)  # (lowers the FD: what changes after this raises it)
+            if condition():
+                return True
+            remaining = None if deadline is None else deadline - time.monotonic()
+            if remaining is not None and remaining <= 0:
+                return False
+            with original._lock:
+                original._batcher.flush_now()  # (nothing may wait in a batch while we block)
+            fd = original.getsockopt(FD)
+            select.select([fd, *original._driver.reading], [], [], remaining)
+            original._read_inline(1 << 30)
 
     # -- sending ------------------------------------------------------------------
 
@@ -78,7 +132,11 @@ class Socket(SocketAPI):
         track: bool = False,
         **_: Any,
     ) -> MessageTracker | None:
-        """Send a whole message: every frame or none (after any sent with SNDMORE)."""
+        """Send a whole message: every frame or none (after any sent with SNDMORE;
+        with SNDMORE itself, the message goes on with the next send, as in pyzmq)."""
+        if flags & SNDMORE:
+            self._continue(msg_parts, copy)
+            return None
         frames = msg_parts  # (bytes go as they are: the engine copies what it keeps)
         for part in msg_parts:
             if type(part) is not bytes:
@@ -119,7 +177,7 @@ class Socket(SocketAPI):
     def _send_frames(
         self, frames: Sequence[Buffer], flags: int, track: bool
     ) -> MessageTracker | None:
-        tracker = MessageTracker(self._reactor) if track else None
+        tracker = MessageTracker(reactor=self._reactor) if track else None
         self._window.sends_since_wait += 1
         while not self._try_send(frames, tracker):
             timeout = 0 if flags & NOBLOCK else self._sndtimeo
@@ -137,8 +195,9 @@ class Socket(SocketAPI):
 
     def recv_into(self, buffer: Any, /, *, nbytes: int = 0, flags: int = 0) -> int:
         """The next frame, copied into ``buffer``; returns its whole size."""
+        view = self._target(buffer, nbytes)
         frames = None if self._incoming else self._recv_message(flags)
-        return self._frame_into(frames, buffer, nbytes)
+        return self._frame_into(frames, view, nbytes)
 
     def send_serialized(
         self,

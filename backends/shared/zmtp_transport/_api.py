@@ -17,6 +17,8 @@ import contextlib
 import errno
 import functools
 import random
+import sys
+import time
 import warnings
 import weakref
 from collections.abc import Callable, Sequence
@@ -28,6 +30,7 @@ from zmtp_core import (
     Buffer,
     Dialer,
     Listener,
+    MessageTracker,
     MonitorEvent,
     SocketEngine,
     SocketError,
@@ -44,14 +47,15 @@ from . import constants
 from ._driver import Driver
 from ._inproc import InprocEnd, InprocLink, InprocRegistry
 from ._loop import Batcher, Loop
+from ._shadow import original_of, register, underlying
 from ._signal import ReadySignal
 from ._zap import ZapClient
 from .constants import PAIR
 from .constants import SocketType as PyzmqSocketType
 from .errors import ContextTerminated, ZMQBindError
-from .frame import Frame
+from .frame import BodyFrame, Frame, received_frame
 
-__all__ = ["ContextAPI", "EndpointContext", "SocketAPI", "weakly"]
+__all__ = ["ContextAPI", "EndpointContext", "SocketAPI", "declared", "repr_name", "weakly"]
 
 #: Flags as plain ints: an IntFlag in ``flags & NOBLOCK`` builds an enum each time.
 NOBLOCK, POLLIN, POLLOUT, SNDMORE = (
@@ -62,6 +66,11 @@ NOBLOCK, POLLIN, POLLOUT, SNDMORE = (
 )
 
 Endpoints = Listener | Dialer | InprocLink
+
+#: A publisher reads its connections for late subscriptions at most this often
+#: (seconds), and only when a message found no subscriber; and at most so many.
+LATE_LOOK = 0.001
+INLINE_READS = 8
 _T = TypeVar("_T")
 
 
@@ -105,6 +114,66 @@ def _report_events(monitor: SocketAPI, events: list[MonitorEvent]) -> None:
         monitor._driver.service()
 
 
+def declared(cls: type, name: str, obj: object) -> bool:
+    """``obj.name = value`` sets a plain attribute, not an option: ``name`` is
+    already ``obj``'s, or a class defines or annotates it (a subclass's
+    ``custom_attr: int``), as pyzmq decides."""
+    if name in obj.__dict__:
+        return True
+    return any(
+        name in klass.__dict__ or name in getattr(klass, "__annotations__", {})
+        for klass in cls.__mro__
+    )
+
+
+def repr_name(cls: type) -> str:
+    """How a repr names a socket or context class: its ``_repr_cls`` (pyzmq's
+    attribute), else its public path; under the launcher (``zmq`` is zmtp), the
+    path of pyzmq's class it stands for: programs and tests look for that."""
+    named = cls.__dict__.get("_repr_cls")
+    if named is not None:
+        return str(named)
+    module = ".".join(part for part in cls.__module__.split(".") if not part.startswith("_"))
+    zmq = sys.modules.get("zmq")
+    if zmq is not None and zmq.__name__ == "zmtp_selectors":
+        module = _PYZMQ_MODULES.get(module, module)
+    return f"{module}.{cls.__name__}"
+
+
+#: Our packages with pyzmq's API, by the pyzmq module each stands for.
+_PYZMQ_MODULES = {
+    "zmtp_selectors": "zmq",
+    "zmtp_selectors.green": "zmq.green",
+    "zmtp_asyncio": "zmq.asyncio",
+    "zmtp_asyncio.future": "zmq.eventloop.future",
+}
+
+
+def _parse(addr: str) -> Any:
+    """The endpoint ``addr`` names; a bad one's error names it, as pyzmq's does."""
+    try:
+        return parse_endpoint(addr)
+    except SocketError as error:
+        if addr not in str(error):
+            raise SocketError(error.errno, f"{error} (addr={addr!r})") from None
+        raise
+
+
+def _check_value_type(option: int | str, value: Any) -> None:
+    """pyzmq's TypeErrors: text for a bytes option, a non-int for an int option or
+    an unknown number."""
+    try:
+        spec = lookup(option)
+    except SocketError:
+        if isinstance(option, int) and not isinstance(value, int):
+            raise TypeError(f"option {option} is unknown: only an int value may pass") from None
+        raise
+    if spec.kind is int and not isinstance(value, int):
+        raise TypeError(f"{spec.name} takes an int, not {type(value).__name__}")
+    if spec.kind is bytes and isinstance(value, str):
+        raise TypeError(f"{spec.name} takes bytes: encode text, or use setsockopt_string")
+
+
 def _text(addr: str | bytes) -> str:
     """An endpoint as text (pyzmq takes last_endpoint's bytes as they are)."""
     return addr.decode() if isinstance(addr, bytes | bytearray) else addr
@@ -145,7 +214,7 @@ class EndpointContext:
             self.socket.disconnect(self.endpoint)
 
     def __repr__(self) -> str:
-        return f"<{self.kind} {self.endpoint}>"
+        return f"<SocketContext({self.kind}={self.endpoint!r})>"
 
 
 class SocketAPI:
@@ -158,6 +227,10 @@ class SocketAPI:
     #: pyzmq's: frames smaller than this are copied even with copy=False (kept for
     #: code that sets it; large frames go by reference here from 8 KiB on).
     copy_threshold = 65536
+    #: For a shadow (see ``_shadow.py``): what it was made from (pyzmq's name),
+    #: and the socket it shows (set in views only).
+    _shadow_obj: Any = None
+    _original: SocketAPI
 
     def __init__(
         self,
@@ -172,7 +245,7 @@ class SocketAPI:
     ) -> None:
         """``batcher`` makes the write-batching policy for this socket's driver."""
         self.context = context
-        self._engine = engine = SocketEngine(_core_type(socket_type))
+        self._engine = engine = SocketEngine(_core_type(socket_type), body_kind=BodyFrame)
         self._lock = lock
         self._loop = loop
         self._driver = Driver(engine, loop, weakly(self._finished))
@@ -190,15 +263,96 @@ class SocketAPI:
         self._outgoing: list[Buffer] = []  # frames of a message sent with SNDMORE so far
         self._incoming: list[Any] = []  # the rest of a message read frame by frame
         self._monitor: SocketAPI | None = None  # the PAIR socket monitor() bound
+        self._monitor_peer: Any = None  # the PAIR get_monitor_socket() gave (pyzmq's)
         self._signal: ReadySignal | None = None  # Socket.FD's, once asked for
         if copy_threshold is not None:
             self.copy_threshold = copy_threshold
+        register(self)
+        #: How _try_send hands a message to the engine (publishers look for late
+        #: subscriptions first, see _publish; an instance attribute: others pay nothing).
+        self._send_now: Callable[[Sequence[Buffer], MessageTracker | None], None] = engine.send
+        if engine.socket_type in (SocketType.PUB, SocketType.XPUB):
+            self._send_now = self._publish
+            self._last_look = 0.0
+
+    def _publish(self, frames: Sequence[Buffer], tracker: MessageTracker | None) -> None:
+        """A message no subscriber wanted may be for one whose SUBSCRIBE is already
+        in the kernel, unread: another thread of ours holding the GIL keeps the
+        reactor from reading it (libzmq's I/O thread needs no GIL). Then read the
+        connections here (at most every LATE_LOOK seconds) and publish it again."""
+        pattern: Any = self._engine.socket
+        dropped = pattern.unmatched
+        self._engine.send(frames, tracker)
+        if pattern.unmatched == dropped or tracker is not None:
+            return
+        now = time.monotonic()
+        if now - self._last_look >= LATE_LOOK and self._driver.read_inline(INLINE_READS):
+            self._last_look = now
+            self._engine.send(frames, None)
+
+    # -- shadows (pyzmq's; see _shadow.py) ---------------------------------------------
+
+    def _shadows(self, target: Any, socket_type: Any, shadow: Any) -> bool:
+        """The constructor's first step: True if this object is to be a view of
+        another socket (``Socket(sock)``, ``Socket(shadow=sock.underlying)``)."""
+        if shadow is None and not isinstance(target, SocketAPI):
+            return False
+        target = target if shadow is None else shadow
+        original = original_of(target, SocketAPI)
+        state = self.__dict__
+        state["_original"], state["_shadow_obj"] = original, target
+        if type(original)._backend() != type(self)._backend():
+            self._adopt(original)
+        return True
+
+    def _adopt(self, original: SocketAPI) -> None:
+        """Hook: this view shows a socket of another backend (whose I/O that backend
+        keeps doing): set up this backend's own way of waiting, in this view."""
+        raise SocketError(
+            errno.ENOTSUP,
+            f"a {type(self).__name__} cannot show a socket of {type(original)._backend()}",
+        )
+
+    @classmethod
+    def _backend(cls) -> str:
+        """The zmtp package this class belongs to (a user's subclass included)."""
+        for klass in cls.__mro__:
+            package = klass.__module__.partition(".")[0]
+            if package.startswith("zmtp_") and package != "zmtp_transport":
+                return package
+        return ""
+
+    @classmethod
+    def shadow(cls, address: Any) -> Self:
+        """A view of the socket ``address`` names (a socket, or its ``underlying``):
+        the same socket, with this class's API (closing either closes both)."""
+        return cls(shadow=address)  # type: ignore[call-arg]
+
+    @property
+    def underlying(self) -> int:
+        """A number that finds this socket (pyzmq's address of the libzmq socket)."""
+        return underlying(self)
+
+    @property
+    def _shadow(self) -> bool:
+        return "_original" in self.__dict__
+
+    def __copy__(self) -> Self:
+        """A copy is a shadow, as in pyzmq."""
+        return type(self).shadow(self)
+
+    def __deepcopy__(self, memo: Any) -> Self:
+        return type(self).shadow(self)
 
     # -- options ------------------------------------------------------------
 
     def setsockopt(self, option: int | str, value: Any) -> None:
+        """Set an option; as in pyzmq, text for a bytes option is a TypeError (use
+        ``setsockopt_string``), and so is anything but an int for an unknown number."""
         with self._lock:
             self._check_open()
+            if not isinstance(value, int):
+                _check_value_type(option, value)
             self._engine.setsockopt(option, value)
             self._batching = self._batching_wanted()
             self._rcvtimeo = self._engine.options["RCVTIMEO"]
@@ -246,20 +400,37 @@ class SocketAPI:
     get_string = getsockopt_unicode = getsockopt_string
 
     def __getattr__(self, name: str) -> Any:
-        """Options read as attributes: ``sock.sndhwm``, ``sock.FD``."""
+        """Options read as attributes: ``sock.sndhwm``, ``sock.FD`` (and, in a view,
+        whatever it does not hold itself: the original's)."""
+        original = self.__dict__.get("_original")
+        if original is not None:
+            return getattr(original, name)
         if name.startswith("_"):
             raise AttributeError(name)
         try:
             lookup(name)
         except SocketError:
             raise AttributeError(f"Socket has no such option: {name.upper()}") from None
-        return self.getsockopt(name)
+        try:
+            return self.getsockopt(name)
+        except SocketError as error:  # (write-only: no attribute to read, as mock.Mock expects)
+            if error.errno in (errno.EINVAL, errno.EFAULT):
+                raise AttributeError(f"{name} cannot be read: {error}") from None
+            raise
 
     def __setattr__(self, name: str, value: Any) -> None:
         """Options set as attributes; any other unknown name is refused, as by pyzmq
-        (a typo such as ``sock.lingr = 0`` must not pass silently)."""
-        if name.startswith("_") or name == "context" or hasattr(type(self), name):
-            object.__setattr__(self, name, value)
+        (a typo such as ``sock.lingr = 0`` must not pass silently). ``sock.subscribe =
+        topic`` subscribes, as in pyzmq, although ``subscribe`` is also a method."""
+        if name in ("subscribe", "unsubscribe"):
+            getattr(self, name)(value)
+            return
+        if name.startswith("_") or name == "context" or declared(type(self), name, self):
+            state = self.__dict__
+            if "_original" in state and name not in state:
+                setattr(state["_original"], name, value)  # (a view's state is the original's)
+            else:
+                object.__setattr__(self, name, value)
             return
         try:
             lookup(name)
@@ -268,7 +439,8 @@ class SocketAPI:
         self.setsockopt(name, value)
 
     def __dir__(self) -> list[str]:
-        return [*super().__dir__(), "FD", "EVENTS"]
+        """The methods, and the options as attributes (pyzmq lists them so)."""
+        return sorted({*super().__dir__(), *constants.SocketOption.__members__})
 
     @property
     def hwm(self) -> int:
@@ -306,17 +478,19 @@ class SocketAPI:
         return bool(self._incoming)
 
     def subscribe(self, topic: str | bytes) -> None:
-        self.setsockopt("SUBSCRIBE", topic)
+        """Subscribe to ``topic`` (text is encoded as UTF-8)."""
+        self.setsockopt("SUBSCRIBE", topic.encode() if isinstance(topic, str) else topic)
 
     def unsubscribe(self, topic: str | bytes) -> None:
-        self.setsockopt("UNSUBSCRIBE", topic)
+        self.setsockopt("UNSUBSCRIBE", topic.encode() if isinstance(topic, str) else topic)
 
     # -- endpoints ----------------------------------------------------------
 
     def bind(self, addr: str | bytes) -> EndpointContext:
         """Bind; ``tcp://host:*`` and ``ipc://*`` pick a free port or path (see last_endpoint)."""
         addr = _text(addr)
-        endpoint = parse_endpoint(addr)
+        self._check_open()
+        endpoint = _parse(addr)
         with self._lock:
             self._check_open()
             if endpoint.transport == "inproc":
@@ -354,7 +528,8 @@ class SocketAPI:
     def connect(self, addr: str | bytes) -> EndpointContext:
         """Connect; the peer may come later (messages wait in the pipe, IMMEDIATE=0)."""
         addr = _text(addr)
-        endpoint = parse_endpoint(addr)
+        self._check_open()
+        endpoint = _parse(addr)
         with self._lock:
             self._check_open()
             if endpoint.transport == "inproc":
@@ -421,6 +596,12 @@ class SocketAPI:
         outgoing.clear()
         return frames
 
+    def _continue(self, parts: Sequence[Any], copy: bool) -> None:
+        """``send_multipart(parts, SNDMORE)``: the frames wait for the rest of the
+        message (pyzmq sends every part with SNDMORE, the last one too)."""
+        for part in parts:
+            self._frames_to_send(part, SNDMORE, copy)
+
     def _message_of(self, parts: Sequence[Any], copy: bool) -> Sequence[Buffer]:
         """send_multipart()'s frames: the parts themselves when all are bytes (the
         engine copies the sequence if it has to keep it), converted otherwise."""
@@ -439,7 +620,7 @@ class SocketAPI:
         if isinstance(data, bytes):
             return data  # immutable: never needs a copy
         if isinstance(data, Frame):
-            data = data.buffer
+            data = data._data  # (the frame itself, for one that owns its bytes)
         if isinstance(data, str):
             raise TypeError("unicode not allowed, use send_string")
         try:
@@ -456,7 +637,7 @@ class SocketAPI:
                 self._check_open()
             engine = self._engine
             try:
-                engine.send(frames, tracker)
+                self._send_now(frames, tracker)
             except Again:
                 return False
             if engine.output:
@@ -506,16 +687,22 @@ class SocketAPI:
         if copy:
             return self._copied(frame)
         self._engine.lend(frame)
-        return Frame._received(frame, bool(incoming), self._engine.received_properties)
+        return received_frame(frame, bool(incoming), self._engine.received_properties)
 
-    def _frame_into(self, frames: list[Any] | None, buffer: Any, nbytes: int) -> int:
-        """recv_into(): the next frame copied into ``buffer`` (at most ``nbytes``
-        bytes, 0: all it holds); returns the frame's whole size, as pyzmq does."""
-        view = memoryview(buffer).cast("B")
-        if view.readonly:
-            raise TypeError("recv_into needs a writable buffer")
+    @staticmethod
+    def _target(buffer: Any, nbytes: int) -> memoryview:
+        """recv_into()'s buffer, checked before anything is received (pyzmq's errors)."""
+        view = memoryview(buffer)
+        if view.readonly or not view.c_contiguous:
+            raise BufferError("recv_into needs a writable, contiguous buffer")
+        view = view.cast("B")
         if nbytes < 0 or nbytes > view.nbytes:
             raise ValueError(f"nbytes={nbytes} does not fit a buffer of {view.nbytes} bytes")
+        return view
+
+    def _frame_into(self, frames: list[Any] | None, view: memoryview, nbytes: int) -> int:
+        """recv_into(): the next frame copied into ``view`` (at most ``nbytes``
+        bytes, 0: all it holds); returns the frame's whole size, as pyzmq does."""
         incoming = self._incoming
         if frames is not None:
             incoming.extend(frames)
@@ -546,7 +733,7 @@ class SocketAPI:
         delivered = []
         for index, frame in enumerate(frames):
             lend(frame)
-            delivered.append(Frame._received(frame, index < last, properties))
+            delivered.append(received_frame(frame, index < last, properties))
         return delivered
 
     def _copied(self, frame: Any) -> bytes:
@@ -554,7 +741,7 @@ class SocketAPI:
         (the copy is all the application gets)."""
         if type(frame) is bytes:
             return frame
-        data = bytes(frame)
+        data = bytes(memoryview(frame))  # (not bytes(frame): a Frame would keep that copy)
         self._engine.recycle(frame)
         return data
 
@@ -612,16 +799,21 @@ class SocketAPI:
             self._engine.monitor_events = events
 
     def get_monitor_socket(self, events: int | None = None, addr: str | None = None) -> Any:
-        """pyzmq's helper: start a monitor and return a PAIR socket connected to it."""
+        """pyzmq's helper: start a monitor and return a PAIR socket connected to it
+        (the same one again while it is open, as pyzmq's)."""
+        peer = self._monitor_peer
+        if peer is not None and not peer.closed:
+            return peer
         if addr is None:
             addr = f"inproc://monitor.s-{id(self):x}"
         self.monitor(addr, MONITOR_ALL if events is None else events)
-        peer = self.context.socket(PAIR)  # type: ignore[attr-defined]
+        peer = self._monitor_peer = self.context.socket(PAIR)  # type: ignore[attr-defined]
         peer.connect(addr)
         return peer
 
     def disable_monitor(self) -> None:
         """Stop the monitor (it says MONITOR_STOPPED first)."""
+        self._monitor_peer = None
         self._stop_monitor()
 
     def _stop_monitor(self) -> None:
@@ -680,6 +872,10 @@ class SocketAPI:
 
     def close(self, linger: int | None = None) -> None:
         """Close; with LINGER != 0 queued messages keep flowing in the background."""
+        if "_original" in self.__dict__:  # a view: the socket it shows closes
+            self._release_view()
+            self._original.close(linger)
+            return
         if self.context._forked:
             self._closed = True  # (the parent's socket: nothing of it runs here)
             return
@@ -707,6 +903,9 @@ class SocketAPI:
             self._driver.on_service = None
             self._signal.close()
 
+    def _release_view(self) -> None:
+        """Hook: a view of another backend's socket stops waiting its own way."""
+
     def _check_linger(self) -> None:
         """inproc messages moved (or were dropped): a lingering socket may be done."""
         with self._lock:
@@ -732,14 +931,17 @@ class SocketAPI:
 
     def __del__(self) -> None:
         """Dropped without close(): warned about and closed, as pyzmq does, with its
-        LINGER (what it was given still leaves; the context keeps it until then)."""
+        LINGER (what it was given still leaves; the context keeps it until then).
+        A shadow owns nothing: dropping it closes nothing."""
+        if "_original" in self.__dict__:
+            self._release_view()
+            return
         if not getattr(self, "_closed", True):
             warnings.warn(f"unclosed socket {self!r}", ResourceWarning, stacklevel=1, source=self)
             with contextlib.suppress(Exception):  # best effort, possibly at interpreter exit
                 self.close()
 
     def __repr__(self) -> str:
-        package = type(self).__module__.split(".")[0]
-        kind = self._engine.socket_type.name
-        state = " closed" if self._closed else ""
-        return f"<{package}.Socket({package}.{kind}) at {id(self):#x}{state}>"
+        name = repr_name(type(self))
+        kind = f"{name.partition('.')[0]}.{self._engine.socket_type.name}"
+        return f"<{name}({kind}) at {id(self):#x}{' closed' if self._closed else ''}>"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import time
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar, Self
 
@@ -29,7 +30,8 @@ from .errors import NotDone
 __all__ = ["READY_STREAK", "AsyncMessageTracker", "AsyncSocketAPI", "Pace"]
 
 #: Flags as plain ints: an IntFlag in ``flags & NOBLOCK`` builds an enum each time.
-NOBLOCK, POLLIN = int(constants.NOBLOCK), int(constants.POLLIN)
+NOBLOCK, POLLIN, SNDMORE = int(constants.NOBLOCK), int(constants.POLLIN), int(constants.SNDMORE)
+FD, EVENTS = int(constants.FD), int(constants.EVENTS)
 
 #: Calls in a row that found their work ready before one yields to the loop anyway
 #: (fewer than a batch: the IterationBatcher flushes at 100 messages).
@@ -59,6 +61,31 @@ class AsyncSocketAPI(SocketAPI):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._pace = Pace()
+
+    def _adopt(self, original: SocketAPI) -> None:
+        """This view shows another backend's socket, whose backend does its I/O: it
+        waits for the original's FD (with :meth:`_fd_readable`), then looks again."""
+        state = self.__dict__
+        state["_pace"] = Pace()
+        state["_until"] = self._until_fd_says
+
+    async def _until_fd_says(self, condition: Callable[[], bool], timeout_ms: int) -> bool:
+        """``_until`` of a view of another backend's socket."""
+        original = self._original
+        fd = original.getsockopt(FD)
+        deadline = None if timeout_ms < 0 else time.monotonic() + timeout_ms / 1000
+        while True:
+            original.getsockopt(EVENTS)  # (lowers the FD: what changes after this raises it)
+            if condition():
+                return True
+            remaining = None if deadline is None else deadline - time.monotonic()
+            if remaining is not None and remaining <= 0:
+                return False
+            await self._fd_readable(fd, remaining)
+
+    async def _fd_readable(self, fd: int, timeout: float | None) -> None:
+        """Hook: wait until ``fd`` is readable, or ``timeout`` seconds (None: no limit)."""
+        raise NotImplementedError
 
     async def _settle(self) -> None:
         """Hook: async work the last synchronous step asked for."""
@@ -98,7 +125,11 @@ class AsyncSocketAPI(SocketAPI):
         **_: Any,
     ) -> AsyncMessageTracker | None:
         """Send a whole message: every frame or none, even if cancelled (after any
-        sent with SNDMORE: the message goes on)."""
+        sent with SNDMORE: the message goes on; with SNDMORE itself, it goes on with
+        the next send)."""
+        if flags & SNDMORE:
+            self._continue(msg_parts, copy)
+            return None
         frames = self._message_of(msg_parts, copy)
         begun = self._outgoing
         if not begun:
@@ -163,8 +194,9 @@ class AsyncSocketAPI(SocketAPI):
 
     async def recv_into(self, buffer: Any, /, *, nbytes: int = 0, flags: int = 0) -> int:
         """The next frame, copied into ``buffer``; returns its whole size."""
+        view = self._target(buffer, nbytes)
         frames = None if self._incoming else await self._recv_message(flags)
-        return self._frame_into(frames, buffer, nbytes)
+        return self._frame_into(frames, view, nbytes)
 
     async def send_serialized(
         self,

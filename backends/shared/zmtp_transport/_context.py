@@ -19,20 +19,22 @@ import os
 import warnings
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, Self, TypeVar, overload
 from weakref import WeakSet
 
 from zmtp_core import SocketError, SocketType
 from zmtp_core._options import lookup
 
-from ._api import SocketAPI
+from ._api import SocketAPI, declared, repr_name
 from ._inproc import InprocRegistry
+from ._shadow import original_of, register, underlying
 from .constants import ContextOption, SocketOption
 from .errors import ContextTerminated
 
 __all__ = ["ContextBase"]
 
 S = TypeVar("S", bound=SocketAPI)
+T = TypeVar("T")
 
 #: Context options with libzmq's defaults. With no thread pool here, IO_THREADS
 #: and the THREAD_* options are kept for code that reads them back; MAX_SOCKETS
@@ -105,6 +107,9 @@ class ContextBase(Generic[S]):
     _socket_class: ClassVar[type[Any]]
     #: Set once the interpreter runs its exit handlers (pyzmq's flag of that name).
     _exiting: ClassVar[bool] = False
+    #: For a shadow: what it was made from (pyzmq's name), and the context it shows.
+    _shadow_obj: Any = None
+    _original: ContextBase[Any]
 
     def __init__(
         self,
@@ -129,24 +134,81 @@ class ContextBase(Generic[S]):
         self.sockopts: dict[int, Any] = {}
         _contexts.add(self)
         self._inproc = InprocRegistry(new_lock)
+        register(self)
+
+    # -- shadows (pyzmq's; see _shadow.py) ---------------------------------------------
+
+    def _shadows(self, io_threads: Any, shadow: Any) -> bool:
+        """The constructor's first step: True if this object is to be a view of
+        another context (``Context(ctx)``, ``Context(shadow=ctx.underlying)``)."""
+        if shadow is None and not isinstance(io_threads, ContextBase):
+            return False
+        target = io_threads if shadow is None else shadow
+        state = self.__dict__
+        state["_original"] = original_of(target, ContextBase)
+        state["_shadow_obj"] = target
+        return True
+
+    @classmethod
+    def shadow(cls, address: Any) -> Self:
+        """A view of the context ``address`` names (a context, or its ``underlying``):
+        its sockets and inproc names, made with this class's sockets."""
+        return cls(shadow=address)  # type: ignore[call-arg]
+
+    @property
+    def underlying(self) -> int:
+        """A number that finds this context (pyzmq's address of the libzmq context)."""
+        return underlying(self)
+
+    @property
+    def _shadow(self) -> bool:
+        return "_original" in self.__dict__
+
+    def __copy__(self) -> Self:
+        """A copy is a shadow, as in pyzmq."""
+        return type(self).shadow(self)
+
+    def __deepcopy__(self, memo: Any) -> Self:
+        return type(self).shadow(self)
 
     @property
     def closed(self) -> bool:
         return self._terminated
 
+    @overload
+    def socket(
+        self, socket_type: SocketType | int, socket_class: None = None, **kwargs: Any
+    ) -> S: ...
+
+    @overload
+    def socket(
+        self, socket_type: SocketType | int, socket_class: Callable[..., T], **kwargs: Any
+    ) -> T: ...
+
     def socket(
         self,
         socket_type: SocketType | int,
-        socket_class: Callable[..., S] | None = None,
+        socket_class: Callable[..., Any] | None = None,
         **kwargs: Any,
-    ) -> S:
-        """A new socket; ``socket_class`` (a subclass of this backend's Socket) and
-        ``kwargs`` as pyzmq takes them."""
+    ) -> Any:
+        """A new socket; ``socket_class`` and ``kwargs`` as pyzmq takes them.
+
+        A socket class of another backend (``zmq.asyncio.Socket`` here, say) gets a
+        view of a socket of this context's own kind: one runtime runs a context.
+        """
+        wanted: Any = socket_class or type(self)._socket_class
+        if "_original" in self.__dict__:
+            if self._original._terminated:
+                raise SocketError(errno.EFAULT, "the context this shadow shows was terminated")
+            return self._original.socket(socket_type, wanted, **kwargs)
+        if wanted._backend() != self._socket_class._backend():
+            return wanted(shadow=self.socket(socket_type, **kwargs))
+        self._check_can_make_sockets()
         if self._terminated:
             raise ContextTerminated()
         if len(self._sockets) >= int(self._options[ContextOption.MAX_SOCKETS]):
             raise SocketError(errno.EMFILE, "too many open sockets (MAX_SOCKETS)")
-        sock: S = (socket_class or self._socket_class)(self, socket_type, **kwargs)
+        sock = wanted(self, socket_type, **kwargs)
         defaults = dict(self.sockopts)
         if not self._options[SocketOption.BLOCKY]:
             defaults.setdefault(SocketOption.LINGER, 0)
@@ -157,6 +219,9 @@ class ContextBase(Generic[S]):
                 sock.setsockopt(option, value)
         self._sockets.add(sock)
         return sock
+
+    def _check_can_make_sockets(self) -> None:
+        """Hook: refuse to make sockets until the context is ready (curio's is entered)."""
 
     # -- options ------------------------------------------------------------------
 
@@ -194,8 +259,12 @@ class ContextBase(Generic[S]):
 
     def __setattr__(self, name: str, value: Any) -> None:
         """``ctx.linger = 0`` sets a socket default; ``ctx.io_threads = 2`` an option."""
-        if name.startswith("_") or name == "sockopts" or hasattr(type(self), name):
-            object.__setattr__(self, name, value)
+        if name.startswith("_") or name == "sockopts" or declared(type(self), name, self):
+            state = self.__dict__
+            if "_original" in state and name not in state:
+                setattr(state["_original"], name, value)  # (a view's state is the original's)
+            else:
+                object.__setattr__(self, name, value)
             return
         key = name.upper()
         if key in SocketOption.__members__:
@@ -206,6 +275,9 @@ class ContextBase(Generic[S]):
             raise AttributeError(f"Context has no such option: {key}")
 
     def __getattr__(self, name: str) -> Any:
+        original = self.__dict__.get("_original")
+        if original is not None:
+            return getattr(original, name)  # (a view reads the original's state)
         if name.startswith("_"):
             raise AttributeError(name)
         key = name.upper()
@@ -214,7 +286,10 @@ class ContextBase(Generic[S]):
         ):
             return self.sockopts[int(SocketOption[key])]
         if key in ContextOption.__members__:
-            return self.get(key)
+            try:
+                return self.get(key)
+            except SocketError as error:  # (write-only: no attribute to read)
+                raise AttributeError(f"{name} cannot be read: {error}") from None
         raise AttributeError(key)
 
     def _wake_all(self) -> None:
@@ -247,26 +322,52 @@ class ContextBase(Generic[S]):
 
     def term(self) -> None:
         """Terminate: calls waiting on open sockets fail with ETERM."""
-        self._mark_terminated()
+        if not self._view_ends():
+            self._mark_terminated()
+
+    def _view_ends(self, linger: int | None = None, *, destroy: bool = False) -> bool:
+        """term() or destroy() of a view: the context it shows ends (True: done)."""
+        if "_original" not in self.__dict__:
+            return False
+        if destroy:
+            self._original.destroy(linger)
+        else:
+            self._original.term()
+        return True
 
     def destroy(self, linger: int | None = None) -> None:
         """Close every socket (with ``linger`` if given), then term()."""
+        if self._view_ends(linger, destroy=True):
+            return
         for sock in list(self._sockets):
             if not sock.closed:
                 sock.close(linger=linger)
         self.term()
 
+    def _destroy_left_open(self) -> None:
+        """The end of ``with Context() as ctx:``: destroy(), warning first of each
+        socket left open (pyzmq's ResourceWarning)."""
+        for sock in list(self._sockets):
+            if not sock.closed:
+                warnings.warn(f"unclosed socket {sock!r}", ResourceWarning, stacklevel=3)
+        self.destroy()
+
     def __del__(self) -> None:
         """Dropped without term(): warned about and destroyed, as pyzmq does (its
-        sockets are gone already: each holds its context)."""
+        sockets are gone already: each holds its context). A shadow owns nothing."""
+        if "_original" in self.__dict__:
+            return
         if not getattr(self, "_terminated", True) and not self._forked and not self._exiting:
             warnings.warn(f"unclosed context {self!r}", ResourceWarning, stacklevel=2, source=self)
             with contextlib.suppress(Exception):
                 self.destroy()
 
     def __repr__(self) -> str:
-        package = type(self).__module__.split(".")[0]
         count = sum(1 for sock in list(self._sockets) if not sock.closed)
         sockets = f"{count} socket{'s' if count != 1 else ''}" if count else ""
         state = " closed" if self._terminated else ""
-        return f"<{package}.Context({sockets}) at {id(self):#x}{state}>"
+        return f"<{repr_name(type(self))}({sockets}) at {id(self):#x}{state}>"
+
+    def __dir__(self) -> list[str]:
+        """The methods, and the context options as attributes (pyzmq lists them so)."""
+        return sorted({*super().__dir__(), *ContextOption.__members__})

@@ -302,6 +302,12 @@ class Driver:
         if deadline is not None:
             self._timer = loop.call_at(deadline, self._on_timer)
 
+    def rearm(self) -> None:
+        """The loop's timer was lost (an event loop closed and the socket moved to the
+        next one): set it again, on the loop as it is now."""
+        self._timer, self._deadline, self._deadline_changes = None, None, -1
+        self._schedule()
+
     def _on_timer(self) -> None:
         self._timer = None
         self._deadline = None

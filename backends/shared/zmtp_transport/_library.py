@@ -18,7 +18,13 @@ from zmtp_core import _curve, z85_decode, z85_encode
 from zmtp_core._errors import _ERRNO_NAMES
 
 __all__ = [
+    "VERSION_EXTRA",
+    "VERSION_MAJOR",
+    "VERSION_MINOR",
+    "VERSION_PATCH",
     "Stopwatch",
+    "__revision__",
+    "__version__",
     "curve_keypair",
     "curve_public",
     "get_includes",
@@ -27,6 +33,7 @@ __all__ = [
     "pyzmq_version",
     "pyzmq_version_info",
     "strerror",
+    "version_info",
     "zmq_errno",
     "zmq_version",
     "zmq_version_info",
@@ -34,6 +41,15 @@ __all__ = [
 
 _LIBZMQ = (4, 3, 5)
 _PYZMQ = (27, 3, 0)
+
+#: pyzmq's ``zmq.__version__``: the pyzmq release whose API we follow (programs
+#: check it: circus refuses to start without it). pyzmq's version module's
+#: names go with it.
+__version__ = ".".join(map(str, _PYZMQ))
+__revision__ = ""
+VERSION_MAJOR, VERSION_MINOR, VERSION_PATCH = _PYZMQ
+VERSION_EXTRA = ""
+version_info = _PYZMQ
 
 
 def zmq_version_info() -> tuple[int, int, int]:

@@ -13,7 +13,13 @@ from zmtp_core import counters
 from . import constants as _constants
 from . import errors as _errors
 from ._library import (
+    VERSION_EXTRA,
+    VERSION_MAJOR,
+    VERSION_MINOR,
+    VERSION_PATCH,
     Stopwatch,
+    __revision__,
+    __version__,
     curve_keypair,
     curve_public,
     get_includes,
@@ -33,9 +39,15 @@ from .frame import Frame
 Message = Frame
 
 __all__ = [
+    "VERSION_EXTRA",
+    "VERSION_MAJOR",
+    "VERSION_MINOR",
+    "VERSION_PATCH",
     "Frame",
     "Message",
     "Stopwatch",
+    "__revision__",
+    "__version__",
     "counters",
     "curve_keypair",
     "curve_public",

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import warnings
+from typing import Any
 
 from zmtp_transport.auth import (
     CURVE_ALLOW_ANY,
@@ -63,5 +65,20 @@ class AsyncioAuthenticator(Authenticator):
             self.zap_socket = None
 
 
-#: pyzmq's ``zmq.auth.ioloop`` name: tornado's loop is asyncio's.
-IOLoopAuthenticator = AsyncioAuthenticator
+class IOLoopAuthenticator(AsyncioAuthenticator):
+    """pyzmq's ``zmq.auth.ioloop`` name (deprecated there): tornado's loop is asyncio's."""
+
+    def __init__(
+        self,
+        context: Context | None = None,
+        encoding: str = "utf-8",
+        log: logging.Logger | None = None,
+        io_loop: Any = None,
+    ) -> None:
+        if io_loop is not None:
+            warnings.warn(
+                "IOLoopAuthenticator(io_loop) is deprecated and ignored",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+        super().__init__(context, encoding=encoding, log=log)

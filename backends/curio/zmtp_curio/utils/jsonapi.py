@@ -1,5 +1,5 @@
 """pyzmq's ``zmq.utils.jsonapi``, as ``zmtp_curio.utils.jsonapi``."""
 
-from zmtp_transport.utils.jsonapi import dumps, loads
+from zmtp_transport.utils.jsonapi import dumps, jsonmod, loads
 
-__all__ = ["dumps", "loads"]
+__all__ = ["dumps", "jsonmod", "loads"]

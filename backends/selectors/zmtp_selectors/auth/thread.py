@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
 import threading
@@ -26,7 +27,7 @@ class ThreadAuthenticator(Authenticator):
 
     def __init__(
         self,
-        context: Context | None = None,
+        context: Any = None,
         encoding: str = "utf-8",
         log: logging.Logger | None = None,
     ) -> None:
@@ -34,13 +35,23 @@ class ThreadAuthenticator(Authenticator):
         self.thread: threading.Thread | None = None
         self.zap_socket: Any = None
         self._stop_pipe: Any = None
+        self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
-        """Bind ``inproc://zeromq.zap.01`` and serve it in a new thread."""
+        """Bind ``inproc://zeromq.zap.01`` and serve it in a new thread.
+
+        A context of an asyncio backend (``zmq.asyncio.Context``, as pyzmq's own
+        tests pass) runs its sockets on its event loop: there the ZAP socket is
+        served by a task of the running loop instead, which answers as soon as
+        the sockets that ask could go on anyway.
+        """
         context = self.context
         self.zap_socket = context.socket(REP)
         self.zap_socket.linger = 1
         self.zap_socket.bind(ZAP_ENDPOINT)
+        if not isinstance(context, Context):
+            self._task = asyncio.get_running_loop().create_task(self.serve(self.zap_socket))
+            return
         name = f"inproc://zmtp-auth-stop-{id(self)}-{next(_pipes)}"
         listener, self._stop_pipe = context.socket(PAIR), context.socket(PAIR)
         listener.bind(name)
@@ -51,6 +62,13 @@ class ThreadAuthenticator(Authenticator):
         self.thread.start()
 
     def _serve(self, zap: Any, stop: Any) -> None:
+        answers = asyncio.new_event_loop()  # (for credentials providers that are coroutines)
+        try:
+            self._serve_until_stopped(zap, stop, answers)
+        finally:
+            answers.close()
+
+    def _serve_until_stopped(self, zap: Any, stop: Any, answers: asyncio.AbstractEventLoop) -> None:
         poller = Poller()
         poller.register(zap, POLLIN)
         poller.register(stop, POLLIN)
@@ -60,7 +78,8 @@ class ThreadAuthenticator(Authenticator):
                 if stop in ready:
                     return
                 if zap in ready:
-                    zap.send_multipart(self.reply_to(zap.recv_multipart()))
+                    reply = answers.run_until_complete(self.reply_to(zap.recv_multipart()))
+                    zap.send_multipart(reply)
         except ZMQError as error:
             if error.errno != ETERM:
                 raise
@@ -70,6 +89,10 @@ class ThreadAuthenticator(Authenticator):
 
     def stop(self) -> None:
         """Stop serving (the ZAP endpoint is free again once this returns)."""
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
+            self.zap_socket.close(linger=0)
         if self.thread is not None:
             self._stop_pipe.send(b"TERMINATE")
             self.thread.join()
@@ -79,4 +102,6 @@ class ThreadAuthenticator(Authenticator):
             self._stop_pipe = None
 
     def is_alive(self) -> bool:
+        if self._task is not None:
+            return not self._task.done()
         return self.thread is not None and self.thread.is_alive()

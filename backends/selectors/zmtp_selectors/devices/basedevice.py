@@ -30,7 +30,10 @@ class SocketPlan:
     connects: list[str] = field(default_factory=list)
 
     def make(self, context: Context) -> Socket:
-        sock = context.socket(self.type)
+        return self.apply(context.socket(self.type))
+
+    def apply(self, sock: Socket) -> Socket:
+        """Set the options, then bind and connect, as planned."""
         for option, value in self.options:  # first: ROUTING_ID must precede connect
             sock.setsockopt(option, value)
         for endpoint in self.binds:
@@ -112,7 +115,10 @@ class Device:
         self._context = context
         ins = self._plans["in"].make(context)
         self._sockets.append(ins)
-        outs = ins if self.out_type < 0 else self._plans["out"].make(context)
+        # A single-socket device (out_type < 0): the "out" plan is for that socket too.
+        outs = (
+            self._plans["out"].apply(ins) if self.out_type < 0 else self._plans["out"].make(context)
+        )
         if outs is not ins:
             self._sockets.append(outs)
         return ins, outs

@@ -10,7 +10,6 @@ that one busy socket cannot starve the loop.
 from __future__ import annotations
 
 import inspect
-import logging
 import pickle
 import warnings
 from collections import deque
@@ -19,15 +18,17 @@ from typing import Any
 
 from tornado.gen import convert_yielded
 from tornado.ioloop import IOLoop
+from tornado.log import gen_log
 
 from zmtp_transport.constants import NOBLOCK, POLLIN, POLLOUT
 from zmtp_transport.utils import jsonapi
 
 from .._socket import Socket
 
-__all__ = ["BATCH", "ZMQStream"]
+__all__ = ["BATCH", "ZMQStream", "gen_log"]
 
-log = logging.getLogger("zmtp.zmqstream")
+#: pyzmq's streams log to tornado's general logger: so does ours (``gen_log``).
+log = gen_log
 
 #: Messages handled in one loop turn before the stream lets the loop run.
 BATCH = 64
@@ -37,7 +38,15 @@ class ZMQStream:
     """A socket whose messages arrive as callbacks on an IOLoop, and whose sends
     queue without blocking (``on_send`` hears when each one left)."""
 
-    def __init__(self, socket: Socket, io_loop: IOLoop | None = None) -> None:
+    def __init__(self, socket: Any, io_loop: IOLoop | None = None) -> None:
+        if not isinstance(socket, Socket):  # (an async socket: its calls would be awaitables)
+            warnings.warn(
+                f"ZMQStream takes a blocking zmq.Socket, not {type(socket).__name__}: it "
+                "uses a shadow of it (zmq.Socket(shadow=socket))",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+            socket = Socket(shadow=socket)
         self.socket: Socket | None = socket
         self.io_loop = io_loop or IOLoop.current()
         self._fd = socket.FD
@@ -64,6 +73,7 @@ class ZMQStream:
     def on_recv(self, callback: Callable[[list[Any]], Any] | None, copy: bool = True) -> None:
         """Call ``callback(message)`` for each message received (None: stop receiving)."""
         self._check_open()
+        _check_callable(callback)
         self._recv_callback, self._recv_copy = callback, copy
         if callback is not None:
             self._schedule()  # (messages may already wait: the FD fires on changes only)
@@ -81,6 +91,7 @@ class ZMQStream:
         """Call ``callback(message, status)`` once each queued message is sent
         (``status``: what ``send_multipart`` returned, a tracker with ``track=True``)."""
         self._check_open()
+        _check_callable(callback)
         self._send_callback = callback
 
     def on_send_stream(self, callback: Callable[[ZMQStream, list[Any], Any], Any] | None) -> None:
@@ -179,13 +190,26 @@ class ZMQStream:
         return bool(self._send_queue)
 
     def closed(self) -> bool:
-        return self.socket is None or self.socket.closed
+        """Whether the stream is closed (a socket closed elsewhere closes it now)."""
+        if self.socket is None:
+            return True
+        if self.socket.closed:
+            self.close()
+            return True
+        return False
 
     def close(self, linger: int | None = None) -> None:
         """Stop watching, close the socket (with ``linger``), call the close callback."""
         sock = self.socket
         if sock is None:
             return
+        if sock.closed:
+            warnings.warn(
+                f"Unregistering FD {self._fd} after closing socket: close the stream "
+                "(stream.close()), not its socket, as pyzmq asks",
+                UserWarning,
+                stacklevel=2,
+            )
         self.io_loop.remove_handler(self._fd)
         self.socket = None
         if not sock.closed:
@@ -215,6 +239,11 @@ class ZMQStream:
 
     def _handle_events(self) -> None:
         self._scheduled = False
+        sock = self.socket
+        if sock is not None and sock.closed:  # (closed elsewhere: a shadow's original, say)
+            log.warning("Got events for stream %s attached to closed socket", self)
+            self.close()
+            return
         for _ in range(BATCH):
             if self.closed() or not self._step(POLLIN | POLLOUT):
                 return
@@ -253,6 +282,12 @@ class ZMQStream:
     def _check_open(self) -> None:
         if self.closed():
             raise OSError("Stream is closed")
+
+
+def _check_callable(callback: Any) -> None:
+    """pyzmq asserts that a callback is callable (or None): so do we, with its error."""
+    if callback is not None and not callable(callback):
+        raise AssertionError(f"a ZMQStream callback must be callable, not {callback!r}")
 
 
 def _log_failure(future: Any) -> None:

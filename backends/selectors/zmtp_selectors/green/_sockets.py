@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import functools
-from typing import ClassVar
+import warnings
+from typing import Any, ClassVar
 
 import gevent.select
 
+from zmtp_core import SocketError
+from zmtp_core._options import lookup
 from zmtp_transport._polling import poll_descriptors
 
 from .. import _context, _poll, _socket
@@ -18,6 +21,31 @@ __all__ = ["Context", "Poller", "Socket"]
 
 class Socket(_socket.Socket):
     """A zmtp_selectors Socket whose waits block only the calling greenlet."""
+
+    def setsockopt(self, option: int | str, value: Any) -> None:
+        _warn_timeouts(option)
+        super().setsockopt(option, value)
+
+    def getsockopt(self, option: int | str) -> Any:
+        _warn_timeouts(option)
+        return super().getsockopt(option)
+
+    set, get = setsockopt, getsockopt
+
+
+def _warn_timeouts(option: int | str) -> None:
+    """pyzmq's zmq.green warns that it ignores RCVTIMEO and SNDTIMEO; a program
+    written for it learns that here they do take effect."""
+    try:
+        name = lookup(option).name
+    except SocketError:
+        return  # (the call itself says what is wrong)
+    if name in ("RCVTIMEO", "SNDTIMEO"):
+        warnings.warn(
+            "pyzmq's zmq.green ignores the TIMEO options; zmtp's green sockets honour them",
+            UserWarning,
+            stacklevel=3,
+        )
 
 
 class Context(_context.Context):

@@ -12,8 +12,10 @@ AsyncioAuthenticator, AnyioAuthenticator...).
 
 from __future__ import annotations
 
+import inspect
 import logging
 import os
+from collections.abc import Awaitable
 from typing import Any, Protocol
 
 from zmtp_core import z85_encode
@@ -29,7 +31,7 @@ _VERSION = b"1.0"
 
 
 class CredentialsProvider(Protocol):
-    def callback(self, domain: str, key: bytes) -> bool: ...
+    def callback(self, domain: str, key: bytes) -> bool | Awaitable[bool]: ...
 
 
 class Authenticator:
@@ -93,10 +95,11 @@ class Authenticator:
         """Answer ZAP requests on a coroutine backend's REP socket, until cancelled."""
         while True:
             request = await zap.recv_multipart()
-            await zap.send_multipart(self.reply_to(request))
+            await zap.send_multipart(await self.reply_to(request))
 
-    def reply_to(self, request: list[bytes]) -> list[bytes]:
-        """The reply frames for one ZAP request (as a REP socket receives it)."""
+    async def reply_to(self, request: list[bytes]) -> list[bytes]:
+        """The reply frames for one ZAP request (as a REP socket receives it); a
+        coroutine, because a CURVE credentials provider may answer with one."""
         if len(request) < 6 or request[0] != _VERSION:
             self.log.error("malformed ZAP request: %r", request[:6])
             request_id = request[1] if len(request) > 1 else b""
@@ -105,6 +108,9 @@ class Authenticator:
         domain = raw_domain.decode(self.encoding, "replace")
         address = raw_address.decode(self.encoding, "replace")
         allowed, reason, user_id = self._judge(domain, address, mechanism, credentials)
+        if inspect.isawaitable(allowed):
+            allowed = bool(await allowed)
+            reason = "OK" if allowed else "Unknown key"
         if allowed:
             return [_VERSION, request_id, b"200", b"OK", user_id.encode(self.encoding), b""]
         self.log.debug("ZAP denied %s (%s): %s", address, mechanism.decode(), reason)
@@ -112,7 +118,7 @@ class Authenticator:
 
     def _judge(
         self, domain: str, address: str, mechanism: bytes, credentials: list[bytes]
-    ) -> tuple[bool, str, str]:
+    ) -> tuple[bool | Awaitable[bool], str, str]:
         if self.allow_addresses and address not in self.allow_addresses:
             return False, "Address not allowed", ""
         if address in self.deny_addresses:
@@ -135,11 +141,14 @@ class Authenticator:
             return False, "Invalid username or password"
         return True, "OK"
 
-    def _curve(self, domain: str, key: bytes) -> tuple[bool, str]:
+    def _curve(self, domain: str, key: bytes) -> tuple[bool | Awaitable[bool], str]:
         domain = domain or "*"
         provider = self.credentials_providers.get(domain)
-        if provider is not None:
-            return (True, "OK") if provider.callback(domain, key) else (False, "Unknown key")
+        if provider is not None:  # (as pyzmq calls it: the key in Z85; it may be a coroutine)
+            verdict = provider.callback(domain, z85_encode(key))
+            if inspect.isawaitable(verdict):
+                return verdict, ""
+            return (True, "OK") if verdict else (False, "Unknown key")
         certs = self.certs.get(domain, self.certs.get("*"))
         if certs is None:
             return False, "Unknown domain"

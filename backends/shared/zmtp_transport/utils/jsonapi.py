@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-__all__ = ["dumps", "loads"]
+__all__ = ["dumps", "jsonmod", "loads"]
+
+#: The json module in use (pyzmq's name: it once chose among several).
+jsonmod = json
 
 
 def dumps(o: object, **kwargs: Any) -> bytes:
