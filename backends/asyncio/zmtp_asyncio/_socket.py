@@ -136,6 +136,11 @@ class Socket(AsyncSocketAPI):
         self._inproc.waiting = 1  # (an inproc delivery always calls _wake: it looks itself)
         self._serving = False  # _serve_receivers is running (see there)
 
+    @classmethod
+    def from_socket(cls, socket: SocketAPI, io_loop: Any = None) -> Socket:
+        """pyzmq's: an asyncio socket over a blocking one (a shadow of it)."""
+        return cls.shadow(socket)
+
     def _adopt(self, original: SocketAPI) -> None:
         """This view shows another backend's socket (a blocking one, whose thread
         does its I/O): it waits as any of ours, woken by the original's FD, which

@@ -30,10 +30,12 @@ class ReadySignal:
         self.set()  # a first look costs nothing and misses nothing
 
     def set(self) -> None:
-        """Something changed (any thread): make the descriptor readable."""
+        """Something changed (any thread): make the descriptor readable. (A
+        descriptor that somebody else closed - an IOLoop's close(all_fds=True) of
+        an FD it was given as a number - is left alone.)"""
         if not self._raised:
             self._raised = True
-            with contextlib.suppress(BlockingIOError):
+            with contextlib.suppress(OSError):
                 os.write(self._write_fd, b"\1\0\0\0\0\0\0\0")
 
     def clear(self) -> None:

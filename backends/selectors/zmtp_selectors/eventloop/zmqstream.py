@@ -56,7 +56,9 @@ class ZMQStream:
         self._send_callback: Callable[[list[Any], Any], Any] | None = None
         self._close_callback: Callable[[], Any] | None = None
         self._scheduled = False
-        self.io_loop.add_handler(self._fd, self._on_fd, IOLoop.READ)
+        # The socket itself is watched (its fileno() is the FD), as pyzmq does: an
+        # IOLoop closed with all_fds=True closes the socket, not the FD under it.
+        self.io_loop.add_handler(socket, self._on_fd, IOLoop.READ)
         # pyzmq's stream hands these through to its socket.
         self.bind = socket.bind
         self.bind_to_random_port = socket.bind_to_random_port
@@ -210,7 +212,9 @@ class ZMQStream:
                 UserWarning,
                 stacklevel=2,
             )
-        self.io_loop.remove_handler(self._fd)
+        self.io_loop.remove_handler(
+            self._fd if sock.closed else sock
+        )  # (a closed one has no fileno())
         self.socket = None
         if not sock.closed:
             sock.close(linger)
@@ -229,7 +233,7 @@ class ZMQStream:
             handled += 1
         return handled
 
-    def _on_fd(self, fd: int, events: int) -> None:
+    def _on_fd(self, fd: Any, events: int) -> None:
         self._handle_events()
 
     def _schedule(self) -> None:
