@@ -13,6 +13,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -48,6 +49,27 @@ def run(command: list[str], env: dict[str, str], cwd: Path, timeout: float = 60)
     return done.stdout
 
 
+@contextlib.contextmanager
+def background(command: list[str], env: dict[str, str], log: Path) -> Iterator[Any]:
+    """A program running in its own session, its output in ``log``; killed with
+    every process it started at the end."""
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            command,
+            env=env,
+            cwd=log.parent,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        yield process
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
     return launcher_env(tmp_path)
@@ -64,16 +86,7 @@ def test_circus_daemon_and_control(tmp_path: Path, env: dict[str, str]) -> None:
         "numprocesses = 2\n"
     )
     log = tmp_path / "circusd.log"
-    with log.open("w") as output:
-        daemon = subprocess.Popen(
-            [BIN / "circusd", "circus.ini"],
-            env=env,
-            cwd=tmp_path,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
+    with background([str(BIN / "circusd"), "circus.ini"], env, log) as daemon:
         ctl = [str(BIN / "circusctl"), "--endpoint", endpoint, "--timeout", "10"]
         assert run([*ctl, "numprocesses", "sleeper"], env, tmp_path).strip() == "2"
         assert run([*ctl, "incr", "sleeper"], env, tmp_path).strip() == "ok"
@@ -81,10 +94,6 @@ def test_circus_daemon_and_control(tmp_path: Path, env: dict[str, str]) -> None:
         assert run([*ctl, "status", "sleeper"], env, tmp_path).strip() == "active"
         assert run([*ctl, "quit"], env, tmp_path).strip() == "ok"
         daemon.wait(timeout=30)
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(daemon.pid, signal.SIGKILL)  # (its watchers too)
-        daemon.wait()
     assert daemon.returncode == 0 and "Arbiter exiting" in log.read_text(), log.read_text()
 
 
@@ -107,25 +116,10 @@ def test_nbclient_executes_a_notebook(tmp_path: Path, env: dict[str, str]) -> No
 def cluster(tmp_path: Path, env: dict[str, str]) -> Iterator[None]:
     pytest.importorskip("ipyparallel")
     log = tmp_path / "ipcluster.log"
-    with log.open("w") as output:
-        start = subprocess.Popen(
-            [BIN / "ipcluster", "start", "-n", "2"],
-            env=env,
-            cwd=tmp_path,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
+    with background([str(BIN / "ipcluster"), "start", "-n", "2"], env, log) as start:
         yield
-    finally:
         subprocess.run([BIN / "ipcluster", "stop"], env=env, cwd=tmp_path, timeout=60, check=False)
-        try:
-            start.wait(timeout=60)
-        finally:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(start.pid, signal.SIGKILL)  # (its engines too, whatever became of them)
-            start.wait()
+        start.wait(timeout=60)
     assert "Bad file descriptor" not in log.read_text(), log.read_text()
 
 

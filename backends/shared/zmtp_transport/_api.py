@@ -47,7 +47,7 @@ from . import constants
 from ._driver import Driver
 from ._inproc import InprocEnd, InprocLink, InprocRegistry
 from ._loop import Batcher, Loop
-from ._shadow import original_of, register, underlying
+from ._shadow import Shadowable, register
 from ._signal import ReadySignal
 from ._zap import ZapClient
 from .constants import PAIR
@@ -217,8 +217,8 @@ class EndpointContext:
         return f"<SocketContext({self.kind}={self.endpoint!r})>"
 
 
-class SocketAPI:
-    """pyzmq's Socket, less the waiting."""
+class SocketAPI(Shadowable):
+    """pyzmq's Socket, less the waiting (closing a shadow of it closes it)."""
 
     def __class_getitem__(cls, item: object) -> type[Self]:
         """``Socket[bytes]``, as pyzmq's generic Socket is written in annotations."""
@@ -227,9 +227,7 @@ class SocketAPI:
     #: pyzmq's: frames smaller than this are copied even with copy=False (kept for
     #: code that sets it; large frames go by reference here from 8 KiB on).
     copy_threshold = 65536
-    #: For a shadow (see ``_shadow.py``): what it was made from (pyzmq's name),
-    #: and the socket it shows (set in views only).
-    _shadow_obj: Any = None
+    #: For a shadow (see ``_shadow.py``): the socket it shows (set in views only).
     _original: SocketAPI
 
     def __init__(
@@ -297,10 +295,7 @@ class SocketAPI:
         another socket (``Socket(sock)``, ``Socket(shadow=sock.underlying)``)."""
         if shadow is None and not isinstance(target, SocketAPI):
             return False
-        target = target if shadow is None else shadow
-        original = original_of(target, SocketAPI)
-        state = self.__dict__
-        state["_original"], state["_shadow_obj"] = original, target
+        original = self._show(target if shadow is None else shadow, SocketAPI)
         if type(original)._backend() != type(self)._backend():
             self._adopt(original)
         return True
@@ -321,28 +316,6 @@ class SocketAPI:
             if package.startswith("zmtp_") and package != "zmtp_transport":
                 return package
         return ""
-
-    @classmethod
-    def shadow(cls, address: Any) -> Self:
-        """A view of the socket ``address`` names (a socket, or its ``underlying``):
-        the same socket, with this class's API (closing either closes both)."""
-        return cls(shadow=address)  # type: ignore[call-arg]
-
-    @property
-    def underlying(self) -> int:
-        """A number that finds this socket (pyzmq's address of the libzmq socket)."""
-        return underlying(self)
-
-    @property
-    def _shadow(self) -> bool:
-        return "_original" in self.__dict__
-
-    def __copy__(self) -> Self:
-        """A copy is a shadow, as in pyzmq."""
-        return type(self).shadow(self)
-
-    def __deepcopy__(self, memo: Any) -> Self:
-        return type(self).shadow(self)
 
     # -- options ------------------------------------------------------------
 

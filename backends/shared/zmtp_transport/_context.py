@@ -19,7 +19,7 @@ import os
 import warnings
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from typing import Any, ClassVar, Generic, Self, TypeVar, overload
+from typing import Any, ClassVar, Generic, TypeVar, overload
 from weakref import WeakSet
 
 from zmtp_core import SocketError, SocketType
@@ -27,7 +27,7 @@ from zmtp_core._options import lookup
 
 from ._api import SocketAPI, declared, repr_name
 from ._inproc import InprocRegistry
-from ._shadow import original_of, register, underlying
+from ._shadow import Shadowable, register
 from .constants import ContextOption, SocketOption
 from .errors import ContextTerminated
 
@@ -96,7 +96,7 @@ def _at_exit() -> None:
 atexit.register(_at_exit)
 
 
-class ContextBase(Generic[S]):
+class ContextBase(Shadowable, Generic[S]):
     """pyzmq's Context, less the waiting: sockets made here, options, term(), destroy().
 
     A backend names its socket class and says how term() waits; whoever waits
@@ -107,8 +107,7 @@ class ContextBase(Generic[S]):
     _socket_class: ClassVar[type[Any]]
     #: Set once the interpreter runs its exit handlers (pyzmq's flag of that name).
     _exiting: ClassVar[bool] = False
-    #: For a shadow: what it was made from (pyzmq's name), and the context it shows.
-    _shadow_obj: Any = None
+    #: For a shadow: the context it shows (its sockets and inproc names are the view's).
     _original: ContextBase[Any]
 
     def __init__(
@@ -143,33 +142,8 @@ class ContextBase(Generic[S]):
         another context (``Context(ctx)``, ``Context(shadow=ctx.underlying)``)."""
         if shadow is None and not isinstance(io_threads, ContextBase):
             return False
-        target = io_threads if shadow is None else shadow
-        state = self.__dict__
-        state["_original"] = original_of(target, ContextBase)
-        state["_shadow_obj"] = target
+        self._show(io_threads if shadow is None else shadow, ContextBase)
         return True
-
-    @classmethod
-    def shadow(cls, address: Any) -> Self:
-        """A view of the context ``address`` names (a context, or its ``underlying``):
-        its sockets and inproc names, made with this class's sockets."""
-        return cls(shadow=address)  # type: ignore[call-arg]
-
-    @property
-    def underlying(self) -> int:
-        """A number that finds this context (pyzmq's address of the libzmq context)."""
-        return underlying(self)
-
-    @property
-    def _shadow(self) -> bool:
-        return "_original" in self.__dict__
-
-    def __copy__(self) -> Self:
-        """A copy is a shadow, as in pyzmq."""
-        return type(self).shadow(self)
-
-    def __deepcopy__(self, memo: Any) -> Self:
-        return type(self).shadow(self)
 
     @property
     def closed(self) -> bool:

@@ -17,12 +17,12 @@ it lives.
 from __future__ import annotations
 
 import errno
-from typing import Any
+from typing import Any, Self
 from weakref import WeakValueDictionary
 
 from zmtp_core import SocketError
 
-__all__ = ["original_of", "register", "underlying"]
+__all__ = ["Shadowable", "original_of", "register", "underlying"]
 
 _originals: WeakValueDictionary[int, Any] = WeakValueDictionary()
 
@@ -48,3 +48,39 @@ def original_of(target: object, kind: type) -> Any:
     if not isinstance(target, kind):
         raise TypeError(f"cannot shadow {type(target).__name__}: a {kind.__name__} is needed")
     return target.__dict__.get("_original") or target
+
+
+class Shadowable:
+    """What sockets and contexts have alike as pyzmq's shadows (views)."""
+
+    #: What a view was made from (pyzmq's name); None for an original.
+    _shadow_obj: Any = None
+
+    @classmethod
+    def shadow(cls, address: Any) -> Self:
+        """A view of what ``address`` names (the object, or its ``underlying``), with
+        this class's API: the same socket (or context)."""
+        return cls(shadow=address)  # type: ignore[call-arg]
+
+    @property
+    def underlying(self) -> int:
+        """A number that finds the original (pyzmq's address of the libzmq object)."""
+        return underlying(self)
+
+    @property
+    def _shadow(self) -> bool:
+        return "_original" in self.__dict__
+
+    def _show(self, target: Any, kind: type) -> Any:
+        """Make this new object a view of what ``target`` names; returns the original."""
+        state = self.__dict__
+        state["_original"] = original = original_of(target, kind)
+        state["_shadow_obj"] = target
+        return original
+
+    def __copy__(self) -> Self:
+        """A copy is a shadow, as in pyzmq."""
+        return type(self).shadow(self)
+
+    def __deepcopy__(self, memo: Any) -> Self:
+        return type(self).shadow(self)
