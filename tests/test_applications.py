@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -117,6 +118,13 @@ def cluster(tmp_path: Path, env: dict[str, str]) -> Iterator[None]:
     pytest.importorskip("ipyparallel")
     log = tmp_path / "ipcluster.log"
     with background([str(BIN / "ipcluster"), "start", "-n", "2"], env, log) as start:
+        # A Client needs the controller's connection file: wait for it (a fresh HOME
+        # and first imports take a while).
+        connection = tmp_path / ".ipython/profile_default/security/ipcontroller-client.json"
+        deadline = time.monotonic() + 60
+        while not connection.exists() and start.poll() is None:
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.05)
         yield
         subprocess.run([BIN / "ipcluster", "stop"], env=env, cwd=tmp_path, timeout=60, check=False)
         start.wait(timeout=60)
