@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import random
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from ._errors import Again
 from ._events import Frame
@@ -38,9 +38,9 @@ class XPub(SocketBase):
         self._notifications: deque[list[Frame]] = deque()
         self._invert = False  # INVERT_MATCHING and XPUB_NODROP, read on every send
         self._nodrop = False
-        #: Messages sent that no subscriber wanted (dropped): a backend may look for
-        #: subscriptions still on their way and send again.
-        self.unmatched = 0
+        #: Called (by the backend's choice) before a message no subscriber wants is
+        #: dropped: it may read subscriptions already on their way; True if it read.
+        self.before_dropping: Callable[[], bool] | None = None
 
     def _option_changed(self, name: str, value: object) -> None:
         if name == "INVERT_MATCHING":
@@ -80,8 +80,8 @@ class XPub(SocketBase):
         targets = tuple(self._index.matching(frames[0]))
         if self._invert:
             targets = tuple(pipe for pipe in self.pipes if pipe not in targets)
-        if not targets:
-            self.unmatched += 1
+        if not targets and self.before_dropping is not None and self.before_dropping():
+            targets = self._targets(frames[0])  # (with the subscriptions just read)
         if self._nodrop and not all(pipe.can_write() for pipe in targets):
             raise Again("a subscriber is at SNDHWM (XPUB_NODROP)")
         if tracker is None:  # (the common case, without a tracker's claims)
@@ -93,6 +93,13 @@ class XPub(SocketBase):
                     pipe.write(frames, None)  # (a subscriber at SNDHWM misses it)
             return
         write_to_all(targets, frames, tracker)
+
+    def _targets(self, topic: Buffer) -> tuple[Pipe, ...]:
+        """The pipes a message with ``topic`` goes to (as _send computes it inline)."""
+        targets = tuple(self._index.matching(topic))
+        if self._invert:
+            return tuple(pipe for pipe in self.pipes if pipe not in targets)
+        return targets
 
     def _recv(self) -> list[Frame]:
         if not self._notifications:

@@ -23,14 +23,13 @@ import warnings
 import weakref
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
-from typing import Any, Protocol, Self, TypeVar
+from typing import Any, Protocol, Self, TypeVar, cast
 
 from zmtp_core import (
     Again,
     Buffer,
     Dialer,
     Listener,
-    MessageTracker,
     MonitorEvent,
     SocketEngine,
     SocketError,
@@ -112,6 +111,26 @@ def _report_events(monitor: SocketAPI, events: list[MonitorEvent]) -> None:
             with contextlib.suppress(SocketError):
                 monitor._engine.send(encode_event(event), None)
         monitor._driver.service()
+
+
+def _looking_for_subscriptions(sock: SocketAPI) -> Callable[[], bool]:
+    """A publisher's ``before_dropping``: a message no subscriber wants may be for
+    one whose SUBSCRIBE is already in the kernel, unread (another thread of ours
+    holding the GIL keeps the reactor from reading it; libzmq's I/O thread needs
+    no GIL). Read the connections now, at most every LATE_LOOK seconds."""
+    ref = weakref.ref(sock)
+
+    def look() -> bool:
+        sock = ref()
+        if sock is None:
+            return False
+        now = time.monotonic()
+        if now - sock._last_look < LATE_LOOK:
+            return False
+        sock._last_look = now
+        return sock._driver.read_inline(INLINE_READS)
+
+    return look
 
 
 def declared(cls: type, name: str, obj: object) -> bool:
@@ -266,27 +285,9 @@ class SocketAPI(Shadowable):
         if copy_threshold is not None:
             self.copy_threshold = copy_threshold
         register(self)
-        #: How _try_send hands a message to the engine (publishers look for late
-        #: subscriptions first, see _publish; an instance attribute: others pay nothing).
-        self._send_now: Callable[[Sequence[Buffer], MessageTracker | None], None] = engine.send
         if engine.socket_type in (SocketType.PUB, SocketType.XPUB):
-            self._send_now = self._publish
             self._last_look = 0.0
-
-    def _publish(self, frames: Sequence[Buffer], tracker: MessageTracker | None) -> None:
-        """A message no subscriber wanted may be for one whose SUBSCRIBE is already
-        in the kernel, unread: another thread of ours holding the GIL keeps the
-        reactor from reading it (libzmq's I/O thread needs no GIL). Then read the
-        connections here (at most every LATE_LOOK seconds) and publish it again."""
-        pattern: Any = self._engine.socket
-        dropped = pattern.unmatched
-        self._engine.send(frames, tracker)
-        if pattern.unmatched == dropped or tracker is not None:
-            return
-        now = time.monotonic()
-        if now - self._last_look >= LATE_LOOK and self._driver.read_inline(INLINE_READS):
-            self._last_look = now
-            self._engine.send(frames, None)
+            cast(Any, engine.socket).before_dropping = _looking_for_subscriptions(self)
 
     # -- shadows (pyzmq's; see _shadow.py) ---------------------------------------------
 
@@ -610,7 +611,7 @@ class SocketAPI(Shadowable):
                 self._check_open()
             engine = self._engine
             try:
-                self._send_now(frames, tracker)
+                engine.send(frames, tracker)
             except Again:
                 return False
             if engine.output:
