@@ -70,11 +70,11 @@ class Frame:
         threshold = COPY_THRESHOLD if copy_threshold is None else copy_threshold
         frame: Frame
         if cls is Frame and (copy or (copy is None and view.nbytes < threshold)):
-            frame = OwnFrame(view)
+            frame = _own_copy(view)
         else:
             frame = object.__new__(cls)
             frame._data = source
-            frame._start(False, _NONE)
+        frame._start(False, _NONE)
         if track:
             tracker = frame.tracker = CoreTracker()
             weakref.finalize(frame, tracker.release)  # (done once the frame is gone)
@@ -177,13 +177,13 @@ _UNITS = (("GB", 10**9, 10**9), ("MB", 2**20, 10**6), ("kB", 1000, 1000))
 
 
 class OwnFrame(Frame, bytearray):
-    """A frame that owns its bytes: it is the bytearray (see the module docstring)."""
+    """A frame that owns its bytes: it is the bytearray (see the module docstring).
+    Made and measured as a bytearray is, in C: no Python call per frame."""
 
-    def __new__(cls, data: Any = b"", *_: Any, **__: Any) -> OwnFrame:
-        frame = bytearray.__new__(cls)
-        bytearray.__init__(frame, data)  # (a size makes that many zero bytes)
-        frame._start(False, _NONE)
-        return frame
+    __new__ = bytearray.__new__  # type: ignore[assignment]
+    __len__ = bytearray.__len__
+    __eq__ = bytearray.__eq__
+    __hash__ = None  # type: ignore[misc]  # (mutable)
 
     @property
     def _data(self) -> OwnFrame:
@@ -192,7 +192,17 @@ class OwnFrame(Frame, bytearray):
 
 class BodyFrame(OwnFrame, Body):
     """A large received frame: the engine reads it straight into one (its body
-    kind, made with a size), and may reuse it once the application let go of it."""
+    kind, made with a size), and may reuse it once the application let go of it.
+    Its frame attributes are set when it is handed out (received_frame)."""
+
+    __init__ = bytearray.__init__
+
+
+def _own_copy(data: Any) -> OwnFrame:
+    """A new OwnFrame holding a copy of ``data``."""
+    frame: OwnFrame = OwnFrame.__new__(OwnFrame)
+    bytearray.__init__(frame, data)
+    return frame
 
 
 def received_frame(data: Any, more: bool, properties: Mapping[str, builtins.bytes]) -> Frame:
@@ -203,7 +213,7 @@ def received_frame(data: Any, more: bool, properties: Mapping[str, builtins.byte
     if kind is BodyFrame:
         frame: Frame = data
     elif kind is builtins.bytes or kind is OwnFrame:  # (small: a copy of its own)
-        frame = OwnFrame(data)
+        frame = _own_copy(data)
     else:
         frame = object.__new__(Frame)
         frame._data = data
