@@ -79,10 +79,11 @@ class SubscriptionIndex(Generic[K]):
         found: dict[K, None] | None = None
         size = len(topic)
         plain = type(topic) is bytes  # (its slices are bytes: no conversion)
+        view = topic if plain else memoryview(topic).cast("B")  # (sliced in C, in bytes)
         for length in self._lengths:
             if length > size:
                 break
-            key = topic[:length] if plain else bytes(topic[:length])
+            key = view[:length] if plain else bytes(view[:length])
             holders = by_prefix.get(key)  # type: ignore[arg-type]  # (bytes either way)
             if holders:
                 if found is None:
@@ -96,10 +97,11 @@ class SubscriptionIndex(Generic[K]):
         by_prefix = self._by_prefix
         size = len(topic)
         plain = type(topic) is bytes
+        view = topic if plain else memoryview(topic).cast("B")
         for length in self._lengths:
             if length > size:
                 return False
-            if (topic[:length] if plain else bytes(topic[:length])) in by_prefix:
+            if (view[:length] if plain else bytes(view[:length])) in by_prefix:
                 return True
         return False
 
