@@ -83,7 +83,9 @@ class RouterLoop:
                 return
             except OSError:
                 count = 0  # a reset ends the input like a close
-            if not self.engine.received(sock, count) or count < len(view):
+            offered = len(view)
+            del view  # (a large body nobody views grows in place)
+            if not self.engine.received(sock, count) or count < offered:
                 return  # (paused at RCVHWM, closed, or the kernel is empty)
 
     def write(self, sock: socket.socket) -> None:

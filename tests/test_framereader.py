@@ -148,6 +148,26 @@ def test_body_above_preallocation_limit_grows_and_arrives_intact(
     assert read_all(FrameReader(), frame(body), size=1000) == [(0, body)]
 
 
+def test_a_growing_body_nothing_views_grows_in_place_without_copying(
+    monkeypatch: pytest.MonkeyPatch, debug_counters: DebugCounters
+) -> None:
+    monkeypatch.setattr("zmtp_core._framereader.PREALLOCATE_FLOOR", 4096)
+    body = bytes(range(256)) * 1000
+    data = frame(body)
+    reader = FrameReader(buffer_size=1024)
+    offset, frames = 0, []
+    while offset < len(data):
+        view = reader.writable()
+        count = min(len(view), len(data) - offset)
+        view[:count] = data[offset : offset + count]
+        del view  # (as the backends' read loop lets go of it)
+        reader.commit(count)
+        offset += count
+        frames += iter(reader.next_frame, None)
+    assert frames == [(0, body)]
+    assert debug_counters.read_bytes_copied < 1024  # only the prefix in the small buffer
+
+
 def test_undrained_frames_grow_the_buffer_instead_of_signalling_eof() -> None:
     reader = FrameReader(buffer_size=1024)
     data = frame(b"a" * 200) * 50  # 10 KiB of complete frames, nobody decoding

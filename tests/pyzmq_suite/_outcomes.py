@@ -1,8 +1,11 @@
 """A pytest plugin that writes each test's outcome to the file named by ZMTP_OUTCOMES.
 
 One JSON object a line: ``{"nodeid": ..., "outcome": "passed" | "failed" | "skipped",
-"reason": ...}``. A test passes when its setup, call and teardown all pass; with
-pytest-rerunfailures, the last attempt counts (as pytest counts it).
+"reason": ...}``, written as each test finishes, after a ``"started"`` line written as it
+begins: a file killed for taking too long keeps what finished and names the test that
+did not. A test passes when its setup, call and teardown all pass; with
+pytest-rerunfailures, the last attempt counts (as pytest counts it). The last line of
+a test is its outcome.
 """
 
 from __future__ import annotations
@@ -27,13 +30,21 @@ def pytest_runtest_logreport(report: Any) -> None:
             _outcomes[report.nodeid] = (report.outcome, reason)
 
 
-def pytest_sessionfinish(session: Any) -> None:
+def pytest_runtest_logstart(nodeid: str, location: Any) -> None:
+    _write(nodeid, "started", "")
+
+
+def pytest_runtest_logfinish(nodeid: str, location: Any) -> None:
+    if nodeid in _outcomes:  # (not after an attempt that is rerun)
+        _write(nodeid, *_outcomes[nodeid])
+
+
+def _write(nodeid: str, outcome: str, reason: str) -> None:
     path = os.environ.get("ZMTP_OUTCOMES")
     if path:
         with open(path, "a", encoding="utf-8") as file:
-            for nodeid, (outcome, reason) in _outcomes.items():
-                line = {"nodeid": nodeid, "outcome": outcome, "reason": reason}
-                file.write(json.dumps(line) + "\n")
+            line = {"nodeid": nodeid, "outcome": outcome, "reason": reason}
+            file.write(json.dumps(line) + "\n")
 
 
 def _first_line(report: Any) -> str:

@@ -39,7 +39,7 @@ FLOOR = HERE / "floor.txt"
 #: A test slower than this fails (pytest-timeout, and pyzmq's own alarm); a file
 #: slower than FILE_TIMEOUT is killed.
 TEST_TIMEOUT = 20
-FILE_TIMEOUT = 240
+FILE_TIMEOUT = 360
 
 
 #: Patches of the suite's helpers, the same text for both runs (test bodies are never
@@ -123,11 +123,15 @@ def run_file(suite: Path, test_file: str, side: str) -> dict[str, Outcome]:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+    killed = f"over {FILE_TIMEOUT} s" if process.returncode == -signal.SIGKILL else "crashed"
     outcomes: dict[str, Outcome] = {}
     if out.exists():
         for line in out.read_text(encoding="utf-8").splitlines():
             record = json.loads(line)
             outcomes[record["nodeid"]] = Outcome(record["outcome"], record["reason"])
+    for nodeid, result in outcomes.items():
+        if result.outcome == "started":
+            outcomes[nodeid] = Outcome("failed", f"still running when its file ended ({killed})")
     return outcomes
 
 
@@ -182,7 +186,9 @@ def main(argv: list[str]) -> int:
         both = [n for n in scored if n in on_zmtp and on_zmtp[n].outcome == "passed"]
         for nodeid in scored:
             if nodeid not in both:
-                result = on_zmtp.get(nodeid, Outcome("failed", "no result (file killed?)"))
+                result = on_zmtp.get(
+                    nodeid, Outcome("failed", "no result: its file was killed or crashed first")
+                )
                 failures.append((nodeid, f"{result.outcome}: {result.reason}"))
         rows.append((test_file, len(scored), len(both), seconds))
         total_pyzmq += len(scored)

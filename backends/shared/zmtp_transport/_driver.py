@@ -153,7 +153,9 @@ class Driver:
                 return
             except OSError:
                 count = 0  # a reset ends the input like a close
-            if not engine.received(sock, count) or count < view.nbytes:
+            offered = view.nbytes
+            del view  # (a large body nothing views any more grows in place)
+            if not engine.received(sock, count) or count < offered:
                 return  # paused or closed, or the kernel had less than we offered
 
     def write(self, sock: Any) -> None:
