@@ -155,7 +155,7 @@ def test_a_growing_body_nothing_views_grows_in_place_without_copying(
     body = bytes(range(256)) * 1000
     data = frame(body)
     reader = FrameReader(buffer_size=1024)
-    offset, frames = 0, []
+    offset, frames = 0, list[tuple[int, bytes | bytearray]]()
     while offset < len(data):
         view = reader.writable()
         count = min(len(view), len(data) - offset)
