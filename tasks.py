@@ -2,7 +2,7 @@
 """The project's commands; each creates or reuses ``.venv`` by itself.
 
     python3 tasks.py bench  # zmtp against pyzmq (libzmq): the README's main job
-    python3 tasks.py test   # ruff, mypy --strict, import layering, pytest, pyzmq's suite
+    python3 tasks.py test   # ruff, mypy, import layering, pytest, the wheel, pyzmq's suite
     python3 tasks.py demo   # our core, in a page of code, talks to a pyzmq peer
 
 Only the standard library is used here, so a fresh machine with python3 and
@@ -45,7 +45,7 @@ def run(*argv: str) -> int:
 
 def test(pytest_args: list[str]) -> int:
     """Every check CI runs; the first failure fails the whole command. With pytest
-    arguments (a selection), pyzmq's own suite is left out."""
+    arguments (a selection), the wheel's check and pyzmq's own suite are left out."""
     checks = [
         [str(BIN / "ruff"), "check", "."],
         [str(BIN / "ruff"), "format", "--check", "."],
@@ -54,6 +54,7 @@ def test(pytest_args: list[str]) -> int:
         [str(PYTHON), "-m", "pytest", *pytest_args],
     ]
     if not pytest_args:
+        checks.append([str(PYTHON), str(ROOT / "tests" / "packaging" / "check_wheel.py")])
         checks.append([str(PYTHON), str(ROOT / "tests" / "pyzmq_suite" / "run.py")])
     for argv in checks:
         code = run(*argv)

@@ -52,6 +52,7 @@ from ._socket_types import SocketType, can_pair
 from ._socketbase import SocketBase
 from ._sockets import create_socket
 from ._transports import Layering, layering
+from ._version import __version__
 from ._z85 import z85_decode, z85_encode
 
 __all__ = [
@@ -108,6 +109,7 @@ __all__ = [
     "Toggles",
     "Watch",
     "ZMTPError",
+    "__version__",
     "can_pair",
     "counters",
     "create_socket",

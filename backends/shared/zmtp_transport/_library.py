@@ -3,8 +3,9 @@
 There is no libzmq here. ``zmq_version()`` reports the libzmq release whose
 wire behaviour zmtp reproduces and is tested against (its ZMTP 3.1, its
 mechanisms, its socket options), so that code gating features on it takes the
-paths that work; ``pyzmq_version()`` reports the pyzmq release whose API the
-backends follow and are tested against.
+paths that work; ``pyzmq_version()`` (and ``__version__``, as pyzmq's) report
+the pyzmq release whose API the backends follow and are tested against; zmtp's
+own release is ``zmtp_version``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import os
 import time
 import warnings
 
+from zmtp_core import __version__ as zmtp_version
 from zmtp_core import _curve, z85_decode, z85_encode
 from zmtp_core._errors import _ERRNO_NAMES
 
@@ -37,6 +39,7 @@ __all__ = [
     "zmq_errno",
     "zmq_version",
     "zmq_version_info",
+    "zmtp_version",
 ]
 
 _LIBZMQ = (4, 3, 5)

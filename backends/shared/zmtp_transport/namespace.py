@@ -31,6 +31,7 @@ from ._library import (
     zmq_errno,
     zmq_version,
     zmq_version_info,
+    zmtp_version,
 )
 from .constants import *  # noqa: F403 - pyzmq's flat namespace
 from .errors import *  # noqa: F403
@@ -60,6 +61,7 @@ __all__ = [
     "zmq_errno",
     "zmq_version",
     "zmq_version_info",
+    "zmtp_version",
 ]
 __all__ += _constants.__all__
 __all__ += _errors.__all__

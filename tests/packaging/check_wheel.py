@@ -1,0 +1,52 @@
+#!/usr/bin/env python3
+"""The wheel and sdist as users get them: built, checked, installed, used.
+
+    python tests/packaging/check_wheel.py
+
+Builds both with ``python -m build`` into ``build/dist``, runs ``twine check``,
+installs the wheel (not editable; the runtime extras of every backend, none of
+the test tools) into a fresh venv in ``build/wheel-venv``, and runs smoke.py
+with that venv's interpreter from a temporary folder outside the checkout.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+DIST = ROOT / "build" / "dist"
+VENV = ROOT / "build" / "wheel-venv"
+EXTRAS = "anyio,trio,curio,gevent"
+
+
+def run(*argv: str | Path, cwd: Path = ROOT) -> None:
+    print("$", " ".join(map(str, argv)), flush=True)
+    subprocess.run(list(map(str, argv)), cwd=cwd, check=True)
+
+
+def main() -> int:
+    shutil.rmtree(DIST, ignore_errors=True)
+    run(sys.executable, "-m", "build", "--outdir", DIST, ROOT)
+    wheels, sdists = list(DIST.glob("*.whl")), list(DIST.glob("*.tar.gz"))
+    if len(wheels) != 1 or len(sdists) != 1:
+        print(f"expected one wheel and one sdist in {DIST}", file=sys.stderr)
+        return 1
+    run(sys.executable, "-m", "twine", "check", "--strict", wheels[0], sdists[0])
+    shutil.rmtree(VENV, ignore_errors=True)
+    venv.create(VENV, with_pip=True)
+    python = VENV / "bin" / "python"
+    run(python, "-m", "pip", "install", "-q", f"{wheels[0]}[{EXTRAS}]")
+    with tempfile.TemporaryDirectory() as outside:
+        smoke = Path(outside) / "smoke.py"
+        shutil.copy(Path(__file__).with_name("smoke.py"), smoke)
+        run(python, "-I", smoke, cwd=Path(outside))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
