@@ -2,8 +2,9 @@
 """The project's commands; each creates or reuses ``.venv`` by itself.
 
     python3 tasks.py bench  # zmtp against pyzmq (libzmq): the README's main job
-    python3 tasks.py test   # ruff, mypy, import layering, pytest, the wheel, pyzmq's suite
+    python3 tasks.py test   # ruff, mypy, imports, docs, pytest, the wheel, pyzmq's suite
     python3 tasks.py demo   # our core, in a page of code, talks to a pyzmq peer
+    python3 tasks.py docs   # the documentation site, into build/docs/html
 
 Only the standard library is used here, so a fresh machine with python3 and
 access to PyPI is enough.
@@ -43,6 +44,20 @@ def run(*argv: str) -> int:
     return subprocess.run(argv, cwd=ROOT, check=False).returncode
 
 
+#: Sphinx, warnings as errors (the guides are README.md's sections; their examples
+#: run in tests/test_guides.py).
+DOCS = [
+    str(BIN / "sphinx-build"),
+    "-W",
+    "--keep-going",
+    "-q",
+    "-b",
+    "html",
+    "docs",
+    "build/docs/html",
+]
+
+
 def test(pytest_args: list[str]) -> int:
     """Every check CI runs; the first failure fails the whole command. With pytest
     arguments (a selection), the wheel's check and pyzmq's own suite are left out."""
@@ -51,6 +66,7 @@ def test(pytest_args: list[str]) -> int:
         [str(BIN / "ruff"), "format", "--check", "."],
         [str(BIN / "mypy")],
         [str(BIN / "lint-imports")],
+        DOCS,
         [str(PYTHON), "-m", "pytest", *pytest_args],
     ]
     if not pytest_args:
@@ -65,12 +81,17 @@ def test(pytest_args: list[str]) -> int:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"bench", "demo", "test"}:
+    if not argv or argv[0] not in {"bench", "demo", "docs", "test"}:
         print(__doc__)
         return 2
     ensure_venv()
     if argv[0] == "bench":
         return run(str(BIN / "zmtp-bench"), *argv[1:])
+    if argv[0] == "docs":
+        code = run(*DOCS, *argv[1:])
+        if code == 0:
+            print(f"open {ROOT / 'build' / 'docs' / 'html' / 'index.html'}")
+        return code
     if argv[0] == "demo":
         return run(str(PYTHON), str(ROOT / "examples" / "pyzmq_demo.py"), *argv[1:])
     return test(argv[1:])

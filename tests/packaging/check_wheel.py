@@ -15,7 +15,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import tomllib
 import venv
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,6 +31,26 @@ def run(*argv: str | Path, cwd: Path = ROOT) -> None:
     subprocess.run(list(map(str, argv)), cwd=cwd, check=True)
 
 
+def source_packages() -> set[str]:
+    """Every package folder (one with ``__init__.py``) under pyproject's search roots."""
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    found = set()
+    for where in pyproject["tool"]["setuptools"]["packages"]["find"]["where"]:
+        for init in (ROOT / where).glob("zmtp_*/**/__init__.py"):
+            found.add(".".join(init.parent.relative_to(ROOT / where).parts))
+    return found
+
+
+def wheel_packages(wheel: Path) -> set[str]:
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+    return {
+        name.removesuffix("/__init__.py").replace("/", ".")
+        for name in names
+        if name.endswith("/__init__.py")
+    }
+
+
 def main() -> int:
     shutil.rmtree(DIST, ignore_errors=True)
     run(sys.executable, "-m", "build", "--outdir", DIST, ROOT)
@@ -37,6 +59,10 @@ def main() -> int:
         print(f"expected one wheel and one sdist in {DIST}", file=sys.stderr)
         return 1
     run(sys.executable, "-m", "twine", "check", "--strict", wheels[0], sdists[0])
+    missing = source_packages() - wheel_packages(wheels[0])
+    if missing:
+        print(f"packages left out of the wheel: {sorted(missing)}", file=sys.stderr)
+        return 1
     shutil.rmtree(VENV, ignore_errors=True)
     venv.create(VENV, with_pip=True)
     python = VENV / "bin" / "python"

@@ -1,4 +1,4 @@
-"""zmtp_anyio: ZeroMQ for anyio, on trio and on asyncio alike, in pure Python.
+"""zmtp_anyio: ZeroMQ for anyio, on trio and on asyncio alike, in pure Python::
 
     import anyio
     import zmtp_anyio as zmq
