@@ -75,7 +75,7 @@ def test_partial_writes_anywhere_keep_the_stream_intact(sizes: list[int], cuts: 
     expected = written(reference)
     out = b"".join(written(queue, cut) for cut in cuts) + written(queue)
     assert out == expected
-    assert len(queue) == 0
+    assert queue.size == 0
 
 
 def test_never_more_than_iov_max_buffers() -> None:
@@ -83,9 +83,9 @@ def test_never_more_than_iov_max_buffers() -> None:
     for _ in range(IOV_MAX):
         queue.add_frames([bytes(10)])  # header buffer + body buffer each
     assert len(queue.buffers()) == IOV_MAX
-    total = len(queue)
+    total = queue.size
     out = b""
-    while len(queue):
+    while queue.size:
         out += written(queue)
     assert len(out) == total
 
@@ -101,7 +101,7 @@ def test_advance_checks_what_was_offered() -> None:
     with pytest.raises(LocalProtocolError):
         queue.advance(-1)
     queue.advance(0)
-    assert len(queue) == offered
+    assert queue.size == offered
 
 
 def test_tracker_done_when_the_last_byte_is_written() -> None:
@@ -109,7 +109,7 @@ def test_tracker_done_when_the_last_byte_is_written() -> None:
     first, second = MessageTracker(), MessageTracker()
     queue.add_frames([bytes(500)], tracker=first)
     queue.add_frames([b"small"], tracker=second)
-    total = len(queue)
+    total = queue.size
     written(queue, total - 3)  # stops inside the second message (7 bytes)
     assert (first.done, second.done) == (True, False)
     written(queue)
@@ -128,6 +128,6 @@ def test_discard_drops_everything_and_tells_trackers() -> None:
     tracker = MessageTracker()
     queue.add_frames([b"gone"], tracker=tracker)
     queue.discard()
-    assert len(queue) == 0 and queue.buffers() == []
+    assert queue.size == 0 and queue.buffers() == []
     assert tracker.done and tracker.dropped
     assert repr(tracker) == "<MessageTracker dropped>"

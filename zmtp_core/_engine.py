@@ -350,11 +350,6 @@ class SocketEngine:
         if link is not None:
             self._drop(link, reason, failed=True)
 
-    def bytes_to_send(self, handle: Hashable) -> int:
-        """Bytes ``handle``'s connection holds, not yet written."""
-        link = self.connections.get(handle)
-        return 0 if link is None else link.conn.bytes_to_send
-
     def receive_buffer(self, handle: Hashable) -> memoryview:
         """Where ``recv_into`` should write for ``handle``."""
         return self.connections[handle].conn.receive_buffer()
@@ -409,16 +404,6 @@ class SocketEngine:
         if link.lingering and link.ready:
             self._drop(link, "linger: everything was sent")
         return False
-
-    def wants(self, handle: Hashable) -> tuple[bool, bool]:
-        """(read, write): what ``handle`` waits for now."""
-        link = self.connections[handle]
-        return not link.paused, link.blocked
-
-    @property
-    def handles(self) -> list[Hashable]:
-        """Every connection the engine has, by handle."""
-        return list(self.connections)
 
     def links_ready(self) -> int:
         """Connections whose handshake completed."""

@@ -143,10 +143,6 @@ class Pipe:
 
     # -- the backend's side -----------------------------------------------
 
-    @property
-    def has_outbound(self) -> bool:
-        return bool(self.outbound)
-
     def pop_outbound(self) -> OutgoingMessage | SubscriptionCommand | None:
         """The next item to send; a tracker's claim passes to the caller's send queue."""
         if not self.outbound:

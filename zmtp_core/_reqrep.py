@@ -228,10 +228,6 @@ class Router(SocketBase):
             return True
         return any(pipe.can_write() for pipe in self._routes.values())
 
-    def routing_ids(self) -> list[bytes]:
-        """The routing ids of the peers that can be addressed now."""
-        return list(self._routes)
-
 
 class Rep(SocketBase):
     """Receives a request, then must send its reply; the envelope is kept in between."""

@@ -109,10 +109,6 @@ class SendQueue:
         self._written_total = 0
         self._marks: deque[tuple[int, MessageTracker]] = deque()
 
-    def __len__(self) -> int:
-        """Bytes queued and not yet reported written."""
-        return self._size
-
     @property
     def end(self) -> int:
         """Where the stream ends once all that is queued is written (0 = its start)."""
@@ -125,7 +121,7 @@ class SendQueue:
 
     @property
     def size(self) -> int:
-        """Bytes queued and not yet reported written (len() without the dunder call)."""
+        """Bytes queued and not yet reported written."""
         return self._size
 
     def add_frames(self, frames: Sequence[Buffer], tracker: MessageTracker | None = None) -> None:

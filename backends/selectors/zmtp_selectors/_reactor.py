@@ -257,10 +257,6 @@ class Reactor:
                 self._app_active_until = 0.0
                 self._parking.notify()  # and if nobody leads, the background thread will
 
-    def in_background(self) -> bool:
-        """Whether the calling thread is the reactor's own background thread."""
-        return _get_ident() == self._background_ident
-
     def wake(self) -> None:
         """Make the leader return from poll() (at most one byte in flight)."""
         if not self._woken:

@@ -110,9 +110,6 @@ class HubReactor(Reactor):
     def stop_ticking(self, client: Ticking) -> None:
         self._ticking.discard(client)
 
-    def in_background(self) -> bool:
-        return False
-
     def wake(self) -> None:
         """Nothing polls apart from the hub, which is never asleep while a greenlet runs."""
 
