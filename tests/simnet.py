@@ -17,6 +17,7 @@ from zmtp_core import (
     Dial,
     Dialer,
     Drop,
+    EngineConfiguration,
     Listener,
     SocketEngine,
     Watch,
@@ -55,7 +56,12 @@ class Network:
         self._names = 0
 
     def engine(self, socket_type: str, **options: Any) -> SimEngine:
-        sim = SimEngine(self, SocketEngine(socket_type, rng=random.Random(len(self.engines))))
+        sim = SimEngine(
+            self,
+            SocketEngine(
+                socket_type, config=EngineConfiguration(rng=random.Random(len(self.engines)))
+            ),
+        )
         for name, value in options.items():
             sim.engine.setsockopt(name, value)
         self.engines.append(sim)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from zmtp_core import (
@@ -13,7 +15,6 @@ from zmtp_core import (
     SocketType,
     Toggles,
     counters,
-    resolve_toggle,
 )
 
 from wire import feed, handshaken_pair, take_output, transfer
@@ -115,7 +116,7 @@ def test_zerocopy_write_env_switch_forces_the_copy_path(
 ) -> None:
     monkeypatch.setenv("ZMTP_ZEROCOPY_WRITE", "0")
     # The environment is read once per socket and wins over the option (set to 1 here).
-    kwargs = Options(SocketType.DEALER).connection_kwargs(Toggles.from_environment())
+    kwargs = Options(SocketType.DEALER).connection_kwargs(Toggles.from_environment(os.environ))
     assert kwargs["zerocopy_write"] is False
     a, b = handshaken_pair(zerocopy_write=kwargs["zerocopy_write"])
     debug_counters.reset()
@@ -140,19 +141,19 @@ def test_zerocopy_write_env_switch_forces_the_copy_path(
     ],
 )
 def test_toggle_precedence_env_then_option_then_default(
-    monkeypatch: pytest.MonkeyPatch, env: str | None, option: bool | None, expected: bool
+    env: str | None, option: bool | None, expected: bool
 ) -> None:
-    if env is None:
-        monkeypatch.delenv("ZMTP_LAZY_COMPACT", raising=False)
-    else:
-        monkeypatch.setenv("ZMTP_LAZY_COMPACT", env)
-    assert resolve_toggle("ZMTP_LAZY_COMPACT", option) is expected
+    toggles = Toggles.from_environment({} if env is None else {"ZMTP_LAZY_COMPACT": env})
+    options = Options(SocketType.DEALER)
+    if option is not None:
+        options.set("ZMTP_LAZY_COMPACT", int(option))
+    assert options.connection_kwargs(toggles)["lazy_compact"] is expected
 
 
 def test_toggles_are_read_from_the_environment_once(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ZMTP_LAZY_COMPACT", "off")
     monkeypatch.delenv("ZMTP_ZEROCOPY_WRITE", raising=False)
-    toggles = Toggles.from_environment()
+    toggles = Toggles.from_environment(os.environ)
     monkeypatch.setenv("ZMTP_ZEROCOPY_WRITE", "0")  # too late for these toggles
     assert toggles == Toggles(zerocopy_write=None, lazy_compact=False, write_batching=None)
     kwargs = Options(SocketType.PUB).connection_kwargs(toggles)
@@ -192,17 +193,18 @@ def test_snapshot_reset_and_repr(debug_counters: DebugCounters) -> None:
     assert len(DebugCounters.NAMES) == 20
 
 
-def test_env_switch_turns_counters_on_at_import() -> None:
+def test_env_switch_turns_counters_on_when_a_backend_is_imported() -> None:
     import subprocess  # noqa: PLC0415
     import sys  # noqa: PLC0415
 
-    code = "from zmtp_core import counters; print(counters.enabled)"
-    for value, expected in (("1", "True"), ("0", "False"), ("", "False")):
+    def enabled(value: str, imports: str) -> str:
+        code = f"{imports}; from zmtp_core import counters; print(counters.enabled)"
+        env = {"ZMTP_DEBUG_COUNTERS": value, "PATH": ""}
         out = subprocess.run(
-            [sys.executable, "-c", code],
-            env={"ZMTP_DEBUG_COUNTERS": value, "PATH": ""},
-            capture_output=True,
-            text=True,
-            check=True,
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
         )
-        assert out.stdout.strip() == expected
+        return out.stdout.strip()
+
+    for value, expected in (("1", "True"), ("0", "False"), ("", "False")):
+        assert enabled(value, "import zmtp_selectors") == expected
+    assert enabled("1", "import zmtp_core") == "False"  # the core reads no environment

@@ -18,6 +18,7 @@ from zmtp_core import (
     Again,
     Dial,
     Drop,
+    EngineConfiguration,
     SocketEngine,
     SocketError,
     Watch,
@@ -191,7 +192,7 @@ def test_sub_receives_only_what_it_subscribed_to(
 
 
 def test_reconnect_waits_libzmqs_backoff() -> None:
-    engine = SocketEngine("DEALER", rng=random.Random(7))
+    engine = SocketEngine("DEALER", config=EngineConfiguration(rng=random.Random(7)))
     engine.setsockopt("RECONNECT_IVL", 100)
     engine.setsockopt("RECONNECT_IVL_MAX", 400)
     dialer = engine.connect(parse_endpoint("tcp://127.0.0.1:9"), "tcp://127.0.0.1:9")

@@ -4,6 +4,9 @@ connection only."""
 
 from __future__ import annotations
 
+import os
+import random
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -121,6 +124,33 @@ def test_a_wrong_server_key_fails_at_hello() -> None:
     _, server_events = converse(client, server)
     closed = [e for e in server_events if isinstance(e, ConnectionClosed)]
     assert closed and "HELLO" in closed[0].reason
+
+
+def test_curve_draws_every_random_byte_from_the_source_it_is_given() -> None:
+    def replayable() -> Callable[[int], bytes]:
+        stream = random.Random(26)
+        return stream.randbytes
+
+    def wire(seeded: bool) -> list[bytes]:
+        client_random = replayable() if seeded else os.urandom
+        server_random = replayable() if seeded else os.urandom
+        client_mechanism = CurveClient(*CLIENT_KEYS, SERVER_KEYS[0], random_bytes=client_random)
+        client = Connection("DEALER", mechanism=client_mechanism)
+        server = Connection(
+            "ROUTER", mechanism=CurveServer(*SERVER_KEYS, random_bytes=server_random)
+        )
+        sent = []
+        for _ in range(4):
+            sent.append(take_output(client))
+            for event in feed(server, sent[-1]):
+                if isinstance(event, AuthenticationRequest):
+                    server.authentication_reply("200")
+            sent.append(take_output(server))
+            feed(client, sent[-1])
+        return sent
+
+    assert wire(seeded=True) == wire(seeded=True)  # (short-term keys, nonces, cookie)
+    assert wire(seeded=False) != wire(seeded=False)
 
 
 def handshake_commands(pair: Any) -> list[bytes]:

@@ -14,8 +14,9 @@ lists out), a pattern from :func:`create_socket` routes messages over
 from ._actions import Action, Dial, Drop, Watch
 from ._bindings import Dialer, Listener
 from ._bodies import Body
+from ._config import EngineConfiguration
 from ._connection import PENDING, Connection, ConnectionState, Input
-from ._counters import DebugCounters, Toggles, counters, resolve_toggle
+from ._counters import DebugCounters, Toggles, counters
 from ._endpoints import Endpoint, parse_endpoint
 from ._engine import SocketEngine
 from ._errors import (
@@ -77,6 +78,7 @@ __all__ = [
     "Dialer",
     "Drop",
     "Endpoint",
+    "EngineConfiguration",
     "Event",
     "Frame",
     "HandshakeComplete",
@@ -115,7 +117,6 @@ __all__ = [
     "create_socket",
     "layering",
     "parse_endpoint",
-    "resolve_toggle",
     "z85_decode",
     "z85_encode",
 ]

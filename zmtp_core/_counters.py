@@ -1,18 +1,18 @@
 """Debug counters and runtime toggles, named as in the seed system.
 
-Counters are process-wide plain integers, switched on by ``ZMTP_DEBUG_COUNTERS=1``
-or :meth:`DebugCounters.enable`. Every update in the core sits behind one
-``if counters.enabled`` test, so they cost a branch when off.
+Counters are process-wide plain integers, switched on by
+:meth:`DebugCounters.enable` (the backends do it when ``ZMTP_DEBUG_COUNTERS=1``).
+Every update in the core sits behind one ``if counters.enabled`` test, so they
+cost a branch when off.
 
 Toggles resolve with the seed's precedence: environment variable, then the
 socket option, then the default. "0", "false" and "off" switch a feature off.
-The environment is read once per socket (:meth:`Toggles.from_environment`)
-and the resolved values are passed down to each connection.
+The core reads no environment: a backend reads it once per socket
+(:meth:`Toggles.from_environment`) and passes the result in.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -23,9 +23,9 @@ __all__ = [
     "DebugCounters",
     "Toggles",
     "counters",
-    "resolve_toggle",
 ]
 
+DEBUG_COUNTERS = "ZMTP_DEBUG_COUNTERS"
 ZEROCOPY_WRITE = "ZMTP_ZEROCOPY_WRITE"
 LAZY_COMPACT = "ZMTP_LAZY_COMPACT"
 WRITE_BATCHING = "ZMTP_WRITE_BATCHING"
@@ -33,21 +33,11 @@ WRITE_BATCHING = "ZMTP_WRITE_BATCHING"
 _OFF = frozenset({"0", "false", "off"})
 
 
-def _env_switch(name: str, environ: Mapping[str, str] | None = None) -> bool | None:
-    value = (os.environ if environ is None else environ).get(name, "").strip().lower()
+def _env_switch(name: str, environ: Mapping[str, str]) -> bool | None:
+    value = environ.get(name, "").strip().lower()
     if not value:
         return None
     return value not in _OFF
-
-
-def resolve_toggle(env_name: str, option: bool | None, default: bool = True) -> bool:
-    """The effective value of a feature switch: environment > option > default."""
-    from_env = _env_switch(env_name)
-    if from_env is not None:
-        return from_env
-    if option is not None:
-        return option
-    return default
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +49,9 @@ class Toggles:
     write_batching: bool | None = None
 
     @classmethod
-    def from_environment(cls, environ: Mapping[str, str] | None = None) -> Toggles:
-        """Read ZMTP_ZEROCOPY_WRITE, ZMTP_LAZY_COMPACT and ZMTP_WRITE_BATCHING once."""
+    def from_environment(cls, environ: Mapping[str, str]) -> Toggles:
+        """ZMTP_ZEROCOPY_WRITE, ZMTP_LAZY_COMPACT and ZMTP_WRITE_BATCHING, as ``environ``
+        (``os.environ``, read by the caller) sets them."""
         return cls(
             _env_switch(ZEROCOPY_WRITE, environ),
             _env_switch(LAZY_COMPACT, environ),
@@ -143,6 +134,11 @@ class DebugCounters:
         """Switch counting on (or off) from code, as ZMTP_DEBUG_COUNTERS does."""
         self.enabled = on
 
+    def enable_from(self, environ: Mapping[str, str]) -> None:
+        """Switch counting on if ``environ`` sets ZMTP_DEBUG_COUNTERS (to anything but off)."""
+        if _env_switch(DEBUG_COUNTERS, environ):
+            self.enabled = True
+
     def reset(self) -> None:
         """Set every counter back to zero."""
         for name in self.NAMES:
@@ -157,4 +153,4 @@ class DebugCounters:
         return f"DebugCounters(enabled={self.enabled}, {values})"
 
 
-counters = DebugCounters(enabled=bool(_env_switch("ZMTP_DEBUG_COUNTERS")))
+counters = DebugCounters()

@@ -28,6 +28,7 @@ from __future__ import annotations
 import errno
 import os
 import struct
+from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
@@ -163,10 +164,19 @@ class _Curve(Mechanism):
     name = b"CURVE"
     wraps_traffic = True
 
-    def __init__(self, out_prefix: bytes, in_prefix: bytes) -> None:
+    def __init__(
+        self, out_prefix: bytes, in_prefix: bytes, random_bytes: Callable[[int], bytes]
+    ) -> None:
+        #: Every random byte of the handshake (short-term keys, nonces, cookie key).
+        self._random = random_bytes
         self._lib = sodium()
         self._boxes = _Boxes(self._lib, out_prefix, in_prefix)
         self._properties = b""
+
+    def _short_keypair(self) -> tuple[bytes, bytes]:
+        """A short-term key pair for this connection, from our random bytes."""
+        public, secret = self._lib.crypto_box_seed_keypair(self._random(32))
+        return bytes(public), bytes(secret)
 
     def encode(
         self, flags: int, body: bytes | bytearray | memoryview
@@ -195,10 +205,17 @@ def _expect(got: bytes, wanted: bytes) -> None:
 class CurveClient(_Curve):
     """The side that knows the server's public key (CURVE_SERVERKEY)."""
 
-    def __init__(self, public: bytes, secret: bytes, server: bytes) -> None:
-        super().__init__(b"CurveZMQMESSAGEC", b"CurveZMQMESSAGES")
+    def __init__(
+        self,
+        public: bytes,
+        secret: bytes,
+        server: bytes,
+        *,
+        random_bytes: Callable[[int], bytes] = os.urandom,
+    ) -> None:
+        super().__init__(b"CurveZMQMESSAGEC", b"CurveZMQMESSAGES", random_bytes)
         self._public, self._secret, self._server = public, secret, server
-        self._short_public, self._short_secret = self._lib.crypto_box_keypair()
+        self._short_public, self._short_secret = self._short_keypair()
         self._expecting = WELCOME
 
     def start(self, properties: bytes) -> list[bytes]:
@@ -228,7 +245,7 @@ class CurveClient(_Curve):
         except Exception:
             raise _crypto("WELCOME (is CURVE_SERVERKEY the server's key?)") from None
         server_short, cookie = opened[:32], opened[32:128]
-        vouch_nonce = os.urandom(16)
+        vouch_nonce = self._random(16)
         vouch = lib.crypto_box(
             self._short_public + self._server, b"VOUCH---" + vouch_nonce, server_short, self._secret
         )
@@ -261,12 +278,19 @@ class CurveClient(_Curve):
 class CurveServer(_Curve):
     """The side with CURVE_SERVER set: it proves its key and asks ZAP about the client's."""
 
-    def __init__(self, public: bytes, secret: bytes, enforce_zap: bool = False) -> None:
-        super().__init__(b"CurveZMQMESSAGES", b"CurveZMQMESSAGEC")
+    def __init__(
+        self,
+        public: bytes,
+        secret: bytes,
+        enforce_zap: bool = False,
+        *,
+        random_bytes: Callable[[int], bytes] = os.urandom,
+    ) -> None:
+        super().__init__(b"CurveZMQMESSAGES", b"CurveZMQMESSAGEC", random_bytes)
         self._public, self._secret = public, secret
         self._enforce_zap = enforce_zap
         #: Seals the cookie; the only thing kept between WELCOME and INITIATE.
-        self._cookie_key = os.urandom(32)
+        self._cookie_key = random_bytes(32)
         self._client_public = b""
         self._expecting = HELLO
 
@@ -296,12 +320,12 @@ class CurveServer(_Curve):
             raise _crypto("HELLO (does the client have our public key?)") from None
         if zeros != bytes(64):
             raise _crypto("HELLO")
-        server_short, server_short_secret = lib.crypto_box_keypair()
-        cookie_nonce = os.urandom(16)
+        server_short, server_short_secret = self._short_keypair()
+        cookie_nonce = self._random(16)
         cookie = cookie_nonce + lib.crypto_secretbox(
             client_short + server_short_secret, b"COOKIE--" + cookie_nonce, self._cookie_key
         )
-        welcome_nonce = os.urandom(16)
+        welcome_nonce = self._random(16)
         box = lib.crypto_box(
             server_short + cookie, b"WELCOME-" + welcome_nonce, client_short, self._secret
         )

@@ -41,15 +41,14 @@ from __future__ import annotations
 
 import errno
 import itertools
-import random
 from collections.abc import Hashable, Mapping
 from typing import TYPE_CHECKING, cast
 
 from ._actions import Action, Dial, Drop, Watch
 from ._bindings import Dialer, Listener
 from ._bodies import Body, BodyPool
+from ._config import EngineConfiguration
 from ._connection import PENDING, Connection
-from ._counters import Toggles
 from ._curve import CurveClient, CurveServer
 from ._deadlines import Deadlines
 from ._endpoints import Endpoint
@@ -110,18 +109,18 @@ class SocketEngine:
         socket_type: SocketType | str | int,
         *,
         options: Options | None = None,
-        toggles: Toggles | None = None,
-        rng: random.Random | None = None,
+        config: EngineConfiguration | None = None,
         body_kind: type[Body] = Body,
     ) -> None:
-        """``toggles`` are the environment's switches, read once (by default here);
-        ``rng`` draws routing ids, request ids and reconnect jitter (seed it in tests);
-        ``body_kind`` is the class of large received frames (see BodyPool)."""
-        self.rng = rng if rng is not None else random.Random()
+        """``config``: what the engine takes from outside (the environment's switches,
+        its random numbers and bytes; see EngineConfiguration); ``body_kind`` is the
+        class of large received frames (see BodyPool)."""
+        self.config = config = config if config is not None else EngineConfiguration()
+        self.rng = config.rng
         #: The socket pattern: routing, fair queueing, HWM, over one pipe per peer.
         self.socket = create_socket(socket_type, options, rng=self.rng)
         self.options = self.socket.options
-        self.toggles = toggles if toggles is not None else Toggles.from_environment()
+        self.toggles = config.toggles
         #: Large-frame buffers, used again once the application is done with them.
         self.bodies = BodyPool(body_kind)
         #: What the backend must do next (see the module docstring).
@@ -476,8 +475,9 @@ class SocketEngine:
         if mechanism == MECHANISM_CURVE:
             keys = [options[name] or bytes(32) for name in _CURVE_KEYS]
             if options["CURVE_SERVER"]:
-                return CurveServer(keys[0], keys[1], bool(options["ZAP_ENFORCE_DOMAIN"]))
-            return CurveClient(*keys)
+                enforce = bool(options["ZAP_ENFORCE_DOMAIN"])
+                return CurveServer(keys[0], keys[1], enforce, random_bytes=self.config.random_bytes)
+            return CurveClient(*keys, random_bytes=self.config.random_bytes)
         if options["ZAP_DOMAIN"]:
             return NullMechanism(ask_zap=True, enforce_domain=bool(options["ZAP_ENFORCE_DOMAIN"]))
         return None

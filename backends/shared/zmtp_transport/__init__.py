@@ -9,6 +9,10 @@ puts pyzmq's API in front of it. It imports ``socket`` and the core, and no
 framework: a backend hands it a :class:`Loop` (readiness, timers, a clock).
 """
 
+import os
+
+from zmtp_core import counters
+
 from ._async_api import AsyncMessageTracker, AsyncSocketAPI
 from ._batching import IterationBatcher, count_flush
 from ._context import ContextBase
@@ -17,6 +21,8 @@ from ._inproc import InprocEnd, InprocLink, InprocRegistry
 from ._loop import Batcher, Handle, Loop, ReadyHandler
 from ._sockets import describe, open_listener, tcp_address, tune
 from ._tls_files import tls_context, tls_context_for
+
+counters.enable_from(os.environ)  # ZMTP_DEBUG_COUNTERS, read once for every backend
 
 __all__ = [
     "AsyncMessageTracker",

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import functools
+import os
 import random
 import sys
 import time
@@ -29,6 +30,7 @@ from zmtp_core import (
     Again,
     Buffer,
     Dialer,
+    EngineConfiguration,
     Listener,
     MonitorEvent,
     SocketEngine,
@@ -262,7 +264,10 @@ class SocketAPI(Shadowable):
     ) -> None:
         """``batcher`` makes the write-batching policy for this socket's driver."""
         self.context = context
-        self._engine = engine = SocketEngine(_core_type(socket_type), body_kind=BodyFrame)
+        config = EngineConfiguration(toggles=Toggles.from_environment(os.environ))
+        self._engine = engine = SocketEngine(
+            _core_type(socket_type), config=config, body_kind=BodyFrame
+        )
         self._lock = lock
         self._loop = loop
         self._driver = Driver(engine, loop, weakly(self._finished))
