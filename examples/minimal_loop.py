@@ -17,15 +17,8 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from zmtp_core import (
-    NEED_DATA,
-    Buffer,
-    Connection,
-    Event,
-    Frame,
-    HandshakeComplete,
-    Message,
-)
+from zmtp_core import Buffer
+from zmtp_core.connection import NEED_DATA, Connection, Event, Frame, HandshakeComplete, Message
 
 
 class BlockingPeer:

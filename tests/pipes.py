@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from zmtp_core import Buffer, Pipe, SocketBase, SocketType, SubscriptionCommand
+from zmtp_core import Buffer, SocketType
+from zmtp_core.patterns import Pipe, SocketBase, SubscriptionCommand
 
 _PUBLISHERS = (SocketType.PUB, SocketType.XPUB)
 

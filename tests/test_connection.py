@@ -6,23 +6,21 @@ import itertools
 
 import pytest
 
-from zmtp_core import (
+from zmtp_core import PENDING, LocalProtocolError, RemoteProtocolError
+from zmtp_core._commands import encode_command, encode_properties
+from zmtp_core._connection import TRANSITIONS
+from zmtp_core.connection import (
     NEED_DATA,
-    PENDING,
     Cancel,
     Connection,
     ConnectionClosed,
     ConnectionState,
     HandshakeComplete,
     Input,
-    LocalProtocolError,
     Message,
     PeerError,
-    RemoteProtocolError,
     Subscribe,
 )
-from zmtp_core._commands import encode_command, encode_properties
-from zmtp_core._connection import TRANSITIONS
 
 from wire import drain, feed, handshaken_pair, take_output, transfer
 

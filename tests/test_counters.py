@@ -6,16 +6,8 @@ import os
 
 import pytest
 
-from zmtp_core import (
-    Connection,
-    DebugCounters,
-    Message,
-    MessageTracker,
-    Options,
-    SocketType,
-    Toggles,
-    counters,
-)
+from zmtp_core import DebugCounters, MessageTracker, Options, SocketType, Toggles, counters
+from zmtp_core.connection import Connection, Message
 
 from wire import feed, handshaken_pair, take_output, transfer
 

@@ -16,14 +16,8 @@ from typing import Any
 
 import pytest
 
-from zmtp_core import (
-    Connection,
-    Event,
-    HandshakeComplete,
-    Message,
-    SocketEngine,
-    parse_endpoint,
-)
+from zmtp_core import SocketEngine, parse_endpoint
+from zmtp_core.connection import Connection, Event, HandshakeComplete, Message
 from zmtp_transport import Driver
 
 from wire import drain

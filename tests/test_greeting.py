@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from zmtp_core import NEED_DATA, Connection, ConnectionClosed, ConnectionState, RemoteProtocolError
+from zmtp_core import RemoteProtocolError
 from zmtp_core._greeting import (
     Greeting,
     check_greeting_prefix,
     decode_greeting,
     encode_greeting,
 )
+from zmtp_core.connection import NEED_DATA, Connection, ConnectionClosed, ConnectionState
 
 from wire import drain, feed, take_output
 

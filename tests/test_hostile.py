@@ -21,9 +21,9 @@ from typing import Any
 
 import pytest
 
-from zmtp_core import Connection
 from zmtp_core._greeting import encode_greeting
 from zmtp_core._link import Link
+from zmtp_core.connection import Connection
 
 from backends import TrackedContext
 

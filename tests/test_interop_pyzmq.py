@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from zmtp_core import Connection, ConnectionClosed, HandshakeComplete, Message, Subscribe
 from zmtp_core._greeting import encode_greeting
+from zmtp_core.connection import Connection, ConnectionClosed, HandshakeComplete, Message, Subscribe
 
 from minimal_loop import BlockingPeer
 from peers import require_pyzmq

@@ -15,20 +15,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from zmtp_core import (
+from zmtp_core import DebugCounters, Options, SocketType, parse_endpoint
+from zmtp_core._tls import TLSLayer
+from zmtp_core.connection import (
     Connection,
     ConnectionClosed,
-    DebugCounters,
     Event,
     HandshakeComplete,
     Message,
-    Options,
-    SocketType,
     Subscribe,
     layering,
-    parse_endpoint,
 )
-from zmtp_core._tls import TLSLayer
 from zmtp_transport import tls_context_for
 
 from certs import Certificates

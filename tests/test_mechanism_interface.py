@@ -9,17 +9,17 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from zmtp_core import (
+from zmtp_core import RemoteProtocolError
+from zmtp_core._commands import decode_properties, encode_command, split_command
+from zmtp_core.connection import (
     Connection,
     ConnectionClosed,
     HandshakeComplete,
     Mechanism,
     Message,
     PeerError,
-    RemoteProtocolError,
     Subscribe,
 )
-from zmtp_core._commands import decode_properties, encode_command, split_command
 
 from wire import drain, take_output, transfer
 

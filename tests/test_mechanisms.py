@@ -13,7 +13,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from zmtp_core import (
+from zmtp_core import RemoteProtocolError
+from zmtp_core.connection import (
     AuthenticationRequest,
     Connection,
     ConnectionClosed,
@@ -22,7 +23,6 @@ from zmtp_core import (
     NullMechanism,
     PlainClient,
     PlainServer,
-    RemoteProtocolError,
 )
 
 from wire import drain, feed, take_output

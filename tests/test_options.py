@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from zmtp_core import OPTIONS, Connection, Options, SocketError, SocketType, create_socket
+from zmtp_core import Options, SocketError, SocketType
 from zmtp_core._options import OWN_OPTIONS, UNSUPPORTED, lookup
+from zmtp_core.connection import Connection
+from zmtp_core.options import OPTIONS
+from zmtp_core.patterns import create_socket
 
 from peers import require_pyzmq
 

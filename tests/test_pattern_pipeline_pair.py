@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from zmtp_core import Again, MessageTracker, SocketError, create_socket
+from zmtp_core import Again, MessageTracker, SocketError
+from zmtp_core.patterns import create_socket
 
 from pipes import Recorder, outgoing, peer
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from zmtp_core import Again, MessageTracker, SocketError, create_socket
+from zmtp_core import Again, MessageTracker, SocketError
 from zmtp_core._pubsub import Pub
+from zmtp_core.patterns import create_socket
 
 from pipes import commands, link, outgoing, peer, pump
 
 
 def subscriber(pub: object, *topics: bytes) -> object:
-    from zmtp_core import SocketBase  # noqa: PLC0415
+    from zmtp_core.patterns import SocketBase  # noqa: PLC0415
 
     assert isinstance(pub, SocketBase)
     pipe = peer(pub, socket_type="SUB")

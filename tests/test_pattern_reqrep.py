@@ -6,15 +6,10 @@ import errno
 
 import pytest
 
-from zmtp_core import (
-    EFSM,
-    Again,
-    Frame,
-    RemoteProtocolError,
-    SocketBase,
-    SocketError,
-    create_socket,
-)
+from zmtp_core import Again, RemoteProtocolError, SocketError
+from zmtp_core.connection import Frame
+from zmtp_core.errors import EFSM
+from zmtp_core.patterns import SocketBase, create_socket
 
 from pipes import Recorder, link, outgoing, peer, pump
 
@@ -192,7 +187,7 @@ def test_req_rep_round_trip_with_envelopes() -> None:
 
 
 def outgoing_peek(pipe: object) -> list[list[bytes]]:
-    from zmtp_core import Pipe  # noqa: PLC0415
+    from zmtp_core.patterns import Pipe  # noqa: PLC0415
 
     assert isinstance(pipe, Pipe)
     return [[bytes(f) for f in item[0]] for item in pipe.outbound if isinstance(item, tuple)]

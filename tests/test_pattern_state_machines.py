@@ -23,7 +23,9 @@ from hypothesis.stateful import (
     rule,
 )
 
-from zmtp_core import Again, Frame, Pipe, SocketError, create_socket
+from zmtp_core import Again, SocketError
+from zmtp_core.connection import Frame
+from zmtp_core.patterns import Pipe, create_socket
 
 HWM = 4
 ids = itertools.count()

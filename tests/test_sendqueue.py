@@ -6,8 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from zmtp_core import IOV_MAX, LocalProtocolError, MessageTracker
+from zmtp_core import LocalProtocolError, MessageTracker
 from zmtp_core._sendqueue import SendQueue
+from zmtp_core.connection import IOV_MAX
 
 
 def written(queue: SendQueue, limit: int | None = None) -> bytes:

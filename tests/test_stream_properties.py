@@ -8,7 +8,8 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from zmtp_core import (
+from zmtp_core._framereader import PREALLOCATE_FLOOR
+from zmtp_core.connection import (
     NEED_DATA,
     Cancel,
     Connection,
@@ -18,7 +19,6 @@ from zmtp_core import (
     Message,
     Subscribe,
 )
-from zmtp_core._framereader import PREALLOCATE_FLOOR
 
 from wire import drain, handshaken_pair, take_output
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from zmtp_core import NEED_DATA, Connection, ConnectionClosed, Event, Layer
+from zmtp_core.connection import NEED_DATA, Connection, ConnectionClosed, Event, Layer
 
 Conn = Connection | Layer
 

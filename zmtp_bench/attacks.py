@@ -18,8 +18,7 @@ import sys
 import time
 from typing import Any
 
-from zmtp_core import Connection
-from zmtp_core._greeting import encode_greeting
+from zmtp_core.connection import Connection, encode_greeting
 
 __all__ = ["main"]
 

@@ -22,6 +22,7 @@ __all__ = [
     "RemoteProtocolError",
     "SocketError",
     "ZMTPError",
+    "strerror",
 ]
 
 
@@ -104,7 +105,7 @@ class SocketError(ZMTPError):
 
     def __init__(self, errno: int, message: str | None = None) -> None:
         self.errno = errno
-        self.strerror = message or _describe(errno)
+        self.strerror = message or strerror(errno)
         super().__init__(self.strerror)
 
     @property
@@ -122,7 +123,8 @@ class Again(SocketError):
         super().__init__(_errno.EAGAIN, message)
 
 
-def _describe(errno: int) -> str:
+def strerror(errno: int) -> str:
+    """The message for an error number, libzmq's own ones (EFSM...) included."""
     if errno in _ERRNO_NAMES:
         return _ERRNO_NAMES[errno][1]
     return os.strerror(errno)

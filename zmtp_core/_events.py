@@ -1,4 +1,4 @@
-"""What a :class:`~zmtp_core.Connection` reports to its backend.
+"""What a :class:`~zmtp_core.connection.Connection` reports to its backend.
 
 Events are frozen, slotted dataclasses, one class per kind, so that a backend
 dispatches with ``match``/``isinstance`` and nobody mutates what the core said.

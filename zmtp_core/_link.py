@@ -4,7 +4,7 @@ Input: what the Connection decodes goes to the pipe in bulk, up to RCVHWM;
 a full pipe pauses reading until the application drains it to the low-water
 mark. Output has two lanes. While nothing waits in the pipe and the
 connection holds less than :data:`BACKLOG` unsent bytes, the pipe's
-:attr:`~zmtp_core.Pipe.sink` is this link and a sent message goes straight
+:attr:`~zmtp_core.patterns.Pipe.sink` is this link and a sent message goes straight
 into the Connection's send queue (the fast lane). Otherwise messages wait in
 the pipe, counted against SNDHWM, and are fed in when the backend writes.
 """

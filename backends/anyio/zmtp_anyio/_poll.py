@@ -8,8 +8,7 @@ from typing import Any
 
 import anyio
 
-from zmtp_transport._async_api import READY_STREAK
-from zmtp_transport._polling import PollerBase
+from zmtp_transport import READY_STREAK, PollerBase
 from zmtp_transport.constants import POLLIN, POLLOUT
 
 from ._socket import Socket

@@ -10,8 +10,7 @@ from typing import TYPE_CHECKING, Any, cast
 import anyio
 
 from zmtp_core import SocketType
-from zmtp_transport import AsyncMessageTracker, AsyncSocketAPI, IterationBatcher
-from zmtp_transport._api import SocketAPI, weakly
+from zmtp_transport import AsyncMessageTracker, AsyncSocketAPI, IterationBatcher, SocketAPI, weakly
 
 from ._loop import AnyioLoop
 

@@ -6,9 +6,7 @@ import asyncio
 import contextlib
 from typing import Any
 
-from zmtp_transport._api import SocketAPI
-from zmtp_transport._async_api import READY_STREAK
-from zmtp_transport._polling import PollerBase
+from zmtp_transport import READY_STREAK, PollerBase, SocketAPI
 from zmtp_transport.constants import EVENTS, POLLIN, POLLOUT
 
 from ._socket import Socket, as_future

@@ -10,9 +10,17 @@ from collections.abc import Callable, Coroutine, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from zmtp_core import Again, SocketError, SocketType
-from zmtp_transport import AsyncMessageTracker, AsyncSocketAPI, Driver, IterationBatcher, constants
-from zmtp_transport._api import SocketAPI, weakly
-from zmtp_transport._async_api import READY_STREAK, Pace
+from zmtp_transport import (
+    READY_STREAK,
+    AsyncMessageTracker,
+    AsyncSocketAPI,
+    Driver,
+    IterationBatcher,
+    Pace,
+    SocketAPI,
+    constants,
+    weakly,
+)
 
 from ._loop import AsyncioLoop
 

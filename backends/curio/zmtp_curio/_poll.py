@@ -10,8 +10,7 @@ import curio
 from curio.sched import SchedBarrier
 from curio.traps import _read_wait, _write_wait
 
-from zmtp_transport._async_api import READY_STREAK
-from zmtp_transport._polling import PollerBase
+from zmtp_transport import READY_STREAK, PollerBase
 from zmtp_transport.constants import POLLIN, POLLOUT
 
 from ._socket import Socket

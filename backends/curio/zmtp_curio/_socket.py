@@ -12,8 +12,7 @@ from curio.sched import SchedBarrier
 from curio.traps import _read_wait
 
 from zmtp_core import SocketType
-from zmtp_transport import AsyncMessageTracker, AsyncSocketAPI, IterationBatcher
-from zmtp_transport._api import SocketAPI, weakly
+from zmtp_transport import AsyncMessageTracker, AsyncSocketAPI, IterationBatcher, SocketAPI, weakly
 
 from ._loop import CurioLoop
 

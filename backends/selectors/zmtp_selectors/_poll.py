@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from zmtp_transport._polling import PollerBase, poll_descriptors
+from zmtp_transport import PollerBase, poll_descriptors
 from zmtp_transport.constants import POLLERR, POLLIN, POLLOUT
 
 from ._socket import Socket

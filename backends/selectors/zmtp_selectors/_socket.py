@@ -12,8 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 from zmtp_core import Again, Buffer, SocketType
-from zmtp_transport import constants
-from zmtp_transport._api import SocketAPI
+from zmtp_transport import SocketAPI, constants
 
 from ._adapters import INLINE_READ_STREAMS, SocketLoop, WindowBatcher
 from ._frame import MessageTracker

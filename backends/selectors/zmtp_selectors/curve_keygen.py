@@ -12,7 +12,7 @@ import argparse
 import json
 import sys
 
-from zmtp_transport._library import curve_keypair, curve_public
+from zmtp_transport.namespace import curve_keypair, curve_public
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,18 +13,21 @@ import os
 
 from zmtp_core import counters
 
-from ._async_api import AsyncMessageTracker, AsyncSocketAPI
+from ._api import SocketAPI, weakly
+from ._async_api import READY_STREAK, AsyncMessageTracker, AsyncSocketAPI, Pace
 from ._batching import IterationBatcher, count_flush
 from ._context import ContextBase
 from ._driver import Driver
 from ._inproc import InprocEnd, InprocLink, InprocRegistry
 from ._loop import Batcher, Handle, Loop, ReadyHandler
+from ._polling import PollerBase, poll_descriptors
 from ._sockets import describe, open_listener, tcp_address, tune
 from ._tls_files import tls_context, tls_context_for
 
 counters.enable_from(os.environ)  # ZMTP_DEBUG_COUNTERS, read once for every backend
 
 __all__ = [
+    "READY_STREAK",
     "AsyncMessageTracker",
     "AsyncSocketAPI",
     "Batcher",
@@ -36,12 +39,17 @@ __all__ = [
     "InprocRegistry",
     "IterationBatcher",
     "Loop",
+    "Pace",
+    "PollerBase",
     "ReadyHandler",
+    "SocketAPI",
     "count_flush",
     "describe",
     "open_listener",
+    "poll_descriptors",
     "tcp_address",
     "tls_context",
     "tls_context_for",
     "tune",
+    "weakly",
 ]

@@ -39,10 +39,10 @@ from zmtp_core import (
     Toggles,
     parse_endpoint,
 )
-from zmtp_core._monitor import ALL as MONITOR_ALL
-from zmtp_core._monitor import MONITOR_STOPPED
-from zmtp_core._monitor import encode as encode_event
-from zmtp_core._options import lookup
+from zmtp_core.monitor import ALL as MONITOR_ALL
+from zmtp_core.monitor import MONITOR_STOPPED
+from zmtp_core.monitor import encode as encode_event
+from zmtp_core.options import lookup
 
 from . import constants
 from ._driver import Driver

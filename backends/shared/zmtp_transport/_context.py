@@ -23,7 +23,7 @@ from typing import Any, ClassVar, Generic, TypeVar, overload
 from weakref import WeakSet
 
 from zmtp_core import SocketError, SocketType
-from zmtp_core._options import lookup
+from zmtp_core.options import lookup
 
 from ._api import SocketAPI, declared, repr_name
 from ._inproc import InprocRegistry

@@ -26,17 +26,9 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
-from zmtp_core import (
-    Buffer,
-    MessageTracker,
-    Pipe,
-    RemoteProtocolError,
-    SocketBase,
-    SocketError,
-    SocketType,
-)
-from zmtp_core import SubscriptionCommand as _Command
-from zmtp_core._pipe import OutgoingMessage
+from zmtp_core import Buffer, MessageTracker, RemoteProtocolError, SocketError, SocketType
+from zmtp_core.patterns import OutgoingMessage, Pipe, SocketBase
+from zmtp_core.patterns import SubscriptionCommand as _Command
 
 __all__ = ["InprocEnd", "InprocLink", "InprocRegistry"]
 

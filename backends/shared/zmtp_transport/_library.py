@@ -11,13 +11,13 @@ own release is ``zmtp_version``.
 from __future__ import annotations
 
 import importlib.util
-import os
 import time
 import warnings
 
 from zmtp_core import __version__ as zmtp_version
-from zmtp_core import _curve, z85_decode, z85_encode
-from zmtp_core._errors import _ERRNO_NAMES
+from zmtp_core import curve as _curve
+from zmtp_core import z85_decode, z85_encode
+from zmtp_core.errors import strerror
 
 __all__ = [
     "VERSION_EXTRA",
@@ -92,13 +92,6 @@ def has(capability: str) -> bool:
     if capability == "curve":
         return importlib.util.find_spec("nacl") is not None
     return False
-
-
-def strerror(errnum: int) -> str:
-    """The message for an error number, libzmq's own ones (EFSM...) included."""
-    if errnum in _ERRNO_NAMES:
-        return _ERRNO_NAMES[errnum][1]
-    return os.strerror(errnum)
 
 
 def zmq_errno() -> int:

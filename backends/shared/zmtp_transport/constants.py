@@ -13,12 +13,12 @@ from __future__ import annotations
 import errno as _errno
 from enum import IntEnum, IntFlag
 
-from zmtp_core import EFSM as _EFSM
-from zmtp_core import ETERM as _ETERM
-from zmtp_core import OPTIONS as _OPTIONS
-from zmtp_core._endpoints import IPC_PATH_MAX_LEN as _IPC_PATH_MAX_LEN
-from zmtp_core._errors import EMTHREAD as _EMTHREAD
-from zmtp_core._errors import ENOCOMPATPROTO as _ENOCOMPATPROTO
+from zmtp_core import IPC_PATH_MAX_LEN as _IPC_PATH_MAX_LEN
+from zmtp_core.errors import EFSM as _EFSM
+from zmtp_core.errors import EMTHREAD as _EMTHREAD
+from zmtp_core.errors import ENOCOMPATPROTO as _ENOCOMPATPROTO
+from zmtp_core.errors import ETERM as _ETERM
+from zmtp_core.options import OPTIONS as _OPTIONS
 
 
 class SocketType(IntEnum):

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import errno
 
-from zmtp_core import ETERM, Again, SocketError, ZMTPError
+from zmtp_core import Again, SocketError, ZMTPError
+from zmtp_core.errors import ETERM
 
 __all__ = [
     "Again",

@@ -9,8 +9,8 @@ from typing import Any, ClassVar
 import gevent.select
 
 from zmtp_core import SocketError
-from zmtp_core._options import lookup
-from zmtp_transport._polling import poll_descriptors
+from zmtp_core.options import lookup
+from zmtp_transport import poll_descriptors
 
 from .. import _context, _poll, _socket
 from .._reactor import Reactor

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 from zmtp_core import z85_encode
-from zmtp_core._curve import curve_keypair
+from zmtp_core.curve import curve_keypair
 
 __all__ = ["create_certificates", "load_certificate", "load_certificates"]
 
