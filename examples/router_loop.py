@@ -7,8 +7,8 @@ the loop below owns the OS sockets and does only four things:
 1. accept connections and tell the engine (``engine.accepted``);
 2. read with ``recv_into`` into the buffer the engine hands out, and write the
    scatter lists it hands out with one ``sendmsg``, reporting both counts;
-3. carry out what the engine asks in ``engine.actions`` (watch a socket for
-   reading or writing, drop one) and write the handles in ``engine.output``;
+3. carry out what the engine asks in ``engine.outbox.actions`` (watch a socket for
+   reading or writing, drop one) and write the handles in ``engine.outbox.output``;
 4. wake up for ``engine.next_deadline`` and call ``engine.handle_timer``.
 
     python examples/router_loop.py              # an echo ROUTER on a free port
@@ -107,9 +107,9 @@ class RouterLoop:
 
     def carry_out(self) -> None:
         """Do what the engine asked, until it asks for nothing more."""
-        engine = self.engine
-        while engine.actions or engine.output:
-            actions, engine.actions = engine.actions, []
+        outbox = self.engine.outbox
+        while outbox.actions or outbox.output:
+            actions, outbox.actions = outbox.actions, []
             for action in actions:
                 if isinstance(action, Watch):
                     sock = action.handle
@@ -133,7 +133,7 @@ class RouterLoop:
                         with contextlib.suppress(OSError):
                             sock.sendmsg(action.farewell)  # an ERROR command, best effort
                     sock.close()
-            output, engine.output = engine.output, []
+            output, outbox.output = outbox.output, []
             for handle in output:
                 assert isinstance(handle, socket.socket)
                 self.write(handle)

@@ -133,8 +133,8 @@ class SimEngine:
 
     def service(self) -> None:
         engine = self.engine
-        while engine.actions:
-            actions, engine.actions = engine.actions, []
+        while engine.outbox.actions:
+            actions, engine.outbox.actions = engine.outbox.actions, []
             for action in actions:
                 if isinstance(action, Watch):
                     end = self.ends.get(action.handle)

@@ -199,14 +199,14 @@ def test_reconnect_waits_libzmqs_backoff() -> None:
     now = 50.0
     waits = []
     for _ in range(5):
-        (action,) = engine.actions
-        engine.actions.clear()
+        (action,) = engine.outbox.actions
+        engine.outbox.actions.clear()
         assert isinstance(action, Dial) and action.dialer is dialer
         engine.dial_failed(dialer, "connection refused")
         assert engine.next_deadline == PENDING  # the engine needs the time first
         engine.handle_timer(now)
         deadline = engine.next_deadline
-        assert deadline is not None and not engine.actions
+        assert deadline is not None and not engine.outbox.actions
         waits.append(deadline - now)
         engine.handle_timer(deadline)
         now = deadline
@@ -315,18 +315,18 @@ def test_the_backend_hears_watch_and_drop_and_engine_forgets_at_once() -> None:
     listener = engine.bind(parse_endpoint(URL), URL)
     handle = object()
     engine.accepted(handle, listener)
-    assert engine.actions == [Watch(handle, True, False)]
-    engine.actions.clear()
-    assert engine.output == [handle]  # our greeting waits to be written
+    assert engine.outbox.actions == [Watch(handle, True, False)]
+    engine.outbox.actions.clear()
+    assert engine.outbox.output == [handle]  # our greeting waits to be written
     greeting = b"".join(bytes(b) for b in engine.buffers_to_send(handle))
     assert greeting[:1] == b"\xff" and len(greeting) == 64
     assert engine.sent(handle, 10) is False  # a partial write: wait for writability
-    assert engine.actions == [Watch(handle, True, True)]
-    engine.actions.clear()
+    assert engine.outbox.actions == [Watch(handle, True, True)]
+    engine.outbox.actions.clear()
     view = engine.receive_buffer(handle)
     view[:4] = b"GET "  # not ZMTP at all
     assert engine.received(handle, 4) is False
-    (drop,) = engine.actions
+    (drop,) = engine.outbox.actions
     assert isinstance(drop, Drop) and drop.handle is handle and drop.handshake_failed
     assert handle not in engine.connections
     assert engine.next_deadline is None  # its handshake timer went with it
@@ -347,4 +347,4 @@ def test_closed_engine_refuses_endpoints_and_drops_late_connections() -> None:
         engine.bind(parse_endpoint(URL), URL)
     late = object()
     engine.accepted(late, listener)
-    assert isinstance(engine.actions[-1], Drop) and engine.actions[-1].handle is late
+    assert isinstance(engine.outbox.actions[-1], Drop) and engine.outbox.actions[-1].handle is late

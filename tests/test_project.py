@@ -72,3 +72,13 @@ def test_every_package_is_typed() -> None:
         *(f"backends/{b}/zmtp_{b}" for b in ("selectors", "asyncio", "anyio", "curio")),
     ):
         assert (ROOT / folder / "py.typed").exists(), folder
+
+
+def test_the_engine_embedders_api_stays_small() -> None:
+    """zmtp_core's top level is what an engine's embedder needs (h11 has 23 names);
+    the rest lives in its public submodules."""
+    import zmtp_core  # noqa: PLC0415
+
+    assert len(zmtp_core.__all__) <= 30
+    for name in zmtp_core.__all__:
+        assert hasattr(zmtp_core, name), name

@@ -11,7 +11,7 @@ its events, mechanisms and layers), :mod:`zmtp_core.patterns`,
 and :mod:`zmtp_core.curve`. Modules whose names start with ``_`` are private.
 """
 
-from ._actions import Action, Dial, Drop, Watch
+from ._actions import Action, Dial, Drop, Outbox, Watch
 from ._bindings import Dialer, Listener
 from ._bodies import Body
 from ._config import EngineConfiguration
@@ -45,6 +45,7 @@ __all__ = [
     "MessageTracker",
     "MonitorEvent",
     "Options",
+    "Outbox",
     "RemoteProtocolError",
     "SocketEngine",
     "SocketError",

@@ -14,16 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from random import Random
-from typing import TYPE_CHECKING
 
 from ._endpoints import Endpoint
 from ._options import Options
 from ._pipe import Pipe
 from ._transports import Layering
-
-if TYPE_CHECKING:
-    from ._engine import SocketEngine
-    from ._link import Link
 
 __all__ = ["Dialer", "Listener"]
 
@@ -58,13 +53,12 @@ class Dialer:
         "closed",
         "delay",
         "endpoint",
-        "engine",
+        "handle",
         "immediate",
         "interval",
         "key",
         "layering",
         "lingering",
-        "link",
         "pipe",
         "routing_id",
         "text",
@@ -72,14 +66,12 @@ class Dialer:
 
     def __init__(
         self,
-        engine: SocketEngine,
+        options: Options,
         key: int,
         endpoint: Endpoint,
         text: str,
         layering: Layering | None,
     ) -> None:
-        options = engine.options
-        self.engine = engine
         self.key = key
         self.endpoint = endpoint
         self.text = text
@@ -89,30 +81,15 @@ class Dialer:
         self.interval: int = options["RECONNECT_IVL"]
         #: Seconds to wait before the next attempt, until the clock is known.
         self.delay: float | None = None
-        self.link: Link | None = None
+        #: The backend's handle of its connection, while it has one.
+        self.handle: Hashable | None = None
         self.closed = False
         self.lingering = False
+        #: Unless IMMEDIATE, attached at once by the engine and kept across reconnects.
         self.pipe: Pipe | None = None
-        if not self.immediate:
-            self.pipe = self.attach_pipe(self)
 
     def __repr__(self) -> str:
         return f"<Dialer {self.text}{' closed' if self.closed else ''}>"
-
-    def attach_pipe(self, listener: Dialer | Link) -> Pipe:
-        return self.engine.socket.attach_pipe(
-            listener=listener, locally_initiated=True, routing_id=self.routing_id
-        )
-
-    # PipeListener while no connection serves the pipe: output simply waits.
-    def output_ready(self, pipe: Pipe) -> None:
-        pass
-
-    def close_requested(self, pipe: Pipe, reason: str) -> None:
-        self.engine._close_dialer(self)
-
-    def close_when_sent(self, pipe: Pipe) -> None:
-        """(Only a connected pipe's link closes; without one there is nothing to close.)"""
 
     def backoff(self, options: Options, rng: Random) -> float | None:
         """Seconds until the next attempt; None when RECONNECT_IVL is -1 (never)."""

@@ -18,18 +18,24 @@ tells the engine what happened:
 * for the socket monitor, also what did not work out or is under way:
   ``bind_failed``, ``accept_failed``, ``dialing`` (a connect in progress).
 
-After each call it looks at what the engine asks for:
+After each call it looks at what the engine asks for, in one
+:class:`Outbox` (``engine.outbox``), and at the clock:
 
-* ``engine.actions``: :class:`Dial`, :class:`Watch` (read/write interest)
+* ``outbox.actions``: :class:`Dial`, :class:`Watch` (read/write interest)
   and :class:`Drop` (close that OS socket), to carry out in order;
-* ``engine.output``: handles that have bytes to write (each listed once until
+* ``outbox.output``: handles that have bytes to write (each listed once until
   the backend calls ``buffers_to_send`` for it); when to write them is the
   backend's batching policy;
-* ``engine.next_deadline``;
-* ``engine.events``: :class:`MonitorEvent` records for the socket monitor (only
+* ``outbox.events``: :class:`MonitorEvent` records for the socket monitor (only
   those ``engine.monitor_events`` asks for), to send and clear;
-* ``engine.zap_requests``: questions for the ZAP handler (a PLAIN or CURVE
-  server's), each answered later with ``authenticated``.
+* ``outbox.zap_requests``: questions for the ZAP handler (a PLAIN or CURVE
+  server's), each answered later with ``authenticated``;
+* ``engine.next_deadline``.
+
+Inside, one owner per state: a connection's :class:`Link` decodes and
+delivers and reports what only the engine decides (pause, attach a pipe, ask
+ZAP, drop), which the engine applies; the engine hears from every pipe (it is
+their listener) and owns the endpoints' :class:`Dialer` and :class:`Listener`.
 
 The application's side is the same object: ``send``, ``try_recv``,
 ``readable``/``writable``, options, ``bind``/``connect`` (after the backend
@@ -44,7 +50,7 @@ import itertools
 from collections.abc import Hashable, Mapping
 from typing import TYPE_CHECKING, cast
 
-from ._actions import Action, Dial, Drop, Watch
+from ._actions import Dial, Drop, Outbox, Watch
 from ._bindings import Dialer, Listener
 from ._bodies import Body, BodyPool
 from ._config import EngineConfiguration
@@ -59,8 +65,8 @@ from ._errors import (
     RemoteProtocolError,
     SocketError,
 )
-from ._events import AuthenticationRequest, Frame, HandshakeComplete
-from ._link import Link
+from ._events import AuthenticationRequest, ConnectionClosed, Frame, HandshakeComplete
+from ._link import PAUSED, RESCHEDULE, Link, Outcome
 from ._mechanism import Mechanism, NullMechanism
 from ._monitor import (
     ACCEPT_FAILED,
@@ -81,7 +87,7 @@ from ._monitor import (
     protocol_error_code,
 )
 from ._options import MECHANISM_CURVE, MECHANISM_PLAIN, Options
-from ._pipe import EMPTY_PROPERTIES
+from ._pipe import EMPTY_PROPERTIES, Pipe
 from ._plain import PlainClient, PlainServer
 from ._raw import RawConnection
 from ._sendqueue import Buffer
@@ -123,17 +129,10 @@ class SocketEngine:
         self.toggles = config.toggles
         #: Large-frame buffers, used again once the application is done with them.
         self.bodies = BodyPool(body_kind)
-        #: What the backend must do next (see the module docstring).
-        self.actions: list[Action] = []
-        #: Handles with bytes to send; the backend takes the list and writes them.
-        self.output: list[Hashable] = []
+        #: What the backend must do next: actions, output, monitor events, ZAP questions.
+        self.outbox = Outbox()
         #: The events the socket monitor wants (libzmq's mask; 0: no monitor).
         self.monitor_events = 0
-        #: Events recorded for the monitor; the backend sends them and clears the list.
-        self.events: list[MonitorEvent] = []
-        #: ZAP questions for the backend to ask (handle, mechanism, credentials);
-        #: it takes the list and answers each with :meth:`authenticated`.
-        self.zap_requests: list[tuple[Hashable, bytes, tuple[bytes, ...]]] = []
         self.closed = False  # the application closed the socket
         self.finished = False  # ... and nothing is left to send: all is released
         #: Every connection, by handle (read it; the engine changes it).
@@ -141,6 +140,9 @@ class SocketEngine:
         self._listeners: list[Listener] = []
         self._dialers: list[Dialer] = []
         self._paused: set[Link] = set()
+        #: Whose each pipe is (the engine hears from every pipe: see PipeListener).
+        self._owners: dict[Pipe, Link | Dialer] = {}
+        self._attaching: Link | Dialer | None = None
         #: Every timer (``deadlines.changes`` tells a backend when to look at next_deadline).
         self.deadlines = Deadlines()
         self._timed: dict[int, Link | Dialer] = {}
@@ -255,10 +257,12 @@ class SocketEngine:
         """
         self._check_open()
         layers = layering(endpoint, self.options, server_side=False, context=tls_context)
-        dialer = Dialer(self, next(self._keys), endpoint, text, layers)
+        dialer = Dialer(self.options, next(self._keys), endpoint, text, layers)
+        if not dialer.immediate:  # messages may queue before the peer exists
+            dialer.pipe = self._attach_pipe(dialer, dialer.routing_id)
         self._dialers.append(dialer)
         self._timed[dialer.key] = dialer
-        self.actions.append(Dial(dialer, endpoint))
+        self.outbox.actions.append(Dial(dialer, endpoint))
         return dialer
 
     def disconnect(self, dialer: Dialer) -> None:
@@ -292,7 +296,7 @@ class SocketEngine:
                 self._drop(link, "socket closed")
         for dialer in list(self._dialers):
             dialer.lingering = True
-            if dialer.link is None and dialer.drained:
+            if dialer.handle is None and dialer.drained:
                 self._close_dialer(dialer)
         if linger_ms > 0:
             self._linger_delay = linger_ms / 1000
@@ -314,7 +318,7 @@ class SocketEngine:
     def accepted(self, handle: Hashable, listener: Listener) -> None:
         """The backend accepted a connection on ``listener``."""
         if listener.closed or self.closed:
-            self.actions.append(Drop(handle, "not listening", [], listener.text, False))
+            self.outbox.actions.append(Drop(handle, "not listening", [], listener.text, False))
             return
         self._emit(ACCEPTED, fd_of(handle), listener.text)
         self._add_link(handle, listener)
@@ -330,10 +334,11 @@ class SocketEngine:
     def dialed(self, handle: Hashable, dialer: Dialer) -> None:
         """The backend connected ``dialer``'s endpoint."""
         if dialer.closed:
-            self.actions.append(Drop(handle, "disconnected", [], dialer.text, False))
+            self.outbox.actions.append(Drop(handle, "disconnected", [], dialer.text, False))
             return
         self._emit(CONNECTED, fd_of(handle), dialer.text)
-        dialer.link = self._add_link(handle, dialer)
+        dialer.handle = handle
+        self._add_link(handle, dialer)
 
     def dial_failed(self, dialer: Dialer, reason: str, handle: Hashable | None = None) -> None:
         """A dial did not connect (``handle``: the socket it tried, now closed): try
@@ -363,7 +368,8 @@ class SocketEngine:
         except KeyError:
             return False
         link.conn.received(nbytes)
-        return link.process()
+        outcome = link.process()
+        return not link.paused if outcome is None else self._settle(link, outcome)
 
     def buffers_to_send(self, handle: Hashable) -> list[Buffer]:
         """The scatter list for one ``sendmsg`` on ``handle`` (may be empty)."""
@@ -423,7 +429,9 @@ class SocketEngine:
                 continue
             target = self._timed.get(key)
             if isinstance(target, Link):
-                target.on_timer(now)
+                target.deadline = None  # (the heap dropped it)
+                target.conn.handle_timer(now)
+                self._process(target)  # a timeout shows as ConnectionClosed; a PING needs writing
             elif target is not None:
                 self._dialer_timer(target, now)
 
@@ -446,13 +454,13 @@ class SocketEngine:
                 **self.options.connection_kwargs(self.toggles),
             )
         layered = conn if layers is None else layers(cast(Connection, conn))
-        link = Link(self, handle, next(self._keys), layered, origin)
+        link = Link(self.outbox, handle, next(self._keys), layered, origin)
         link.lingering = self._lingering
         self.connections[handle] = link
         self._timed[link.key] = link
-        self.actions.append(Watch(handle, True, False))
+        self.outbox.actions.append(Watch(handle, True, False))
         if layered is conn and type(conn) is RawConnection:
-            link.process()  # no handshake: the peer is there (STREAM's connect notice)
+            self._process(link)  # no handshake: the peer is there (STREAM's connect notice)
         else:
             link.queue()  # our greeting goes out at once
         self._reschedule(link)
@@ -460,7 +468,54 @@ class SocketEngine:
 
     def _emit(self, event: int, value: int, endpoint: str) -> None:
         if self.monitor_events & event:
-            self.events.append(MonitorEvent(event, value, endpoint))
+            self.outbox.events.append(MonitorEvent(event, value, endpoint))
+
+    # -- pipes (the engine hears from each: it is their PipeListener) --------------------
+
+    def _attach_pipe(self, owner: Link | Dialer, routing_id: bytes | None = None) -> Pipe:
+        """A pipe for ``owner`` (a dialer's, or an accepted connection's once handshaken)."""
+        self._attaching = owner  # (a PAIR may refuse the pipe before attach returns)
+        try:
+            pipe = self.socket.attach_pipe(
+                listener=self,
+                locally_initiated=isinstance(owner, Dialer) or isinstance(owner.origin, Dialer),
+                routing_id=routing_id,
+            )
+        finally:
+            self._attaching = None
+        self._owners[pipe] = owner
+        return pipe
+
+    def _detach(self, pipe: Pipe) -> None:
+        self._owners.pop(pipe, None)
+        pipe.detach()
+
+    def output_ready(self, pipe: Pipe) -> None:
+        """A message (or subscription) waits in ``pipe``: its connection should write."""
+        link = self._owners.get(pipe)
+        if type(link) is Link and link.ready and not link.queued:
+            link.queue()  # (a dialer's pipe without a connection: it simply waits)
+
+    def close_requested(self, pipe: Pipe, reason: str) -> None:
+        """The pattern refuses this peer (PAIR's second one, a ROUTER handover)."""
+        owner = self._owners.get(pipe) or self._attaching
+        if isinstance(owner, Link):
+            self._drop(owner, reason)
+        elif owner is not None:
+            self._close_dialer(owner)
+
+    def close_when_sent(self, pipe: Pipe) -> None:
+        """Close once everything queued is written (STREAM's empty message); a dialer's
+        pipe without a connection has nothing to close."""
+        link = self._owners.get(pipe)
+        if type(link) is not Link:
+            return
+        link.lingering = True
+        pipe.sink = None
+        if link.drained:
+            self._drop(link, "closed by the application")
+        elif not link.queued:
+            link.queue()
 
     # -- security ---------------------------------------------------------------------
 
@@ -482,9 +537,6 @@ class SocketEngine:
             return NullMechanism(ask_zap=True, enforce_domain=bool(options["ZAP_ENFORCE_DOMAIN"]))
         return None
 
-    def _authenticate(self, link: Link, event: AuthenticationRequest) -> None:
-        self.zap_requests.append((link.handle, event.mechanism, event.credentials))
-
     def authenticated(
         self, handle: Hashable, status_code: str | None, user_id: bytes = b"", metadata: bytes = b""
     ) -> None:
@@ -494,7 +546,43 @@ class SocketEngine:
         if link is None:
             return  # (gone while ZAP thought)
         link.connection.authentication_reply(status_code, user_id, metadata)
-        link.process()
+        self._process(link)
+
+    def _process(self, link: Link) -> bool:
+        """Let ``link`` deliver what it decoded; True while it wants more bytes."""
+        return self._settle(link, link.process())
+
+    def _settle(self, link: Link, outcome: Outcome | None) -> bool:
+        """Act on what ``link`` reported, letting it go on until it needs bytes."""
+        while outcome is not None:
+            if outcome is RESCHEDULE:
+                self._reschedule(link)
+                break
+            if outcome is PAUSED:
+                self._pause(link)
+                if link.connection.next_deadline != link.deadline:
+                    self._reschedule(link)
+                break
+            kind = type(outcome)
+            if kind is HandshakeComplete:
+                self._handshake_done(link, cast(HandshakeComplete, outcome))
+                if link.closed:
+                    return False
+            elif kind is AuthenticationRequest:
+                request = cast(AuthenticationRequest, outcome)
+                self.outbox.zap_requests.append(
+                    (link.handle, request.mechanism, request.credentials)
+                )
+            elif kind is ConnectionClosed:
+                closed = cast(ConnectionClosed, outcome)
+                self._drop(link, closed.reason, failed=True, error=closed.error)
+                return False
+            else:  # the pattern refused what the peer sent
+                error = cast(RemoteProtocolError, outcome)
+                self._drop(link, str(error), error=error)
+                return False
+            outcome = link.process()
+        return not link.paused
 
     def _handshake_done(self, link: Link, event: HandshakeComplete) -> None:
         link.ready = True
@@ -503,20 +591,20 @@ class SocketEngine:
         link.direct = conn.direct_queue if isinstance(conn, Connection) else None
         dialer = link.origin
         if not isinstance(dialer, Dialer):
-            pipe = self.socket.attach_pipe(listener=link)
+            pipe = self._attach_pipe(link)
         else:
             dialer.interval = self.options["RECONNECT_IVL"]  # success resets the backoff
             if dialer.pipe is None:  # IMMEDIATE: the pipe exists only while connected
-                dialer.pipe = dialer.attach_pipe(link)
+                dialer.pipe = self._attach_pipe(link, dialer.routing_id)
             pipe = dialer.pipe
-            pipe.listener = link
+            self._owners[pipe] = link
         link.pipe = pipe
         pipe.properties = event.properties
         pipe.connected(event.routing_id, event.socket_type)
         if link.closed:
             return  # the pattern refused the peer (PAIR's second one)
         if pipe.outbound:
-            link.output_ready(pipe)
+            self.output_ready(pipe)
         elif not link.lingering:
             pipe.sink = link
         if link.lingering and link.drained:
@@ -551,14 +639,14 @@ class SocketEngine:
         pipe = link.pipe
         if pipe is not None:
             pipe.sink = None
-            if pipe.listener is link:
-                pipe.listener = None
+            if self._owners.get(pipe) is link:
+                del self._owners[pipe]
         origin = link.origin
         if isinstance(origin, Dialer):
             self._dialer_lost(origin)
         elif pipe is not None:
-            pipe.detach()
-        self.actions.append(
+            self._detach(pipe)
+        self.outbox.actions.append(
             Drop(link.handle, reason, farewell, origin.text, failed and not link.ready)
         )
         self.check_linger()
@@ -580,14 +668,14 @@ class SocketEngine:
         self._emit(DISCONNECTED, fd_of(link.handle), endpoint)
 
     def _dialer_lost(self, dialer: Dialer) -> None:
-        dialer.link = None
+        dialer.handle = None
         pipe = dialer.pipe
         if pipe is not None:
             if dialer.immediate or dialer.lingering:
-                pipe.detach()
+                self._detach(pipe)
                 dialer.pipe = None
             else:
-                pipe.listener = dialer
+                self._owners[pipe] = dialer
                 pipe.disconnected()
         if dialer.lingering:
             self._close_dialer(dialer)
@@ -610,7 +698,7 @@ class SocketEngine:
             self.deadlines.set(dialer.key, now + dialer.delay)
             dialer.delay = None
         else:
-            self.actions.append(Dial(dialer, dialer.endpoint))
+            self.outbox.actions.append(Dial(dialer, dialer.endpoint))
 
     def _close_dialer(self, dialer: Dialer) -> None:
         """disconnect(), a refused pipe, or the end of the socket: drop everything now."""
@@ -621,10 +709,11 @@ class SocketEngine:
             self._dialers.remove(dialer)
         self.deadlines.clear(dialer.key)
         self._timed.pop(dialer.key, None)
-        if dialer.link is not None:
-            self._drop(dialer.link, "disconnected")  # (comes back here: closed already)
+        link = self.connections.get(dialer.handle) if dialer.handle is not None else None
+        if link is not None:
+            self._drop(link, "disconnected")  # (comes back here: closed already)
         if dialer.pipe is not None:
-            dialer.pipe.detach()
+            self._detach(dialer.pipe)
             dialer.pipe = None
         self.check_linger()
 
@@ -634,7 +723,7 @@ class SocketEngine:
             self.deadlines.set(link.key, deadline)
 
     def _watch(self, link: Link) -> None:
-        self.actions.append(Watch(link.handle, not link.paused, link.blocked))
+        self.outbox.actions.append(Watch(link.handle, not link.paused, link.blocked))
 
     def _pause(self, link: Link) -> None:
         if not link.paused:
@@ -654,7 +743,7 @@ class SocketEngine:
                 link.paused = False
                 self._paused.discard(link)
                 self._watch(link)
-                link.process()  # whole messages may wait in the buffer already
+                self._process(link)  # whole messages may wait in the buffer already
         if not self._paused:
             self.try_recv = self.socket.try_recv  # type: ignore[method-assign]
 
@@ -674,4 +763,5 @@ class SocketEngine:
         for link in list(self.connections.values()):
             self._drop(link, "socket closed")
         self.socket.close()  # detaches the pipes
+        self._owners.clear()
         self.finished = True

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Sequence
 from typing import TYPE_CHECKING, cast
 
-from ._bindings import Dialer, Listener
+from ._actions import Outbox
 from ._connection import Connection
 from ._errors import RemoteProtocolError
 from ._events import (
@@ -31,17 +31,47 @@ from ._raw import RawConnection
 from ._sendqueue import Buffer, MessageTracker, SendQueue
 
 if TYPE_CHECKING:
-    from ._engine import SocketEngine
+    from ._bindings import Dialer, Listener
 
-__all__ = ["BACKLOG", "Link"]
+__all__ = ["BACKLOG", "PAUSED", "RESCHEDULE", "Link", "Outcome"]
 
 #: Unsent bytes a connection may hold before messages wait in the pipe instead
 #: (so that SNDHWM, not an unbounded buffer, absorbs a peer that does not read).
 BACKLOG = 256 * 1024
 
 
+class _Signal:
+    """(The type of :data:`PAUSED` and :data:`RESCHEDULE`.)"""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+#: :meth:`Link.process` stopped because the pipe is at RCVHWM.
+PAUSED = _Signal("PAUSED")
+#: :meth:`Link.process` needs bytes, and the connection's next deadline moved.
+RESCHEDULE = _Signal("RESCHEDULE")
+
+#: What :meth:`Link.process` hands its engine to act on: the pipe is full, the
+#: deadline moved, the handshake completed, ZAP must be asked, the connection
+#: ended, or the pattern refused what the peer sent (a RemoteProtocolError).
+Outcome = (
+    _Signal | HandshakeComplete | AuthenticationRequest | ConnectionClosed | RemoteProtocolError
+)
+
+
 class Link:
-    """A connection of the engine, known to the backend by ``handle``."""
+    """A connection of the engine, known to the backend by ``handle``.
+
+    It decodes and delivers; what only the engine may decide (pause, attach a
+    pipe, ask ZAP, drop) it returns from :meth:`process`. It writes to the
+    engine's :class:`Outbox` only to say that it has bytes to send.
+    """
 
     __slots__ = (
         "blocked",
@@ -50,11 +80,11 @@ class Link:
         "connection",
         "deadline",
         "direct",
-        "engine",
         "handle",
         "key",
         "lingering",
         "origin",
+        "outbox",
         "paused",
         "pipe",
         "queued",
@@ -63,13 +93,13 @@ class Link:
 
     def __init__(
         self,
-        engine: SocketEngine,
+        outbox: Outbox,
         handle: Hashable,
         key: int,
         conn: Connection | RawConnection | Layer,
         origin: Listener | Dialer,
     ) -> None:
-        self.engine = engine
+        self.outbox = outbox
         self.handle = handle
         self.key = key
         self.conn = conn
@@ -83,7 +113,7 @@ class Link:
         self.ready = False  # the handshake completed and the pipe is attached
         self.paused = False  # the pipe is at RCVHWM: no reading
         self.blocked = False  # the kernel refused bytes: wait until writable
-        self.queued = False  # in engine.output, or waiting for writability
+        self.queued = False  # in outbox.output, or waiting for writability
         self.lingering = False
         self.closed = False
         self.deadline: float | None = None
@@ -96,24 +126,25 @@ class Link:
 
     # -- input ----------------------------------------------------------------------
 
-    def process(self) -> bool:
-        """Deliver what the connection decoded; True while the link wants more bytes."""
+    def process(self) -> Outcome | None:
+        """Deliver what the connection decoded, up to the first thing the engine
+        must act on (None: nothing; the connection wants more bytes)."""
         conn = self.conn
+        full = False
         while True:
             pipe = self.pipe
             if self.ready:
                 assert pipe is not None
                 room = pipe.room
                 if room <= 0:
-                    self.engine._pause(self)
+                    full = True
                     break
                 messages, event = conn.pull(room)
                 if messages:
                     try:
                         pipe.deliver_many(messages)
                     except RemoteProtocolError as error:
-                        self.engine._drop(self, str(error), error=error)
-                        return False
+                        return error
                 if event is None:
                     continue  # the limit was reached: look at the room again
             else:
@@ -124,24 +155,20 @@ class Link:
             if kind is Subscribe or kind is Cancel:
                 assert pipe is not None
                 pipe.deliver_subscription(kind is Subscribe, cast(Subscribe, event).topic)
-            elif kind is HandshakeComplete:
-                self.engine._handshake_done(self, cast(HandshakeComplete, event))
-                if self.closed:
-                    return False
-            elif kind is AuthenticationRequest:
-                self.engine._authenticate(self, cast(AuthenticationRequest, event))
+            elif kind is HandshakeComplete or kind is AuthenticationRequest:
+                return cast("HandshakeComplete | AuthenticationRequest", event)
             elif kind is ConnectionClosed:
-                closed = cast(ConnectionClosed, event)
-                self.engine._drop(self, closed.reason, failed=True, error=closed.error)
-                return False
+                return cast(ConnectionClosed, event)
             # (PeerError: its reason arrives again in the ConnectionClosed after it)
         if not self.queued:
             direct = self.direct
             if direct._size if direct is not None else conn.bytes_to_send:
                 self.queue()  # a PONG, handshake replies, what waited for the handshake
+        if full:
+            return PAUSED
         if self.connection.next_deadline != self.deadline:
-            self.engine._reschedule(self)
-        return not self.paused
+            return RESCHEDULE
+        return None
 
     # -- output ---------------------------------------------------------------------
 
@@ -149,7 +176,7 @@ class Link:
         """The connection has bytes to send: tell the backend (once until it writes)."""
         self.queued = True
         if not self.blocked:
-            self.engine.output.append(self.handle)
+            self.outbox.output.append(self.handle)
 
     def take(self, frames: Sequence[Buffer], tracker: MessageTracker | None) -> None:
         """Sink: the fast lane, from the pattern straight into the send queue."""
@@ -166,7 +193,7 @@ class Link:
         if not self.queued:
             self.queued = True
             if not self.blocked:
-                self.engine.output.append(self.handle)
+                self.outbox.output.append(self.handle)
 
     def take_command(self, command: SubscriptionCommand) -> None:
         """Sink: a subscription, straight into the send queue."""
@@ -198,30 +225,3 @@ class Link:
         """Nothing left to send, in the pipe or the connection."""
         pipe = self.pipe
         return not self.conn.bytes_to_send and (pipe is None or not pipe.outbound)
-
-    # -- PipeListener ---------------------------------------------------------------
-
-    def output_ready(self, pipe: Pipe) -> None:
-        """A message (or subscription) waits in the pipe: the backend should write."""
-        if self.ready and not self.queued:
-            self.queue()
-
-    def close_requested(self, pipe: Pipe, reason: str) -> None:
-        """The pattern refuses this peer (PAIR's second one, a ROUTER handover)."""
-        self.engine._drop(self, reason)
-
-    def close_when_sent(self, pipe: Pipe) -> None:
-        """Close once everything queued is written (STREAM's empty message)."""
-        self.lingering = True
-        pipe.sink = None
-        if self.drained:
-            self.engine._drop(self, "closed by the application")
-        elif not self.queued:
-            self.queue()
-
-    # -- time -------------------------------------------------------------------------
-
-    def on_timer(self, now: float) -> None:
-        self.deadline = None  # (the engine's heap dropped it)
-        self.conn.handle_timer(now)
-        self.process()  # a timeout shows as ConnectionClosed; a PING needs writing

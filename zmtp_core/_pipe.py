@@ -30,18 +30,23 @@ from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from ._events import Frame
 from ._sendqueue import Buffer, MessageTracker
+from ._socket_types import SocketType
 
 #: The properties of a pipe with no connection behind it yet (or inproc).
 EMPTY_PROPERTIES: Mapping[str, bytes] = MappingProxyType({})
 
-if TYPE_CHECKING:
-    from ._socketbase import SocketBase
-
-__all__ = ["OutgoingMessage", "Pipe", "PipeListener", "Sink", "SubscriptionCommand"]
+__all__ = [
+    "OutgoingMessage",
+    "Pipe",
+    "PipeListener",
+    "PipeOwner",
+    "Sink",
+    "SubscriptionCommand",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +67,38 @@ class Sink(Protocol):
     def take(self, frames: Sequence[Buffer], tracker: MessageTracker | None) -> None: ...
 
     def take_command(self, command: SubscriptionCommand) -> None: ...
+
+
+class ReadyQueue(Protocol):
+    """The fair queue of a socket's pipes with messages in."""
+
+    def activated(self, pipe: Pipe) -> None: ...
+
+
+class PipeOwner(Protocol):
+    """What a pipe tells its socket pattern (SocketBase implements it), and what
+    the inproc mover reads of it."""
+
+    @property
+    def socket_type(self) -> SocketType: ...
+
+    @property
+    def direct_delivery(self) -> bool: ...
+
+    @property
+    def _fq(self) -> ReadyQueue: ...
+
+    def _deliver(self, pipe: Pipe, frames: list[Frame]) -> None: ...
+
+    def _deliver_many(self, pipe: Pipe, messages: list[list[Frame]]) -> None: ...
+
+    def _subscription(self, pipe: Pipe, subscribe: bool, topic: bytes) -> None: ...
+
+    def _pipe_connected(self, pipe: Pipe, reconnected: bool) -> None: ...
+
+    def _pipe_disconnected(self, pipe: Pipe) -> None: ...
+
+    def _detach(self, pipe: Pipe) -> None: ...
 
 
 class PipeListener(Protocol):
@@ -105,7 +142,7 @@ class Pipe:
 
     def __init__(
         self,
-        socket: SocketBase,
+        socket: PipeOwner,
         *,
         sndhwm: int,
         rcvhwm: int,

@@ -619,14 +619,15 @@ class SocketAPI(Shadowable):
                 engine.send(frames, tracker)
             except Again:
                 return False
-            if engine.output:
+            outbox = engine.outbox
+            if outbox.output:
                 if self._batching:
                     self._batcher.queued(
                         len(frames[0]) if len(frames) == 1 else sum(map(len, frames))
                     )
                 else:
                     self._driver.flush()
-            if engine.actions:  # (a STREAM's empty message closes its connection)
+            if outbox.actions:  # (a STREAM's empty message closes its connection)
                 self._driver.service()
         if self.context._inproc.pending:
             self.context._inproc.run_transfers()
@@ -643,7 +644,7 @@ class SocketAPI(Shadowable):
             frames = engine.try_recv()
             if frames is None:
                 return None
-            if engine.actions:  # reading resumes: a paused connection is watched again
+            if engine.outbox.actions:  # reading resumes: a paused connection is watched again
                 self._driver.service()
             for link in self._inproc.links:
                 if link.stalled:

@@ -70,7 +70,7 @@ class Driver:
         self.on_events: Callable[[list[MonitorEvent]], None] | None = None
         #: Called after each service (while Socket.FD is in use: it raises the signal).
         self.on_service: Callable[[], None] | None = None
-        #: Asks ZAP the engine's questions (engine.zap_requests); without it, every
+        #: Asks ZAP the engine's questions (engine.outbox.zap_requests); without it, every
         #: question is answered "no handler".
         self.on_zap: Callable[[list[tuple[Any, bytes, tuple[bytes, ...]]]], None] | None = None
 
@@ -177,21 +177,21 @@ class Driver:
 
     def flush(self) -> None:
         """Write every connection that has output (the engine's ``output`` list)."""
-        engine = self.engine
-        output = engine.output
+        outbox = self.engine.outbox
+        output = outbox.output
         if output:
-            engine.output = []
+            outbox.output = []
             for handle in output:
                 self.write(handle)
-            if engine.output:
+            if outbox.output:
                 self._write_output()
-        if engine.actions:
+        if outbox.actions:
             self.service()  # a full kernel: wait for writability
 
     def _write_output(self) -> None:
-        engine = self.engine
-        while engine.output:
-            handles, engine.output = engine.output, []
+        outbox = self.engine.outbox
+        while outbox.output:
+            handles, outbox.output = outbox.output, []
             for handle in handles:
                 self.write(handle)
 
@@ -210,17 +210,18 @@ class Driver:
     def service(self) -> None:
         """Carry out what the engine asks: actions, pending output, the timer."""
         engine = self.engine
-        while engine.actions or engine.output or engine.zap_requests:
-            if engine.zap_requests:
+        outbox = engine.outbox
+        while outbox.actions or outbox.output or outbox.zap_requests:
+            if outbox.zap_requests:
                 self._ask_zap()
-            if engine.actions:
+            if outbox.actions:
                 self._run_actions()
-            if engine.output:
+            if outbox.output:
                 self._write_output()
         if engine.deadlines.changes != self._deadline_changes:
             self._schedule()
-        if engine.events:
-            events, engine.events = engine.events, []
+        if outbox.events:
+            events, outbox.events = outbox.events, []
             if self.on_events is not None:
                 self.on_events(events)
         if engine.finished and not self._finished:
@@ -230,8 +231,8 @@ class Driver:
             self.on_service()
 
     def _ask_zap(self) -> None:
-        engine = self.engine
-        requests, engine.zap_requests = engine.zap_requests, []
+        engine, outbox = self.engine, self.engine.outbox
+        requests, outbox.zap_requests = outbox.zap_requests, []
         if self.on_zap is not None:
             self.on_zap(requests)
         else:
@@ -239,9 +240,9 @@ class Driver:
                 engine.authenticated(handle, None)
 
     def _run_actions(self) -> None:
-        engine = self.engine
-        while engine.actions:
-            actions, engine.actions = engine.actions, []
+        outbox = self.engine.outbox
+        while outbox.actions:
+            actions, outbox.actions = outbox.actions, []
             for action in actions:
                 kind = type(action)
                 if kind is Watch:
@@ -292,7 +293,7 @@ class Driver:
             if deadline is None or (deadline != PENDING and deadline > loop.time()):
                 break
             engine.handle_timer(loop.time())
-            if engine.actions or engine.output:
+            if engine.outbox.actions or engine.outbox.output:
                 self.service()  # (which comes back here)
                 return
         if deadline == self._deadline:

@@ -48,7 +48,7 @@ class Loop(Protocol):
 class Batcher(Protocol):
     """When to write what the application sent: the backend's batching policy.
 
-    It takes the handles listed in ``engine.output`` and has the driver write
+    It takes the handles listed in ``engine.outbox.output`` and has the driver write
     them (``driver.write``), at once or later.
     """
 
