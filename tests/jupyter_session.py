@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import faulthandler
 import os
 import sys
 import time
@@ -52,7 +53,11 @@ try:
         if message["msg_type"] == "stream" and "sleeping" in message["content"]["text"]:
             break
     manager.interrupt_kernel()
+    # (Seen twice in CI, never alone: no reply within 30 s on a zmtp client. If
+    # it happens again, every thread's stack goes to stderr for the report.)
+    faulthandler.dump_traceback_later(25)
     interrupted = client.get_shell_msg(timeout=30)
+    faulthandler.cancel_dump_traceback_later()
     assert interrupted["parent_header"]["msg_id"] == request
     content = interrupted["content"]
     print("interrupt", content["status"], content.get("ename"), flush=True)

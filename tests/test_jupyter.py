@@ -15,6 +15,11 @@ SESSION = Path(__file__).with_name("jupyter_session.py")
 
 
 @pytest.mark.timeout(180)
+# A zmtp client once waited 30 s for the interrupted cell's reply in CI (two of
+# the three cases in one run; never reproduced alone or in 20 runs under load):
+# a second attempt keeps it from hiding the rest, and the session dumps every
+# thread's stack if it happens (see jupyter_session.py, and the notes).
+@pytest.mark.flaky(reruns=1)
 @pytest.mark.parametrize(
     ("client", "kernel"), [("zmtp", "pyzmq"), ("pyzmq", "zmtp"), ("zmtp", "zmtp")]
 )
