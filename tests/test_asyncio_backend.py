@@ -170,7 +170,7 @@ def test_a_busy_receiver_does_not_grow() -> None:
                 sent += 1
                 if sent % 100 == 0:
                     await asyncio.sleep(0.001)  # let the loop move bytes
-            inbound = sum(len(p.inbound) for p in pull._engine.socket.pipes)
+            inbound = sum(len(p.inbound) for p in pull._engine.pattern.pipes)
             assert inbound <= 50  # RCVHWM bounds what the receiver holds
             assert pull._waiters == [] and push._waiters == []
             for _ in range(sent):

@@ -381,7 +381,7 @@ def test_need_data_repr() -> None:
     assert repr(NEED_DATA) == "NEED_DATA"
 
 
-def test_next_messages_decodes_in_bulk_and_stops_at_other_events() -> None:
+def test_pull_decodes_in_bulk_and_stops_at_other_events() -> None:
     pub = Connection("PUB")
     peer(pub, greeting(), ready(b"SUB"))
     take_output(pub)
@@ -392,24 +392,23 @@ def test_next_messages_decodes_in_bulk_and_stops_at_other_events() -> None:
         + command(b"\x09SUBSCRIBEx")  # an event: the batch stops before it
         + b"\x00\x01e"
     )
-    assert pub.next_messages(10) == [[b"a"], [b"b", b"c"], [b"d"]]
-    assert pub.next_messages(10) == []
-    assert pub.next_event() == Subscribe(b"x")
-    assert pub.next_messages(1) == [[b"e"]]
+    assert pub.pull(10) == ([[b"a"], [b"b", b"c"], [b"d"]], Subscribe(b"x"))
+    assert pub.pull(1) == ([[b"e"]], None)  # the limit: more may be buffered
+    assert pub.pull(10) == ([], NEED_DATA)
     assert take_output(pub) == command(b"\x04PONG")
     pub.receive_data(b"\x00\x02")  # a truncated frame, then the peer leaves
     pub.receive_data(b"")
-    assert pub.next_messages(10) == []
-    assert isinstance(pub.next_event(), ConnectionClosed)
+    messages, closed = pub.pull(10)
+    assert messages == [] and isinstance(closed, ConnectionClosed)
 
 
-def test_next_messages_respects_the_limit_and_violations_close() -> None:
+def test_pull_respects_the_limit_and_violations_close() -> None:
     conn = Connection("DEALER", max_message_size=30)  # (READY is a 28-byte frame)
     peer(conn, greeting(), ready(b"ROUTER"))
     conn.receive_data(b"\x00\x01a" * 5 + b"\x00\x1f" + bytes(31))
-    assert conn.next_messages(3) == [[b"a"]] * 3
-    assert conn.next_messages(10) == [[b"a"]] * 2  # then the oversized frame
-    closed = conn.next_event()
+    assert conn.pull(3) == ([[b"a"]] * 3, None)
+    messages, closed = conn.pull(10)
+    assert messages == [[b"a"]] * 2  # the messages before the oversized frame still count
     assert isinstance(closed, ConnectionClosed) and "maximum message size" in closed.reason
 
 

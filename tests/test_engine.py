@@ -242,7 +242,7 @@ def test_rcvhwm_pauses_reading_and_receiving_resumes_it() -> None:
     net.run()
     (end,) = pull.ends.values()
     assert not end.read  # paused: the pipe is at RCVHWM
-    queued = sum(len(p.inbound) for p in pull.engine.socket.pipes)
+    queued = sum(len(p.inbound) for p in pull.engine.pattern.pipes)
     assert queued == 4
     got = pull.recv_all()
     net.run()
@@ -336,7 +336,7 @@ def test_tls_needs_a_context_from_the_backend() -> None:
     engine = SocketEngine("DEALER")
     with pytest.raises(SocketError, match="TLS context"):
         engine.connect(parse_endpoint("tls://127.0.0.1:5555"), "tls://127.0.0.1:5555")
-    assert not engine.socket.pipes  # nothing attached after the failure
+    assert not engine.pattern.pipes  # nothing attached after the failure
 
 
 def test_closed_engine_refuses_endpoints_and_drops_late_connections() -> None:

@@ -269,8 +269,8 @@ class Connection:
 
         The second item is NEED_DATA (wait for bytes), an event (a subscription,
         the handshake, the end), or None when ``limit`` messages were taken and
-        more may be buffered. This is :meth:`next_messages` and
-        :meth:`next_event` folded together, for backends that move messages in bulk.
+        more may be buffered: the one decoding call of a backend that moves messages
+        in bulk (:meth:`next_event` is the same, one event at a time, for simple loops).
         """
         if self._state is not _TRAFFIC:
             return [], self.next_event()
@@ -298,17 +298,6 @@ class Connection:
     def _take_held_event(self) -> Event | None:
         event, self._held_event = self._held_event, None
         return event
-
-    def next_messages(self, limit: int) -> list[list[Frame]]:
-        """Up to ``limit`` whole messages in one go, for backends that move them in bulk.
-
-        It stops at anything that is not a message (a subscription, the end of
-        the input, a violation): :meth:`next_event` then reports it. An empty
-        list means: ask next_event().
-        """
-        if self._state is not _TRAFFIC or self._held_event is not None:
-            return []
-        return self._decode_messages(limit)
 
     def _decode_messages(self, limit: int) -> list[list[Frame]]:
         """The traffic decoder: whole messages out; commands handled or held as an event.

@@ -124,8 +124,8 @@ class SocketEngine:
         self.config = config = config if config is not None else EngineConfiguration()
         self.rng = config.rng
         #: The socket pattern: routing, fair queueing, HWM, over one pipe per peer.
-        self.socket = create_socket(socket_type, options, rng=self.rng)
-        self.options = self.socket.options
+        self.pattern = create_socket(socket_type, options, rng=self.rng)
+        self.options = self.pattern.options
         self.toggles = config.toggles
         #: Large-frame buffers, used again once the application is done with them.
         self.bodies = BodyPool(body_kind)
@@ -151,15 +151,15 @@ class SocketEngine:
         self._linger_delay = 0.0
         # The application's calls, bound once (they are the hot path). try_recv is
         # the pattern's own while no connection is paused (see _pause and _resume).
-        self.send = self.socket.send
-        self.try_recv = self.socket.try_recv  # type: ignore[method-assign]
-        self.setsockopt = self.socket.setsockopt
-        self.getsockopt = self.socket.getsockopt
+        self.send = self.pattern.send
+        self.try_recv = self.pattern.try_recv  # type: ignore[method-assign]
+        self.setsockopt = self.pattern.setsockopt
+        self.getsockopt = self.pattern.getsockopt
 
     def __repr__(self) -> str:
         state = "finished" if self.finished else "closed" if self.closed else "open"
         return (
-            f"<SocketEngine {self.socket.socket_type.name} {state} links={len(self.connections)}>"
+            f"<SocketEngine {self.pattern.socket_type.name} {state} links={len(self.connections)}>"
         )
 
     # -- the application's side ------------------------------------------------------
@@ -170,7 +170,7 @@ class SocketEngine:
 
         (While no connection is paused at RCVHWM, this is the pattern's own try_recv.)
         """
-        frames = self.socket.try_recv()
+        frames = self.pattern.try_recv()
         if frames is not None and self._paused:
             self._resume()
         return frames
@@ -191,22 +191,22 @@ class SocketEngine:
     def received_properties(self) -> Mapping[str, bytes]:
         """The properties of the connection the last message received came from
         (its peer's metadata, and ZAP's User-Id); empty for inproc."""
-        last = self.socket._fq.last
+        last = self.pattern._fq.last
         return EMPTY_PROPERTIES if last is None else last.properties
 
     @property
     def readable(self) -> bool:
         """A message can be received now (POLLIN)."""
-        return self.socket.readable
+        return self.pattern.readable
 
     @property
     def writable(self) -> bool:
         """A message can be sent now (POLLOUT)."""
-        return self.socket.writable
+        return self.pattern.writable
 
     @property
     def socket_type(self) -> SocketType:
-        return self.socket.socket_type
+        return self.pattern.socket_type
 
     def bind(
         self,
@@ -309,7 +309,7 @@ class SocketEngine:
         if (
             self._lingering
             and not self.connections
-            and not any(p.outbound for p in self.socket.pipes)
+            and not any(p.outbound for p in self.pattern.pipes)
         ):
             self.finish()
 
@@ -444,11 +444,11 @@ class SocketEngine:
     def _add_link(self, handle: Hashable, origin: Listener | Dialer) -> Link:
         conn: Connection | RawConnection
         layers = origin.layering
-        if self.socket.socket_type is SocketType.STREAM:
+        if self.pattern.socket_type is SocketType.STREAM:
             conn, layers = RawConnection(), None  # (raw TCP: no ZMTP, no layers)
         else:
             conn = Connection(
-                self.socket.socket_type,
+                self.pattern.socket_type,
                 bodies=self.bodies,
                 mechanism=self._new_mechanism(),
                 **self.options.connection_kwargs(self.toggles),
@@ -476,7 +476,7 @@ class SocketEngine:
         """A pipe for ``owner`` (a dialer's, or an accepted connection's once handshaken)."""
         self._attaching = owner  # (a PAIR may refuse the pipe before attach returns)
         try:
-            pipe = self.socket.attach_pipe(
+            pipe = self.pattern.attach_pipe(
                 listener=self,
                 locally_initiated=isinstance(owner, Dialer) or isinstance(owner.origin, Dialer),
                 routing_id=routing_id,
@@ -631,7 +631,7 @@ class SocketEngine:
         if link.paused:
             self._paused.discard(link)
             if not self._paused:
-                self.try_recv = self.socket.try_recv  # type: ignore[method-assign]
+                self.try_recv = self.pattern.try_recv  # type: ignore[method-assign]
         conn = link.conn
         conn.close()
         farewell = conn.buffers_to_send() if failed and conn.bytes_to_send else []
@@ -745,7 +745,7 @@ class SocketEngine:
                 self._watch(link)
                 self._process(link)  # whole messages may wait in the buffer already
         if not self._paused:
-            self.try_recv = self.socket.try_recv  # type: ignore[method-assign]
+            self.try_recv = self.pattern.try_recv  # type: ignore[method-assign]
 
     def _linger_timer(self, now: float) -> None:
         if self._lingering and self._linger_delay > 0:
@@ -762,6 +762,6 @@ class SocketEngine:
             self._close_dialer(dialer)
         for link in list(self.connections.values()):
             self._drop(link, "socket closed")
-        self.socket.close()  # detaches the pipes
+        self.pattern.close()  # detaches the pipes
         self._owners.clear()
         self.finished = True

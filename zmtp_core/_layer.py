@@ -22,6 +22,7 @@ from collections.abc import Callable
 
 from ._connection import Connection
 from ._counters import counters
+from ._errors import LocalProtocolError
 from ._events import Event, Frame, NeedData
 from ._sendqueue import Buffer
 
@@ -40,7 +41,6 @@ class Layer:
     """
 
     next_event: Callable[[], Event | NeedData]
-    next_messages: Callable[[int], list[list[Frame]]]
     pull: Callable[[int], tuple[list[list[Frame]], Event | NeedData | None]]
     send_message: Callable[..., None]
     send_subscribe: Callable[[bytes], None]
@@ -53,7 +53,6 @@ class Layer:
         conn = self.connection
         # The message side is the Connection's, called directly (no indirection).
         self.next_event = conn.next_event
-        self.next_messages = conn.next_messages
         self.pull = conn.pull
         self.send_message = conn.send_message
         self.send_subscribe = conn.send_subscribe
@@ -130,8 +129,13 @@ class Layer:
 
     def sent(self, nbytes: int) -> bool:
         """As :meth:`Connection.sent`: False when the kernel took less than offered."""
+        offered = self._offered
+        if not 0 <= nbytes <= offered:
+            raise LocalProtocolError(
+                f"wrote {nbytes} bytes but the last buffers_to_send() offered {offered}"
+            )
         outbox = self._outbox
-        complete = nbytes >= self._offered
+        complete = nbytes == offered
         self._offered = 0
         self._outbox_size -= nbytes
         if counters.enabled and nbytes and self._outbox_size:

@@ -25,6 +25,7 @@ from ._events import (
     HandshakeComplete,
     Subscribe,
 )
+from ._face import ConnectionFace
 from ._layer import Layer
 from ._pipe import Pipe, SubscriptionCommand
 from ._raw import RawConnection
@@ -102,7 +103,8 @@ class Link:
         self.outbox = outbox
         self.handle = handle
         self.key = key
-        self.conn = conn
+        #: What the engine talks to: the Connection, or the layers above it.
+        self.conn: ConnectionFace = conn
         #: The Connection itself (``conn`` may be the layers above it).
         self.connection: Connection | RawConnection = (
             conn.connection if isinstance(conn, Layer) else conn

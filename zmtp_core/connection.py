@@ -22,6 +22,7 @@ from ._events import (
     PeerError,
     Subscribe,
 )
+from ._face import ConnectionFace
 from ._greeting import encode_greeting
 from ._layer import Layer
 from ._mechanism import Mechanism, NullMechanism
@@ -37,6 +38,7 @@ __all__ = [
     "Cancel",
     "Connection",
     "ConnectionClosed",
+    "ConnectionFace",
     "ConnectionState",
     "CurveClient",
     "CurveServer",

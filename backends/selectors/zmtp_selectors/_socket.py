@@ -73,7 +73,7 @@ class Socket(SocketAPI):
 
         self._window = cast(WindowBatcher, self._batcher)
         # The pattern's readable property as one call (what a blocked recv looks at).
-        pattern = self._engine.socket
+        pattern = self._engine.pattern
         readable = cast(property, type(pattern).readable).fget
         assert readable is not None
         self._readable_check = functools.partial(readable, pattern)
@@ -268,10 +268,10 @@ class Socket(SocketAPI):
     # -- waiting ------------------------------------------------------------------
 
     def _readable(self) -> bool:
-        return self._engine.socket.readable
+        return self._engine.pattern.readable
 
     def _writable(self) -> bool:
-        return self._engine.socket.writable
+        return self._engine.pattern.writable
 
     def _wait(self, condition: Callable[[], bool], timeout_ms: int) -> bool:
         """Run the reactor until ``condition`` holds or time is up.

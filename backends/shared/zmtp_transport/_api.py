@@ -279,7 +279,7 @@ class SocketAPI(Shadowable):
         self._sndtimeo: int = engine.options["SNDTIMEO"]
         #: Wakes whatever waits on this socket (after a delivery, a close, term()).
         self._notify = wake
-        self._inproc = InprocEnd(engine.socket, lock, wake)
+        self._inproc = InprocEnd(engine.pattern, lock, wake)
         self._endpoints: dict[str, list[Endpoints]] = {}
         self._closed = False
         self._outgoing: list[Buffer] = []  # frames of a message sent with SNDMORE so far
@@ -292,7 +292,7 @@ class SocketAPI(Shadowable):
         register(self)
         if engine.socket_type in (SocketType.PUB, SocketType.XPUB):
             self._last_look = 0.0
-            cast(Any, engine.socket).before_dropping = _looking_for_subscriptions(self)
+            cast(Any, engine.pattern).before_dropping = _looking_for_subscriptions(self)
 
     # -- shadows (pyzmq's; see _shadow.py) ---------------------------------------------
 
