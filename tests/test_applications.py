@@ -89,9 +89,16 @@ def test_circus_daemon_and_control(tmp_path: Path, env: dict[str, str]) -> None:
     log = tmp_path / "circusd.log"
     with background([str(BIN / "circusd"), "circus.ini"], env, log) as daemon:
         ctl = [str(BIN / "circusctl"), "--endpoint", endpoint, "--timeout", "10"]
-        assert run([*ctl, "numprocesses", "sleeper"], env, tmp_path).strip() == "2"
+
+        def processes_become(count: str) -> None:
+            """circusd answers while its watcher still spawns: ask until it says ``count``."""
+            deadline = time.monotonic() + 30
+            while (said := run([*ctl, "numprocesses", "sleeper"], env, tmp_path).strip()) != count:
+                assert time.monotonic() < deadline, f"numprocesses stays {said}, not {count}"
+
+        processes_become("2")
         assert run([*ctl, "incr", "sleeper"], env, tmp_path).strip() == "ok"
-        assert run([*ctl, "numprocesses", "sleeper"], env, tmp_path).strip() == "3"
+        processes_become("3")
         assert run([*ctl, "status", "sleeper"], env, tmp_path).strip() == "active"
         assert run([*ctl, "quit"], env, tmp_path).strip() == "ok"
         daemon.wait(timeout=30)

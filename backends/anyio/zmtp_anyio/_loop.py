@@ -13,17 +13,15 @@ not take the application's task group down.
 
 from __future__ import annotations
 
-import heapq
-import itertools
 import logging
 import math
 import socket
-from collections import deque
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 import anyio
 import anyio.lowlevel
+
+from zmtp_transport import Timer, TimerQueue
 
 __all__ = ["AnyioLoop", "Scheduler", "Timer"]
 
@@ -32,64 +30,13 @@ log = logging.getLogger("zmtp")
 ReadyHandler = Callable[[bool, bool], None]
 Spawn = Callable[..., None]
 
-#: Cancelled timers tolerated in the heap before it is rebuilt without them.
-STALE_TIMERS = 64
 
-
-def _guarded(callback: Callable[[], Any]) -> None:
-    try:
-        callback()
-    except Exception:
-        log.exception("zmtp callback failed")
-
-
-class Timer:
-    """A pending :meth:`Scheduler.call_at`; ``cancel()`` calls it off (and lets go
-    of the callback at once: a cancelled timer keeps nothing alive)."""
-
-    __slots__ = ("_scheduler", "callback", "cancelled")
-
-    def __init__(self, scheduler: Scheduler, callback: Callable[[], None]) -> None:
-        self._scheduler = scheduler
-        self.callback: Callable[[], None] = callback
-        self.cancelled = False
-
-    def cancel(self) -> None:
-        if not self.cancelled:
-            self.cancelled = True
-            self.callback = _nothing
-            self._scheduler._stale += 1
-
-
-def _nothing() -> None:
-    pass
-
-
-class Scheduler:
+class Scheduler(TimerQueue):
     """One task for a Context's timers and ``call_soon`` callbacks."""
 
     def __init__(self) -> None:
-        self._timers: list[tuple[float, int, Timer]] = []
-        self._soon: deque[Callable[[], None]] = deque()
-        self._order = itertools.count()
-        self._stale = 0
+        super().__init__(self._wake)
         self._kick: anyio.Event | None = None
-
-    def call_at(self, when: float, callback: Callable[[], None]) -> Timer:
-        timer = Timer(self, callback)
-        heapq.heappush(self._timers, (when, next(self._order), timer))
-        if self._timers[0][2] is timer:
-            self._wake()
-        if self._stale > STALE_TIMERS and self._stale * 2 > len(self._timers):
-            self._timers = [entry for entry in self._timers if not entry[2].cancelled]
-            heapq.heapify(self._timers)
-            self._stale = 0
-        return timer
-
-    def call_soon(self, callback: Callable[[], None]) -> None:
-        """Run ``callback`` once the current task yields (the next loop turn)."""
-        self._soon.append(callback)
-        self._wake()
 
     def _wake(self) -> None:
         if self._kick is not None:
@@ -98,21 +45,14 @@ class Scheduler:
     async def run(self) -> None:
         """The task's body, until the Context cancels it."""
         while True:
-            while self._soon:
-                _guarded(self._soon.popleft())
             now = anyio.current_time()
-            while self._timers and self._timers[0][0] <= now:
-                _, _, timer = heapq.heappop(self._timers)
-                if timer.cancelled:
-                    self._stale -= 1
-                else:
-                    timer.cancelled = True
-                    _guarded(timer.callback)
-            if self._soon or (self._timers and self._timers[0][0] <= now):
+            self.run_due(now)
+            if self.due(now):
                 await anyio.lowlevel.checkpoint()  # let others run between rounds
                 continue
             kick = self._kick = anyio.Event()
-            with anyio.move_on_at(self._timers[0][0] if self._timers else math.inf):
+            deadline = self.next_deadline
+            with anyio.move_on_at(math.inf if deadline is None else deadline):
                 await kick.wait()
             self._kick = None
 

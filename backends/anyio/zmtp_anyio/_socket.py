@@ -5,12 +5,11 @@ from __future__ import annotations
 import contextlib
 import math
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING
 
 import anyio
 
-from zmtp_core import SocketType
-from zmtp_transport import AsyncMessageTracker, AsyncSocketAPI, IterationBatcher, SocketAPI, weakly
+from zmtp_transport import AsyncMessageTracker, AsyncSocketAPI, SocketAPI
 
 from ._loop import AnyioLoop
 
@@ -31,37 +30,9 @@ class Socket(AsyncSocketAPI):
     ``async with sock:`` closes it.
     """
 
-    def __init__(
-        self,
-        context: Context | SocketAPI | int | None = None,
-        socket_type: SocketType | int = 0,
-        copy_threshold: int | None = None,
-        *,
-        shadow: Any = None,
-    ) -> None:
-        """pyzmq's signature: ``Socket(context, type)``, or a shadow of another
-        socket: ``Socket(sock)``, ``Socket(shadow=sock.underlying)``."""
-        if self._shadows(context, socket_type, shadow):
-            return
-        context = cast("Context", context)
-        wake = weakly(self._wake)
-        loop = AnyioLoop(context._scheduler, context._spawn, after=wake)
-        super().__init__(
-            context,
-            socket_type,
-            lock=contextlib.nullcontext(),
-            loop=loop,
-            batcher=lambda driver: IterationBatcher(
-                driver,
-                loop.call_soon,
-                threshold=int(driver.engine.options["ZMTP_ZEROCOPY_THRESHOLD"]),
-                lone_leaves_at_once=True,
-            ),
-            wake=wake,
-            copy_threshold=copy_threshold,
-        )
+    def _new_loop(self, context: Context, wake: Callable[[], None]) -> AnyioLoop:
         self._waiters: list[anyio.Event] = []
-        self._inproc.waiting = 1  # (an inproc delivery always calls _wake: it looks itself)
+        return AnyioLoop(context._scheduler, context._spawn, after=wake)
 
     def _wake(self) -> None:
         """Something happened on the socket: waiting tasks look again."""

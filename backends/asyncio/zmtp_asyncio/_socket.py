@@ -7,15 +7,13 @@ import contextlib
 import functools
 from collections import deque
 from collections.abc import Callable, Coroutine, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from zmtp_core import Again, SocketError, SocketType
+from zmtp_core import Again, SocketError
 from zmtp_transport import (
     READY_STREAK,
     AsyncMessageTracker,
     AsyncSocketAPI,
-    Driver,
-    IterationBatcher,
     Pace,
     SocketAPI,
     constants,
@@ -110,39 +108,14 @@ class Socket(AsyncSocketAPI):
     each, dropped when they return or are cancelled.
     """
 
-    def __init__(
-        self,
-        context: Context | SocketAPI | int | None = None,
-        socket_type: SocketType | int = 0,
-        copy_threshold: int | None = None,
-        *,
-        shadow: Any = None,
-    ) -> None:
-        """pyzmq's signature: ``Socket(context, type)``, or a shadow of another
-        socket: ``Socket(sock)``, ``Socket(shadow=sock.underlying)``."""
-        if self._shadows(context, socket_type, shadow):
-            return
-        context = cast("Context", context)
-        wake = weakly(self._wake)
-        loop = AsyncioLoop(after=wake, moved=weakly(self._moved))
-        super().__init__(
-            context,
-            socket_type,
-            lock=contextlib.nullcontext(),
-            loop=loop,
-            batcher=lambda driver: IterationBatcher(
-                driver, loop.call_soon, threshold=_threshold(driver), lone_leaves_at_once=True
-            ),
-            wake=wake,
-            copy_threshold=copy_threshold,
-        )
-        self._aloop = loop
+    def _new_loop(self, context: Context, wake: Callable[[], None]) -> AsyncioLoop:
+        self._aloop = loop = AsyncioLoop(after=wake, moved=weakly(self._moved))
         self._waiters: list[asyncio.Future[None]] = []
         #: Receives waiting for a message, in order: (future, whole message?, copy).
         self._receivers: deque[tuple[asyncio.Future[Any], bool, bool]] = deque()
         self._done_send: asyncio.Future[Any] | None = None
-        self._inproc.waiting = 1  # (an inproc delivery always calls _wake: it looks itself)
         self._serving = False  # _serve_receivers is running (see there)
+        return loop
 
     @classmethod
     def from_socket(cls, socket: SocketAPI, io_loop: Any = None) -> Socket:
@@ -441,10 +414,6 @@ class Socket(AsyncSocketAPI):
 def _time_out(future: asyncio.Future[Any]) -> None:
     if not future.done():
         future.set_exception(Again("receiving timed out (RCVTIMEO)"))
-
-
-def _threshold(driver: Driver) -> int:
-    return int(driver.engine.options["ZMTP_ZEROCOPY_THRESHOLD"])
 
 
 def _settle(waiter: asyncio.Future[None]) -> None:

@@ -18,19 +18,18 @@ curio's clock. A callback that raises is logged and the task goes on.
 from __future__ import annotations
 
 import contextlib
-import heapq
-import itertools
 import logging
 import select
 import socket
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 import curio
 from curio.sched import SchedBarrier
 from curio.traps import _read_wait
+
+from zmtp_transport import Timer, TimerQueue
 
 __all__ = ["CurioLoop", "Deferred", "Readiness", "Scheduler", "Timer"]
 
@@ -38,16 +37,6 @@ log = logging.getLogger("zmtp")
 
 ReadyHandler = Callable[[bool, bool], None]
 Work = Callable[[], Awaitable[object]]
-
-#: Cancelled timers tolerated in the heap before it is rebuilt without them.
-STALE_TIMERS = 64
-
-
-def _guarded(callback: Callable[[], Any]) -> None:
-    try:
-        callback()
-    except Exception:
-        log.exception("zmtp callback failed")
 
 
 class Deferred:
@@ -110,53 +99,13 @@ class Deferred:
             self._nudge_w.close()
 
 
-class Timer:
-    """A pending :meth:`Scheduler.call_at`; ``cancel()`` calls it off and lets go."""
-
-    __slots__ = ("_scheduler", "callback", "cancelled")
-
-    def __init__(self, scheduler: Scheduler, callback: Callable[[], None]) -> None:
-        self._scheduler = scheduler
-        self.callback = callback
-        self.cancelled = False
-
-    def cancel(self) -> None:
-        if not self.cancelled:
-            self.cancelled = True
-            self.callback = _nothing
-            self._scheduler._stale += 1
-
-
-def _nothing() -> None:
-    pass
-
-
-class Scheduler:
+class Scheduler(TimerQueue):
     """One task for a Context's timers and ``call_soon`` callbacks."""
 
     def __init__(self, deferred: Deferred) -> None:
         self._deferred = deferred
-        self._timers: list[tuple[float, int, Timer]] = []
-        self._soon: deque[Callable[[], None]] = deque()
-        self._order = itertools.count()
-        self._stale = 0
         self._sleeping = SchedBarrier()
-
-    def call_at(self, when: float, callback: Callable[[], None]) -> Timer:
-        timer = Timer(self, callback)
-        heapq.heappush(self._timers, (when, next(self._order), timer))
-        if self._timers[0][2] is timer:
-            self._deferred.wake(self._sleeping)
-        if self._stale > STALE_TIMERS and self._stale * 2 > len(self._timers):
-            self._timers = [entry for entry in self._timers if not entry[2].cancelled]
-            heapq.heapify(self._timers)
-            self._stale = 0
-        return timer
-
-    def call_soon(self, callback: Callable[[], None]) -> None:
-        """Run ``callback`` once the current task yields (the next turn)."""
-        self._soon.append(callback)
-        self._deferred.wake(self._sleeping)
+        super().__init__(lambda: deferred.wake(self._sleeping))
 
     async def run(self) -> None:
         """The task's body, until the Context cancels it."""
@@ -164,24 +113,16 @@ class Scheduler:
         while True:
             deferred.holding += 1
             try:
-                while self._soon:
-                    _guarded(self._soon.popleft())
-                now = time.monotonic()
-                while self._timers and self._timers[0][0] <= now:
-                    _, _, timer = heapq.heappop(self._timers)
-                    if timer.cancelled:
-                        self._stale -= 1
-                    else:
-                        timer.cancelled = True
-                        _guarded(timer.callback)
+                self.run_due(time.monotonic())
             finally:
                 deferred.holding -= 1
             await deferred.flush()
-            if self._soon or (self._timers and self._timers[0][0] <= time.monotonic()):
+            if self.due(time.monotonic()):
                 await curio.sleep(0)  # let others run between rounds
                 continue
-            if self._timers:
-                async with curio.ignore_after(max(0.0, self._timers[0][0] - time.monotonic())):
+            deadline = self.next_deadline
+            if deadline is not None:
+                async with curio.ignore_after(max(0.0, deadline - time.monotonic())):
                     await self._sleeping.suspend()
             else:
                 await self._sleeping.suspend()

@@ -5,14 +5,13 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import curio
 from curio.sched import SchedBarrier
 from curio.traps import _read_wait
 
-from zmtp_core import SocketType
-from zmtp_transport import AsyncMessageTracker, AsyncSocketAPI, IterationBatcher, SocketAPI, weakly
+from zmtp_transport import AsyncMessageTracker, AsyncSocketAPI, SocketAPI
 
 from ._loop import CurioLoop
 
@@ -33,40 +32,11 @@ class Socket(AsyncSocketAPI):
     sock:`` closes it.
     """
 
-    def __init__(
-        self,
-        context: Context | SocketAPI | int | None = None,
-        socket_type: SocketType | int = 0,
-        copy_threshold: int | None = None,
-        *,
-        shadow: Any = None,
-    ) -> None:
-        """pyzmq's signature: ``Socket(context, type)``, or a shadow of another
-        socket: ``Socket(sock)``, ``Socket(shadow=sock.underlying)``."""
-        if self._shadows(context, socket_type, shadow):
-            return
-        context = cast("Context", context)
-        wake = weakly(self._wake)
-        deferred = context._deferred
-        loop = CurioLoop(context._scheduler, context._readiness, after=wake)
-        super().__init__(
-            context,
-            socket_type,
-            lock=contextlib.nullcontext(),
-            loop=loop,
-            batcher=lambda driver: IterationBatcher(
-                driver,
-                loop.call_soon,
-                threshold=int(driver.engine.options["ZMTP_ZEROCOPY_THRESHOLD"]),
-                lone_leaves_at_once=True,
-            ),
-            wake=wake,
-            copy_threshold=copy_threshold,
-        )
-        self._deferred = deferred
+    def _new_loop(self, context: Context, wake: Callable[[], None]) -> CurioLoop:
+        self._deferred = context._deferred
         #: Barriers of the tasks waiting on this socket (a Poller's too).
         self._waiters: list[SchedBarrier] = []
-        self._inproc.waiting = 1  # (an inproc delivery always calls _wake: it looks itself)
+        return CurioLoop(context._scheduler, context._readiness, after=wake)
 
     def _wake(self) -> None:
         """Something happened on the socket: waiting tasks look again (soon)."""

@@ -43,30 +43,17 @@ class _Unbatched:
 class Socket(SocketAPI):
     """A ZeroMQ socket, used as pyzmq's ``zmq.Socket`` (not thread-safe, like pyzmq's)."""
 
-    def __init__(
-        self,
-        context: Context | SocketAPI | int | None = None,
-        socket_type: SocketType | int = 0,
-        copy_threshold: int | None = None,
-        *,
-        shadow: Any = None,
-    ) -> None:
-        """pyzmq's signature: ``Socket(context, type)``, or a shadow of another
-        socket: ``Socket(sock)``, ``Socket(shadow=sock.underlying)``."""
-        if self._shadows(context, socket_type, shadow):
-            return
-        context = cast("Context", context)
+    def _open(self, context: Context, socket_type: SocketType | int) -> None:
         lock = threading.RLock()
         reactor = context._reactor
         loop = SocketLoop(reactor, lock)
-        super().__init__(
+        self._setup(
             context,
             socket_type,
             lock=lock,
             loop=loop,
             batcher=lambda driver: WindowBatcher(driver, reactor, lock),
             wake=reactor.notify,
-            copy_threshold=copy_threshold,
         )
         self._reactor = reactor
         self._socket_loop = loop

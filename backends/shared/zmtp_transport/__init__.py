@@ -22,6 +22,7 @@ from ._inproc import InprocEnd, InprocLink, InprocRegistry
 from ._loop import Batcher, Handle, Loop, ReadyHandler
 from ._polling import PollerBase, poll_descriptors
 from ._sockets import describe, open_listener, tcp_address, tune
+from ._timers import Timer, TimerQueue
 from ._tls_files import tls_context, tls_context_for
 
 counters.enable_from(os.environ)  # ZMTP_DEBUG_COUNTERS, read once for every backend
@@ -43,6 +44,8 @@ __all__ = [
     "PollerBase",
     "ReadyHandler",
     "SocketAPI",
+    "Timer",
+    "TimerQueue",
     "count_flush",
     "describe",
     "open_listener",

@@ -253,6 +253,27 @@ class SocketAPI(Shadowable):
 
     def __init__(
         self,
+        context: Any = None,
+        socket_type: SocketType | int = 0,
+        copy_threshold: int | None = None,
+        *,
+        shadow: Any = None,
+    ) -> None:
+        """pyzmq's signature: ``Socket(context, type)``, or a shadow of another
+        socket: ``Socket(sock)``, ``Socket(shadow=sock.underlying)``."""
+        if self._shadows(context, socket_type, shadow):
+            return
+        self._open(context, socket_type)
+        if copy_threshold is not None:
+            self.copy_threshold = copy_threshold
+
+    def _open(self, context: Any, socket_type: SocketType | int) -> None:
+        """Hook: the backend sets the socket up, with :meth:`_setup` (its lock, loop,
+        write batching and wake-up) and then its own state."""
+        raise NotImplementedError
+
+    def _setup(
+        self,
         context: ContextAPI,
         socket_type: SocketType | int,
         *,
@@ -260,7 +281,6 @@ class SocketAPI(Shadowable):
         loop: Loop,
         batcher: Callable[[Driver], Batcher],
         wake: Callable[[], None],
-        copy_threshold: int | None = None,
     ) -> None:
         """``batcher`` makes the write-batching policy for this socket's driver."""
         self.context = context
@@ -287,8 +307,6 @@ class SocketAPI(Shadowable):
         self._monitor: SocketAPI | None = None  # the PAIR socket monitor() bound
         self._monitor_peer: Any = None  # the PAIR get_monitor_socket() gave (pyzmq's)
         self._signal: ReadySignal | None = None  # Socket.FD's, once asked for
-        if copy_threshold is not None:
-            self.copy_threshold = copy_threshold
         register(self)
         if engine.socket_type in (SocketType.PUB, SocketType.XPUB):
             self._last_look = 0.0

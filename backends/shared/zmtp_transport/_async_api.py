@@ -14,6 +14,7 @@ A backend supplies only how a coroutine waits: :meth:`AsyncSocketAPI._until`
 
 from __future__ import annotations
 
+import contextlib
 import json
 import pickle
 import time
@@ -24,7 +25,10 @@ from zmtp_core import Again, Buffer
 from zmtp_core import MessageTracker as CoreTracker
 
 from . import constants
-from ._api import SocketAPI
+from ._api import SocketAPI, weakly
+from ._batching import IterationBatcher
+from ._loop import SoonLoop
+from .constants import SocketType
 from .errors import NotDone
 
 __all__ = ["READY_STREAK", "AsyncMessageTracker", "AsyncSocketAPI", "Pace"]
@@ -58,9 +62,34 @@ class AsyncSocketAPI(SocketAPI):
     #: what those steps asked of the framework is done there).
     _settles: ClassVar[bool] = False
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def _open(self, context: Any, socket_type: SocketType | int) -> None:
+        """Set up as every coroutine backend does: no lock (one loop), end-of-turn
+        write batching, waiting tasks woken by :meth:`_wake`, on :meth:`_new_loop`."""
+        wake = weakly(self._wake)
+        loop = self._new_loop(context, wake)
+        self._setup(
+            context,
+            socket_type,
+            lock=contextlib.nullcontext(),
+            loop=loop,
+            batcher=lambda driver: IterationBatcher(
+                driver,
+                loop.call_soon,
+                threshold=int(driver.engine.options["ZMTP_ZEROCOPY_THRESHOLD"]),
+                lone_leaves_at_once=True,
+            ),
+            wake=wake,
+        )
         self._pace = Pace()
+        self._inproc.waiting = 1  # (an inproc delivery always calls _wake: it looks itself)
+
+    def _new_loop(self, context: Any, wake: Callable[[], None]) -> SoonLoop:
+        """Hook: the backend's Loop for this socket (``wake`` after each of its turns)."""
+        raise NotImplementedError
+
+    def _wake(self) -> None:
+        """Hook: something happened on the socket: waiting tasks look again."""
+        raise NotImplementedError
 
     def _adopt(self, original: SocketAPI) -> None:
         """This view shows another backend's socket, whose backend does its I/O: it

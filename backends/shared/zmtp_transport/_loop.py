@@ -45,6 +45,12 @@ class Loop(Protocol):
         ...
 
 
+class SoonLoop(Loop, Protocol):
+    """A coroutine backend's Loop: it also runs callbacks at the end of this turn."""
+
+    def call_soon(self, callback: Callable[[], None]) -> object: ...
+
+
 class Batcher(Protocol):
     """When to write what the application sent: the backend's batching policy.
 

@@ -10,27 +10,14 @@ from typing import Any
 
 import anyio
 
-from zmtp_transport.auth import (
-    CURVE_ALLOW_ANY,
-    Authenticator,
-    create_certificates,
-    load_certificate,
-    load_certificates,
-)
-from zmtp_transport.auth.base import ZAP_ENDPOINT
-from zmtp_transport.constants import REP
+from zmtp_transport import auth as _shared
+from zmtp_transport.auth import *  # noqa: F403 - pyzmq's zmq.auth names, written once
+from zmtp_transport.auth import Authenticator
 
 from .._context import Context
-from .._socket import Socket
 
-__all__ = [
-    "CURVE_ALLOW_ANY",
-    "AnyioAuthenticator",
-    "Authenticator",
-    "create_certificates",
-    "load_certificate",
-    "load_certificates",
-]
+__all__ = ["AnyioAuthenticator"]
+__all__ += _shared.__all__
 
 
 class AnyioAuthenticator(Authenticator):
@@ -41,13 +28,10 @@ class AnyioAuthenticator(Authenticator):
         self, context: Context, encoding: str = "utf-8", log: logging.Logger | None = None
     ) -> None:
         super().__init__(context, encoding, log)
-        self.zap_socket: Socket | None = None
         self._tasks: Any = None
 
     async def __aenter__(self) -> AnyioAuthenticator:
-        zap = self.zap_socket = self.context.socket(REP)
-        zap.linger = 0
-        zap.bind(ZAP_ENDPOINT)
+        zap = self._open_zap_socket()
         self._tasks = anyio.create_task_group()
         await self._tasks.__aenter__()
         self._tasks.start_soon(self.serve, zap)
@@ -63,6 +47,4 @@ class AnyioAuthenticator(Authenticator):
         try:
             return bool(await self._tasks.__aexit__(kind, error, traceback))
         finally:
-            if self.zap_socket is not None:
-                self.zap_socket.close(linger=0)
-                self.zap_socket = None
+            self._close_zap_socket()

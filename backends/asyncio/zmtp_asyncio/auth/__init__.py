@@ -4,33 +4,18 @@ task on the running loop."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import warnings
 from typing import Any
 
-from zmtp_transport.auth import (
-    CURVE_ALLOW_ANY,
-    Authenticator,
-    create_certificates,
-    load_certificate,
-    load_certificates,
-)
-from zmtp_transport.auth.base import ZAP_ENDPOINT
-from zmtp_transport.constants import REP
+from zmtp_transport import auth as _shared
+from zmtp_transport.auth import *  # noqa: F403 - pyzmq's zmq.auth names, written once
+from zmtp_transport.auth import Authenticator
 
 from .._context import Context
-from .._socket import Socket
 
-__all__ = [
-    "CURVE_ALLOW_ANY",
-    "AsyncioAuthenticator",
-    "Authenticator",
-    "IOLoopAuthenticator",
-    "create_certificates",
-    "load_certificate",
-    "load_certificates",
-]
+__all__ = ["AsyncioAuthenticator", "IOLoopAuthenticator"]
+__all__ += _shared.__all__
 
 
 class AsyncioAuthenticator(Authenticator):
@@ -44,25 +29,18 @@ class AsyncioAuthenticator(Authenticator):
         log: logging.Logger | None = None,
     ) -> None:
         super().__init__(context or Context.instance(), encoding, log)
-        self.zap_socket: Socket | None = None
         self._task: asyncio.Future[None] | None = None
 
     def start(self) -> None:
         """Bind ``inproc://zeromq.zap.01`` and serve it (call it inside the loop)."""
-        self.zap_socket = self.context.socket(REP)
-        self.zap_socket.linger = 1
-        self.zap_socket.bind(ZAP_ENDPOINT)
-        self._task = asyncio.ensure_future(self.serve(self.zap_socket))
+        self._task = asyncio.ensure_future(self.serve(self._open_zap_socket()))
 
     def stop(self) -> None:
         """Stop serving and free the ZAP endpoint."""
         if self._task is not None:
             self._task.cancel()
             self._task = None
-        if self.zap_socket is not None:
-            with contextlib.suppress(Exception):
-                self.zap_socket.close(linger=0)
-            self.zap_socket = None
+        self._close_zap_socket()
 
 
 class IOLoopAuthenticator(AsyncioAuthenticator):

@@ -9,27 +9,14 @@ from typing import Any
 
 import curio
 
-from zmtp_transport.auth import (
-    CURVE_ALLOW_ANY,
-    Authenticator,
-    create_certificates,
-    load_certificate,
-    load_certificates,
-)
-from zmtp_transport.auth.base import ZAP_ENDPOINT
-from zmtp_transport.constants import REP
+from zmtp_transport import auth as _shared
+from zmtp_transport.auth import *  # noqa: F403 - pyzmq's zmq.auth names, written once
+from zmtp_transport.auth import Authenticator
 
 from .._context import Context
-from .._socket import Socket
 
-__all__ = [
-    "CURVE_ALLOW_ANY",
-    "Authenticator",
-    "CurioAuthenticator",
-    "create_certificates",
-    "load_certificate",
-    "load_certificates",
-]
+__all__ = ["CurioAuthenticator"]
+__all__ += _shared.__all__
 
 
 class CurioAuthenticator(Authenticator):
@@ -39,14 +26,10 @@ class CurioAuthenticator(Authenticator):
         self, context: Context, encoding: str = "utf-8", log: logging.Logger | None = None
     ) -> None:
         super().__init__(context, encoding, log)
-        self.zap_socket: Socket | None = None
         self._task: Any = None
 
     async def __aenter__(self) -> CurioAuthenticator:
-        zap = self.zap_socket = self.context.socket(REP)
-        zap.linger = 0
-        zap.bind(ZAP_ENDPOINT)
-        self._task = await curio.spawn(self.serve, zap)
+        self._task = await curio.spawn(self.serve, self._open_zap_socket())
         return self
 
     async def __aexit__(
@@ -56,6 +39,4 @@ class CurioAuthenticator(Authenticator):
         traceback: TracebackType | None,
     ) -> None:
         await self._task.cancel()
-        if self.zap_socket is not None:
-            self.zap_socket.close(linger=0)
-            self.zap_socket = None
+        self._close_zap_socket()

@@ -9,8 +9,7 @@ import threading
 from typing import Any
 
 from zmtp_transport.auth import Authenticator
-from zmtp_transport.auth.base import ZAP_ENDPOINT
-from zmtp_transport.constants import ETERM, PAIR, POLLIN, REP
+from zmtp_transport.constants import ETERM, PAIR, POLLIN
 from zmtp_transport.errors import ZMQError
 
 from .._context import Context
@@ -33,7 +32,6 @@ class ThreadAuthenticator(Authenticator):
     ) -> None:
         super().__init__(context or Context.instance(), encoding, log)
         self.thread: threading.Thread | None = None
-        self.zap_socket: Any = None
         self._stop_pipe: Any = None
         self._task: asyncio.Task[None] | None = None
 
@@ -46,18 +44,16 @@ class ThreadAuthenticator(Authenticator):
         the sockets that ask could go on anyway.
         """
         context = self.context
-        self.zap_socket = context.socket(REP)
-        self.zap_socket.linger = 1
-        self.zap_socket.bind(ZAP_ENDPOINT)
+        zap = self._open_zap_socket()
         if not isinstance(context, Context):
-            self._task = asyncio.get_running_loop().create_task(self.serve(self.zap_socket))
+            self._task = asyncio.get_running_loop().create_task(self.serve(zap))
             return
         name = f"inproc://zmtp-auth-stop-{id(self)}-{next(_pipes)}"
         listener, self._stop_pipe = context.socket(PAIR), context.socket(PAIR)
         listener.bind(name)
         self._stop_pipe.connect(name)
         self.thread = threading.Thread(
-            target=self._serve, args=(self.zap_socket, listener), name="zmtp-auth", daemon=True
+            target=self._serve, args=(zap, listener), name="zmtp-auth", daemon=True
         )
         self.thread.start()
 
@@ -92,7 +88,7 @@ class ThreadAuthenticator(Authenticator):
         if self._task is not None:
             self._task.cancel()
             self._task = None
-            self.zap_socket.close(linger=0)
+            self._close_zap_socket()
         if self.thread is not None:
             self._stop_pipe.send(b"TERMINATE")
             self.thread.join()

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 from zmtp_core import z85_encode
 
+from ..constants import REP
 from .certs import load_certificates
 
 __all__ = ["CURVE_ALLOW_ANY", "ZAP_ENDPOINT", "Authenticator", "CredentialsProvider"]
@@ -49,6 +50,8 @@ class Authenticator:
         self.passwords: dict[str, dict[str, str]] = {}
         self.certs: dict[str, dict[bytes, bool]] = {}
         self.credentials_providers: dict[str, CredentialsProvider] = {}
+        #: The REP socket ZAP requests arrive on, while serving.
+        self.zap_socket: Any = None
 
     # -- configuring ------------------------------------------------------------------
 
@@ -90,6 +93,19 @@ class Authenticator:
         return z85_encode(client_public_key).decode("ascii")
 
     # -- answering --------------------------------------------------------------------
+
+    def _open_zap_socket(self) -> Any:
+        """Bind the ZAP endpoint (LINGER 1 ms, as pyzmq's: a reply in flight still leaves)."""
+        zap = self.zap_socket = self.context.socket(REP)
+        zap.linger = 1
+        zap.bind(ZAP_ENDPOINT)
+        return zap
+
+    def _close_zap_socket(self) -> None:
+        """Free the ZAP endpoint at once."""
+        zap, self.zap_socket = self.zap_socket, None
+        if zap is not None and not zap.closed:
+            zap.close(linger=0)
 
     async def serve(self, zap: Any) -> None:
         """Answer ZAP requests on a coroutine backend's REP socket, until cancelled."""
