@@ -93,7 +93,7 @@ def pump(*pairs: tuple[Pipe, Pipe]) -> None:
                         dst.deliver_subscription(item.subscribe, item.topic)
                     elif item is not None:
                         frames, tracker = item
-                        if dst.socket.socket_type in _PUBLISHERS and _is_subscription(frames):
+                        if dst.pattern.socket_type in _PUBLISHERS and _is_subscription(frames):
                             # As the Connection does for a publisher: 0x01/0x00 frames.
                             dst.deliver_subscription(frames[0][0] == 1, bytes(frames[0][1:]))
                         else:

@@ -191,6 +191,23 @@ def test_sub_receives_only_what_it_subscribed_to(
     assert got == [t for t in topics if any(t.startswith(s) for s in subscriptions)]
 
 
+def test_a_pair_refuses_further_peers_and_keeps_nothing_of_them() -> None:
+    net = Network()
+    pair = net.engine("PAIR")
+    pair.bind(URL)
+    first = net.engine("PAIR")
+    first.connect(URL)
+    net.run(300)
+    for _ in range(5):  # each is refused at its handshake
+        net.engine("PAIR").connect(URL)
+        net.run(300)
+    assert len(pair.engine.pattern.pipes) == 1
+    assert len(pair.engine._owners) == 1
+    first.send([b"still the peer"])
+    net.run(300)
+    assert pair.recv_all() == [[b"still the peer"]]
+
+
 def test_reconnect_waits_libzmqs_backoff() -> None:
     engine = SocketEngine("DEALER", config=EngineConfiguration(rng=random.Random(7)))
     engine.setsockopt("RECONNECT_IVL", 100)

@@ -145,7 +145,8 @@ class RouterDealer(RuleBasedStateMachine):
         try:
             routing_id, *frames = self.router.recv()
         except Again:
-            assert not any(self.expected_in[p] for p in self.expected_in if p.socket is self.router)
+            waiting = [p for p in self.expected_in if p.pattern is self.router]
+            assert not any(self.expected_in[p] for p in waiting)
             return
         self._received(self.router, routing_id, frames)
 
@@ -154,7 +155,8 @@ class RouterDealer(RuleBasedStateMachine):
         try:
             frames = self.dealer.recv()
         except Again:
-            assert not any(self.expected_in[p] for p in self.expected_in if p.socket is self.dealer)
+            waiting = [p for p in self.expected_in if p.pattern is self.dealer]
+            assert not any(self.expected_in[p] for p in waiting)
             return
         self._received(self.dealer, None, frames)
 
@@ -165,7 +167,7 @@ class RouterDealer(RuleBasedStateMachine):
         assert number not in self.seen, "delivered twice"
         self.seen.add(number)
         (pipe,) = [p for p, queue in self.expected_in.items() if queue and queue[0] == number]
-        assert pipe.socket is sock
+        assert pipe.pattern is sock
         if routing_id is not None:
             assert routing_id == pipe.routing_id
         self.expected_in[pipe].popleft()  # the oldest of that peer: order kept

@@ -483,7 +483,10 @@ class SocketEngine:
             )
         finally:
             self._attaching = None
-        self._owners[pipe] = owner
+        if owner.closed:  # refused while attaching: let go of it at once
+            pipe.detach()
+        else:
+            self._owners[pipe] = owner
         return pipe
 
     def _detach(self, pipe: Pipe) -> None:

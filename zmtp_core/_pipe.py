@@ -132,17 +132,17 @@ class Pipe:
         "listener",
         "locally_initiated",
         "outbound",
+        "pattern",
         "peer_routing_id",
         "peer_socket_type",
         "properties",
         "routing_id",
         "sink",
-        "socket",
     )
 
     def __init__(
         self,
-        socket: PipeOwner,
+        pattern: PipeOwner,
         *,
         sndhwm: int,
         rcvhwm: int,
@@ -150,7 +150,7 @@ class Pipe:
         locally_initiated: bool = False,
         routing_id: bytes | None = None,
     ) -> None:
-        self.socket = socket
+        self.pattern = pattern
         self.outbound: deque[OutgoingMessage | SubscriptionCommand] = deque()
         self.inbound: deque[list[Frame]] = deque()
         self._sndhwm = sndhwm
@@ -213,12 +213,12 @@ class Pipe:
         connection, as libzmq does.
         """
         if not self.detached and not self.ignored:
-            self.socket._deliver(self, frames)
+            self.pattern._deliver(self, frames)
 
     def deliver_many(self, messages: list[list[Frame]]) -> None:
         """Whole messages from the peer, in order (see :meth:`deliver`)."""
         if not self.detached and not self.ignored:
-            self.socket._deliver_many(self, messages)
+            self.pattern._deliver_many(self, messages)
 
     @property
     def room(self) -> int:
@@ -230,7 +230,7 @@ class Pipe:
     def deliver_subscription(self, subscribe: bool, topic: bytes) -> None:
         """A SUBSCRIBE/CANCEL command (or 0x01/0x00 frame) from the peer."""
         if not self.detached and not self.ignored:
-            self.socket._subscription(self, subscribe, topic)
+            self.pattern._subscription(self, subscribe, topic)
 
     def connected(self, peer_routing_id: bytes = b"", peer_socket_type: str = "") -> None:
         """The handshake with the peer completed (again, after a reconnect)."""
@@ -239,20 +239,20 @@ class Pipe:
         reconnected = self._ever_connected
         self.is_connected = self._ever_connected = True
         if not self.detached:
-            self.socket._pipe_connected(self, reconnected)
+            self.pattern._pipe_connected(self, reconnected)
 
     def disconnected(self) -> None:
         """The connection is lost and the backend will reconnect; the pipe stays."""
         if self.is_connected:
             self.is_connected = False
-            self.socket._pipe_disconnected(self)
+            self.pattern._pipe_disconnected(self)
 
     def detach(self) -> None:
         """The peer is gone for good; queued output is dropped."""
         if not self.detached:
             self.detached = True
             self.sink = None
-            self.socket._detach(self)
+            self.pattern._detach(self)
             self.drop_outbound()
 
     def drop_outbound(self) -> None:

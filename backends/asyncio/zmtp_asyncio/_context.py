@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from typing import Any, ClassVar
+from typing import Any
 
 from zmtp_transport import ContextBase
 
@@ -18,11 +18,6 @@ class Context(ContextBase[Socket]):
     """zmq.asyncio's Context. Closing is immediate; ``async with`` (or ``await
     ctx.wait_closed()``) also waits until every lingering message has left."""
 
-    def __class_getitem__(cls, item: object) -> type[Context]:
-        """``Context[Socket]``, as pyzmq's generic Context is written in annotations."""
-        return cls
-
-    _instance: ClassVar[Context | None] = None
     _instance_lock = threading.Lock()
     _socket_class = Socket
 
@@ -39,14 +34,6 @@ class Context(ContextBase[Socket]):
         for sock in list(self._sockets):
             if sock._aloop._loop is None and not sock.closed:
                 sock._aloop.loop  # noqa: B018 - (attaches it, and starts what it asked for)
-
-    @classmethod
-    def instance(cls, io_threads: int = 1) -> Context:
-        """The process-wide shared context (created on first use)."""
-        with cls._instance_lock:
-            if cls._instance is None or cls._instance.closed:
-                cls._instance = cls(io_threads)
-            return cls._instance
 
     def _lingering_over(self) -> None:
         waiters, self._linger_waiters = self._linger_waiters, []

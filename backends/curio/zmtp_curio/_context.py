@@ -30,10 +30,6 @@ class Context(ContextBase[Socket]):
     what is left: no task outlives the block.
     """
 
-    def __class_getitem__(cls, item: object) -> type[Context]:
-        """``Context[Socket]``, as pyzmq's generic Context is written in annotations."""
-        return cls
-
     _socket_class = Socket
 
     def __init__(self, io_threads: Any = 1, *, shadow: Any = None, **kwargs: Any) -> None:

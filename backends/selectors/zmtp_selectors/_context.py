@@ -21,11 +21,6 @@ AT_EXIT_LINGER_CAP = 5.0
 class Context(ContextBase[Socket]):
     """pyzmq's ``zmq.Context``: a factory of sockets that share one I/O loop."""
 
-    def __class_getitem__(cls, item: object) -> type[Context]:
-        """``Context[Socket]``, as pyzmq's generic Context is written in annotations."""
-        return cls
-
-    _instance: ClassVar[Context | None] = None
     _instance_lock = threading.Lock()
     _socket_class = Socket
     #: The loop the sockets share (zmtp_selectors.green puts gevent's hub here).
@@ -39,14 +34,6 @@ class Context(ContextBase[Socket]):
         # inproc messages move from whichever thread holds no socket lock
         self._reactor.idle_work = self._inproc.run_transfers
         self._reactor.idle_pending = self._inproc.pending
-
-    @classmethod
-    def instance(cls, io_threads: int = 1) -> Context:
-        """The process-wide shared context (created on first use)."""
-        with cls._instance_lock:
-            if cls._instance is None or cls._instance.closed:
-                cls._instance = cls(io_threads)
-            return cls._instance
 
     def _wake_all(self) -> None:
         self._reactor.notify()  # (every socket's wake is this one call)

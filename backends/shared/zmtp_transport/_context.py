@@ -19,7 +19,7 @@ import os
 import warnings
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from typing import Any, ClassVar, Generic, TypeVar, overload
+from typing import Any, ClassVar, Generic, Self, TypeVar, cast, overload
 from weakref import WeakSet
 
 from zmtp_core import SocketError, SocketType
@@ -109,6 +109,22 @@ class ContextBase(Shadowable, Generic[S]):
     _exiting: ClassVar[bool] = False
     #: For a shadow: the context it shows (its sockets and inproc names are the view's).
     _original: ContextBase[Any]
+    #: instance()'s context, per class, and the lock around making it (a backend
+    #: that offers instance() sets the lock: a threading.Lock, say).
+    _instance: ClassVar[Any] = None
+    _instance_lock: ClassVar[AbstractContextManager[object]]
+
+    def __class_getitem__(cls, item: object) -> type[Self]:
+        """``Context[Socket]``, as pyzmq's generic Context is written in annotations."""
+        return cls
+
+    @classmethod
+    def instance(cls, io_threads: int = 1) -> Self:
+        """The process-wide shared context (created on first use)."""
+        with cls._instance_lock:
+            if cls._instance is None or cls._instance.closed:
+                cls._instance = cls(io_threads)
+            return cast(Self, cls._instance)
 
     def __init__(
         self,

@@ -70,7 +70,7 @@ class _Lane:
         message: list[Any] = list(frames)
         inbound.append(message)  # first the message, then the activation (see FairQueue)
         if not target._fq_queued:
-            target.socket._fq.activated(target)
+            target.pattern._fq.activated(target)
         if tracker is not None:
             tracker.release()  # handed over: nothing is left to write
         hwm = target._rcvhwm
@@ -275,7 +275,7 @@ def _held(sending: Pipe, lane: _Lane | None) -> bool:
 
 
 def _direct(receiving: Pipe) -> bool:
-    socket = receiving.socket
+    socket = receiving.pattern
     return socket.direct_delivery and not receiving.conflate and not receiving.ignored
 
 
