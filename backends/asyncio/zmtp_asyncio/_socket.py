@@ -108,14 +108,23 @@ class Socket(AsyncSocketAPI):
     each, dropped when they return or are cancelled.
     """
 
+    _waiters: list[asyncio.Future[None]]
+    #: Receives waiting for a message, in order: (future, whole message?, copy).
+    _receivers: deque[tuple[asyncio.Future[Any], bool, bool]]
+    _done_send: asyncio.Future[Any] | None
+    _serving: bool  # _serve_receivers is running (see there)
+
     def _new_loop(self, context: Context, wake: Callable[[], None]) -> AsyncioLoop:
         self._aloop = loop = AsyncioLoop(after=wake, moved=weakly(self._moved))
-        self._waiters: list[asyncio.Future[None]] = []
-        #: Receives waiting for a message, in order: (future, whole message?, copy).
-        self._receivers: deque[tuple[asyncio.Future[Any], bool, bool]] = deque()
-        self._done_send: asyncio.Future[Any] | None = None
-        self._serving = False  # _serve_receivers is running (see there)
+        self._own_waits()
         return loop
+
+    def _own_waits(self) -> None:
+        """This object's own waiting calls: nothing waits yet (a view's are its own,
+        not the original's, so they are set in its ``__dict__`` directly)."""
+        state = self.__dict__
+        state["_waiters"], state["_receivers"] = [], deque()
+        state["_done_send"], state["_serving"] = None, False
 
     @classmethod
     def from_socket(cls, socket: SocketAPI, io_loop: Any = None) -> Socket:
@@ -128,8 +137,8 @@ class Socket(AsyncSocketAPI):
         a reader on the running loop watches from the view's first call."""
         state = self.__dict__
         state["_aloop"] = AsyncioLoop(after=lambda: None)
-        state["_waiters"], state["_receivers"] = [], deque()
-        state["_done_send"], state["_serving"], state["_pace"] = None, False, Pace()
+        self._own_waits()
+        state["_pace"] = Pace()
         state["_watching"] = None
         state["_running"] = self._running_view  # (this view's only: others pay nothing)
 

@@ -423,11 +423,7 @@ class SocketAPI(Shadowable):
             getattr(self, name)(value)
             return
         if name.startswith("_") or name == "context" or declared(type(self), name, self):
-            state = self.__dict__
-            if "_original" in state and name not in state:
-                setattr(state["_original"], name, value)  # (a view's state is the original's)
-            else:
-                object.__setattr__(self, name, value)
+            self._set_own(name, value)
             return
         try:
             lookup(name)

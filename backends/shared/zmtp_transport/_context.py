@@ -250,11 +250,7 @@ class ContextBase(Shadowable, Generic[S]):
     def __setattr__(self, name: str, value: Any) -> None:
         """``ctx.linger = 0`` sets a socket default; ``ctx.io_threads = 2`` an option."""
         if name.startswith("_") or name == "sockopts" or declared(type(self), name, self):
-            state = self.__dict__
-            if "_original" in state and name not in state:
-                setattr(state["_original"], name, value)  # (a view's state is the original's)
-            else:
-                object.__setattr__(self, name, value)
+            self._set_own(name, value)
             return
         key = name.upper()
         if key in SocketOption.__members__:

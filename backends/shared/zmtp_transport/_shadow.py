@@ -71,6 +71,15 @@ class Shadowable:
     def _shadow(self) -> bool:
         return "_original" in self.__dict__
 
+    def _set_own(self, name: str, value: Any) -> None:
+        """Set a plain attribute; a view's state is the original's, except what the
+        view holds itself (its own way of waiting)."""
+        state = self.__dict__
+        if "_original" in state and name not in state:
+            setattr(state["_original"], name, value)
+        else:
+            object.__setattr__(self, name, value)
+
     def _show(self, target: Any, kind: type) -> Any:
         """Make this new object a view of what ``target`` names; returns the original."""
         state = self.__dict__
