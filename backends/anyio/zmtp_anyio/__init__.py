@@ -45,13 +45,5 @@ from ._socket import MessageTracker, Socket
 
 proxy, proxy_steerable, device = _awaitable_proxies(Poller)
 
-__all__ = [
-    "Context",
-    "MessageTracker",
-    "Poller",
-    "Socket",
-    "device",
-    "proxy",
-    "proxy_steerable",
-]
+__all__ = ["Context", "MessageTracker", "Poller", "Socket", "device", "proxy", "proxy_steerable"]
 __all__ += _namespace.__all__

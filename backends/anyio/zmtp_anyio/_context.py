@@ -81,12 +81,8 @@ class Context(ContextBase[Socket]):
         task_group = self._task_group
         assert task_group is not None
         try:
-            self.destroy()
-            if exc_info[0] is None:
-                await self.wait_closed()
+            await self._close_on_exit(failed=exc_info[0] is not None)
         finally:
-            for sock in list(self._lingering):  # cancelled while waiting: drop the rest
-                sock._finish()
             task_group.cancel_scope.cancel()
             suppressed = await task_group.__aexit__(*exc_info)
             self._task_group = None

@@ -52,22 +52,15 @@ class Socket(AsyncSocketAPI):
     async def _yield(self) -> None:
         await anyio.lowlevel.checkpoint()
 
-    async def _until(self, condition: Callable[[], bool], timeout_ms: int) -> bool:
-        deadline = math.inf if timeout_ms < 0 else anyio.current_time() + timeout_ms / 1000
-        while not condition():
-            self._check_open()
-            if deadline != math.inf and anyio.current_time() >= deadline:
-                return False
-            waiter = anyio.Event()
-            self._waiters.append(waiter)
-            try:
-                if deadline == math.inf:
-                    await waiter.wait()
-                else:
-                    with anyio.move_on_at(deadline):
-                        await waiter.wait()
-            finally:
-                with contextlib.suppress(ValueError):
-                    self._waiters.remove(waiter)  # (cancelled: nothing must stay behind)
-        self._check_open()
-        return True
+    def _clock(self) -> float:
+        return anyio.current_time()
+
+    async def _park(self, deadline: float) -> None:
+        waiter = anyio.Event()
+        self._waiters.append(waiter)
+        try:
+            with anyio.move_on_at(deadline):
+                await waiter.wait()
+        finally:
+            with contextlib.suppress(ValueError):
+                self._waiters.remove(waiter)  # (cancelled: nothing must stay behind)

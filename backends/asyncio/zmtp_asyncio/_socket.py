@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import math
 from collections import deque
 from collections.abc import Callable, Coroutine, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -180,27 +181,23 @@ class Socket(AsyncSocketAPI):
     async def _yield(self) -> None:
         await asyncio.sleep(0)
 
-    async def _until(self, condition: Callable[[], bool], timeout_ms: int) -> bool:
+    def _clock(self) -> float:
+        return self._live(self._aloop.loop).time()
+
+    async def _park(self, deadline: float) -> None:
         loop = self._live(self._aloop.loop)
-        deadline = None if timeout_ms < 0 else loop.time() + timeout_ms / 1000
-        while not condition():
-            self._check_open()
-            if deadline is not None and loop.time() >= deadline:
-                return False
-            waiter: asyncio.Future[None] = loop.create_future()
-            self._waiters.append(waiter)
-            timer = None if deadline is None else loop.call_at(deadline, _settle, waiter)
-            try:
-                await waiter
-            finally:
-                if timer is not None:
-                    timer.cancel()
-                with contextlib.suppress(ValueError):
-                    self._waiters.remove(waiter)  # (cancelled: nothing must stay behind)
-            if self._closed:  # closed while we waited: the call is cancelled, as in pyzmq
-                raise asyncio.CancelledError("the socket was closed")
-        self._check_open()
-        return True
+        waiter: asyncio.Future[None] = loop.create_future()
+        self._waiters.append(waiter)
+        timer = None if deadline == math.inf else loop.call_at(deadline, _settle, waiter)
+        try:
+            await waiter
+        finally:
+            if timer is not None:
+                timer.cancel()
+            with contextlib.suppress(ValueError):
+                self._waiters.remove(waiter)  # (cancelled: nothing must stay behind)
+        if self._closed:  # closed while we waited: the call is cancelled, as in pyzmq
+            raise asyncio.CancelledError("the socket was closed")
 
     # -- zmq.asyncio's Futures ------------------------------------------------------
 

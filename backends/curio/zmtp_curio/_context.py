@@ -72,12 +72,8 @@ class Context(ContextBase[Socket]):
         group = self._group
         assert group is not None
         try:
-            self.destroy()
-            if exc_info[0] is None:
-                await self.wait_closed()
+            await self._close_on_exit(failed=exc_info[0] is not None)
         finally:
-            for sock in list(self._lingering):  # cancelled while waiting: drop the rest
-                sock._finish()
             with contextlib.suppress(Exception):
                 await self._deferred.flush()
             suppressed = await group.__aexit__(*exc_info)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -60,26 +61,21 @@ class Socket(AsyncSocketAPI):
     async def _yield(self) -> None:
         await curio.sleep(0)
 
-    async def _until(self, condition: Callable[[], bool], timeout_ms: int) -> bool:
-        await self._deferred.flush()  # (what the synchronous calls before us asked for)
-        deadline = None if timeout_ms < 0 else time.monotonic() + timeout_ms / 1000
-        while not condition():
-            self._check_open()
-            if deadline is not None and time.monotonic() >= deadline:
-                return False
-            barrier = SchedBarrier()
-            self._waiters.append(barrier)
-            try:
-                if deadline is None:
+    def _clock(self) -> float:
+        return time.monotonic()
+
+    async def _park(self, deadline: float) -> None:
+        barrier = SchedBarrier()
+        self._waiters.append(barrier)
+        try:
+            if deadline == math.inf:
+                await barrier.suspend()
+            else:
+                async with curio.ignore_after(max(0.0, deadline - time.monotonic())):
                     await barrier.suspend()
-                else:
-                    async with curio.ignore_after(max(0.0, deadline - time.monotonic())):
-                        await barrier.suspend()
-            finally:
-                with contextlib.suppress(ValueError):
-                    self._waiters.remove(barrier)  # (cancelled: nothing must stay behind)
-        self._check_open()
-        return True
+        finally:
+            with contextlib.suppress(ValueError):
+                self._waiters.remove(barrier)  # (cancelled: nothing must stay behind)
 
     # The synchronous steps of awaited calls: a flush point follows each (_settle).
     _settles = True

@@ -481,9 +481,7 @@ class SocketAPI(Shadowable):
 
     def bind(self, addr: str | bytes) -> EndpointContext:
         """Bind; ``tcp://host:*`` and ``ipc://*`` pick a free port or path (see last_endpoint)."""
-        addr = _text(addr)
-        self._check_open()
-        endpoint = _parse(addr)
+        addr, endpoint = self._endpoint(addr)
         with self._lock:
             self._check_open()
             if endpoint.transport == "inproc":
@@ -499,6 +497,12 @@ class SocketAPI(Shadowable):
                 self._endpoints.setdefault(name, []).append(bound)
         self._after_call()  # inproc peers that connected first may have messages waiting
         return EndpointContext(self, "bind", last)
+
+    def _endpoint(self, addr: str | bytes) -> tuple[str, Any]:
+        """``addr`` as text and the endpoint it names (the socket must be open)."""
+        text = _text(addr)
+        self._check_open()
+        return text, _parse(text)
 
     def bind_to_random_port(
         self, addr: str, min_port: int = 49152, max_port: int = 65536, max_tries: int = 100
@@ -520,9 +524,7 @@ class SocketAPI(Shadowable):
 
     def connect(self, addr: str | bytes) -> EndpointContext:
         """Connect; the peer may come later (messages wait in the pipe, IMMEDIATE=0)."""
-        addr = _text(addr)
-        self._check_open()
-        endpoint = _parse(addr)
+        addr, endpoint = self._endpoint(addr)
         with self._lock:
             self._check_open()
             if endpoint.transport == "inproc":

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import pickle
 import time
 from collections.abc import Callable, Sequence
@@ -128,6 +129,23 @@ class AsyncSocketAPI(SocketAPI):
 
         Raises ETERM/ENOTSOCK if the context or the socket closes meanwhile.
         """
+        await self._settle()  # (what the synchronous calls before us asked for)
+        deadline = math.inf if timeout_ms < 0 else self._clock() + timeout_ms / 1000
+        while not condition():
+            self._check_open()
+            if deadline != math.inf and self._clock() >= deadline:
+                return False
+            await self._park(deadline)
+        self._check_open()
+        return True
+
+    def _clock(self) -> float:
+        """Hook: the framework's clock, in seconds."""
+        raise NotImplementedError
+
+    async def _park(self, deadline: float) -> None:
+        """Hook: wait until ``_wake`` or ``deadline`` (``math.inf``: none), leaving
+        nothing behind if cancelled."""
         raise NotImplementedError
 
     # -- sending ------------------------------------------------------------------

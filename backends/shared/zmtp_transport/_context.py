@@ -294,6 +294,22 @@ class ContextBase(Shadowable, Generic[S]):
     def _lingering_over(self) -> None:
         """Hook: no socket of this context has anything left to send."""
 
+    async def wait_closed(self) -> None:
+        """Wait until no socket of this context has anything left to send (coroutine
+        backends)."""
+        raise NotImplementedError
+
+    async def _close_on_exit(self, failed: bool) -> None:
+        """Leaving a coroutine backend's ``async with``: close every socket, and let
+        lingering messages leave unless the block failed or is cancelled meanwhile."""
+        try:
+            self.destroy()
+            if not failed:
+                await self.wait_closed()
+        finally:
+            for sock in list(self._lingering):  # (cancelled while waiting: drop the rest)
+                sock._finish()
+
     def _flush_at_exit(self) -> None:
         """Hook: the program ends; send what is left, within LINGER (a backend whose
         I/O runs by itself; an event loop that has stopped sends nothing more)."""

@@ -14,33 +14,8 @@ import importlib.util
 import time
 import warnings
 
-from zmtp_core import __version__ as zmtp_version
 from zmtp_core import curve as _curve
 from zmtp_core import z85_decode, z85_encode
-from zmtp_core.errors import strerror
-
-__all__ = [
-    "VERSION_EXTRA",
-    "VERSION_MAJOR",
-    "VERSION_MINOR",
-    "VERSION_PATCH",
-    "Stopwatch",
-    "__revision__",
-    "__version__",
-    "curve_keypair",
-    "curve_public",
-    "get_includes",
-    "get_library_dirs",
-    "has",
-    "pyzmq_version",
-    "pyzmq_version_info",
-    "strerror",
-    "version_info",
-    "zmq_errno",
-    "zmq_version",
-    "zmq_version_info",
-    "zmtp_version",
-]
 
 _LIBZMQ = (4, 3, 5)
 _PYZMQ = (27, 3, 0)

@@ -8,7 +8,9 @@ MessageTracker, so that code written as ``import zmq`` reads the same with
 
 from __future__ import annotations
 
+from zmtp_core import __version__ as zmtp_version
 from zmtp_core import counters
+from zmtp_core.errors import strerror
 
 from . import constants as _constants
 from . import errors as _errors
@@ -27,11 +29,9 @@ from ._library import (
     has,
     pyzmq_version,
     pyzmq_version_info,
-    strerror,
     zmq_errno,
     zmq_version,
     zmq_version_info,
-    zmtp_version,
 )
 from .constants import *  # noqa: F403 - pyzmq's flat namespace
 from .errors import *  # noqa: F403

@@ -29,17 +29,16 @@ class AsyncioAuthenticator(Authenticator):
         log: logging.Logger | None = None,
     ) -> None:
         super().__init__(context or Context.instance(), encoding, log)
-        self._task: asyncio.Future[None] | None = None
 
     def start(self) -> None:
         """Bind ``inproc://zeromq.zap.01`` and serve it (call it inside the loop)."""
-        self._task = asyncio.ensure_future(self.serve(self._open_zap_socket()))
+        self._server = asyncio.ensure_future(self.serve(self._open_zap_socket()))
 
     def stop(self) -> None:
         """Stop serving and free the ZAP endpoint."""
-        if self._task is not None:
-            self._task.cancel()
-            self._task = None
+        if self._server is not None:
+            self._server.cancel()
+            self._server = None
         self._close_zap_socket()
 
 

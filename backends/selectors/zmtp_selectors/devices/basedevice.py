@@ -43,6 +43,32 @@ class SocketPlan:
         return sock
 
 
+def configuring(
+    role: str,
+) -> tuple[
+    Callable[[Device, str], None],
+    Callable[[Device, str], None],
+    Callable[[Device, int, Any], None],
+    Callable[..., int],
+]:
+    """pyzmq's four configuring methods of one socket of a device: ``bind_<role>``,
+    ``connect_<role>``, ``setsockopt_<role>`` and ``bind_<role>_to_random_port``."""
+
+    def bind(self: Device, addr: str) -> None:
+        self._plans[role].binds.append(addr)
+
+    def connect(self: Device, addr: str) -> None:
+        self._plans[role].connects.append(addr)
+
+    def setsockopt(self: Device, opt: int, value: Any) -> None:
+        self._plans[role].options.append((opt, value))
+
+    def bind_to_random_port(self: Device, addr: str, *args: int, **kwargs: int) -> int:
+        return self._bind_random(role, addr, *args, **kwargs)
+
+    return bind, connect, setsockopt, bind_to_random_port
+
+
 class Device:
     """A proxy between an "in" and an "out" socket, run by :meth:`start`.
 
@@ -70,29 +96,8 @@ class Device:
 
     # -- configuring, before start() ------------------------------------------------
 
-    def bind_in(self, addr: str) -> None:
-        self._plans["in"].binds.append(addr)
-
-    def connect_in(self, addr: str) -> None:
-        self._plans["in"].connects.append(addr)
-
-    def setsockopt_in(self, opt: int, value: Any) -> None:
-        self._plans["in"].options.append((opt, value))
-
-    def bind_in_to_random_port(self, addr: str, *args: int, **kwargs: int) -> int:
-        return self._bind_random("in", addr, *args, **kwargs)
-
-    def bind_out(self, addr: str) -> None:
-        self._plans["out"].binds.append(addr)
-
-    def connect_out(self, addr: str) -> None:
-        self._plans["out"].connects.append(addr)
-
-    def setsockopt_out(self, opt: int, value: Any) -> None:
-        self._plans["out"].options.append((opt, value))
-
-    def bind_out_to_random_port(self, addr: str, *args: int, **kwargs: int) -> int:
-        return self._bind_random("out", addr, *args, **kwargs)
+    bind_in, connect_in, setsockopt_in, bind_in_to_random_port = configuring("in")
+    bind_out, connect_out, setsockopt_out, bind_out_to_random_port = configuring("out")
 
     def _bind_random(self, role: str, addr: str, *args: int, **kwargs: int) -> int:
         """Find a free port now (the socket binds it when the device starts)."""

@@ -3,12 +3,10 @@ through a control socket ("ctrl")."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from zmtp_transport.constants import PUB, QUEUE
 
 from .._proxy import proxy, proxy_steerable
-from .basedevice import Device, ProcessDevice, SocketPlan, ThreadDevice
+from .basedevice import Device, ProcessDevice, SocketPlan, ThreadDevice, configuring
 
 __all__ = [
     "ProcessProxy",
@@ -28,17 +26,7 @@ class Proxy(Device):
         self.mon_type = mon_type
         self._plans["mon"] = SocketPlan(mon_type)
 
-    def bind_mon(self, addr: str) -> None:
-        self._plans["mon"].binds.append(addr)
-
-    def connect_mon(self, addr: str) -> None:
-        self._plans["mon"].connects.append(addr)
-
-    def setsockopt_mon(self, opt: int, value: Any) -> None:
-        self._plans["mon"].options.append((opt, value))
-
-    def bind_mon_to_random_port(self, addr: str, *args: int, **kwargs: int) -> int:
-        return self._bind_random("mon", addr, *args, **kwargs)
+    bind_mon, connect_mon, setsockopt_mon, bind_mon_to_random_port = configuring("mon")
 
     def run_device(self) -> None:
         ins, outs = self._setup_sockets()
@@ -66,17 +54,7 @@ class ProxySteerable(Proxy):
         self.ctrl_type = ctrl_type
         self._plans["ctrl"] = SocketPlan(ctrl_type)
 
-    def bind_ctrl(self, addr: str) -> None:
-        self._plans["ctrl"].binds.append(addr)
-
-    def connect_ctrl(self, addr: str) -> None:
-        self._plans["ctrl"].connects.append(addr)
-
-    def setsockopt_ctrl(self, opt: int, value: Any) -> None:
-        self._plans["ctrl"].options.append((opt, value))
-
-    def bind_ctrl_to_random_port(self, addr: str, *args: int, **kwargs: int) -> int:
-        return self._bind_random("ctrl", addr, *args, **kwargs)
+    bind_ctrl, connect_ctrl, setsockopt_ctrl, bind_ctrl_to_random_port = configuring("ctrl")
 
     def run_device(self) -> None:
         ins, outs = self._setup_sockets()

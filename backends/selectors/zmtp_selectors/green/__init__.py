@@ -13,32 +13,24 @@ from __future__ import annotations
 
 import functools
 
-from zmtp_transport import namespace as _namespace
+import zmtp_selectors as _selectors
 from zmtp_transport.constants import *  # noqa: F403 - pyzmq's flat namespace
 from zmtp_transport.errors import *  # noqa: F403
 from zmtp_transport.namespace import *  # noqa: F403
 
 from .. import _poll
-from .._frame import MessageTracker
-from .._proxy import device, proxy, proxy_steerable
-from ._sockets import Context, Poller, Socket
+from .._frame import MessageTracker as MessageTracker
+from .._proxy import device as device
+from .._proxy import proxy as proxy
+from .._proxy import proxy_steerable as proxy_steerable
+from ._sockets import Context as Context
+from ._sockets import Poller as Poller
+from ._sockets import Socket as Socket
 
 #: zmq_poll() and select() with the green Poller.
 zmq_poll = functools.partial(_poll.zmq_poll, poller_class=Poller)
 select = functools.partial(_poll.select_sockets, poller_class=Poller)
 SyncContext, SyncSocket = Context, Socket
 
-__all__ = [
-    "Context",
-    "MessageTracker",
-    "Poller",
-    "Socket",
-    "SyncContext",
-    "SyncSocket",
-    "device",
-    "proxy",
-    "proxy_steerable",
-    "select",
-    "zmq_poll",
-]
-__all__ += _namespace.__all__
+__all__: list[str] = []
+__all__ += _selectors.__all__  # the same names, green

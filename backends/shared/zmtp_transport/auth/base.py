@@ -52,6 +52,8 @@ class Authenticator:
         self.credentials_providers: dict[str, CredentialsProvider] = {}
         #: The REP socket ZAP requests arrive on, while serving.
         self.zap_socket: Any = None
+        #: What serves it (a task, a thread: the backend's kind), while serving.
+        self._server: Any = None
 
     # -- configuring ------------------------------------------------------------------
 
