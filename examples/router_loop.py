@@ -7,8 +7,8 @@ the loop below owns the OS sockets and does only four things:
 1. accept connections and tell the engine (``engine.accepted``);
 2. read with ``recv_into`` into the buffer the engine hands out, and write the
    scatter lists it hands out with one ``sendmsg``, reporting both counts;
-3. carry out what the engine asks in ``engine.outbox.actions`` (watch a socket for
-   reading or writing, drop one) and write the handles in ``engine.outbox.output``;
+3. carry out what the engine asks with ``engine.take_actions()``: write a socket,
+   watch one for reading or writing, drop one;
 4. wake up for ``engine.next_deadline`` and call ``engine.handle_timer``.
 
     python examples/router_loop.py              # an echo ROUTER on a free port
@@ -26,7 +26,7 @@ import subprocess
 import sys
 import time
 
-from zmtp_core import PENDING, Drop, SocketEngine, Watch, parse_endpoint
+from zmtp_core import PENDING, Drop, SocketEngine, Watch, Write, parse_endpoint
 
 
 class RouterLoop:
@@ -106,37 +106,24 @@ class RouterLoop:
             self.engine.send(frames)
 
     def carry_out(self) -> None:
-        """Do what the engine asked, until it asks for nothing more."""
-        outbox = self.engine.outbox
-        while outbox.actions or outbox.output:
-            actions, outbox.actions = outbox.actions, []
-            for action in actions:
-                if isinstance(action, Watch):
-                    sock = action.handle
-                    assert isinstance(sock, socket.socket)
-                    events = (selectors.EVENT_READ if action.read else 0) | (
-                        selectors.EVENT_WRITE if action.write else 0
-                    )
-                    if sock in self.selector.get_map():
-                        if events:
-                            self.selector.modify(sock, events)
-                        else:
+        """Do what the engine asked, in order, until it asks for nothing more."""
+        while self.engine.outbox.pending:
+            for action in self.engine.take_actions():
+                match action:
+                    case Write(handle=socket.socket() as sock):
+                        self.write(sock)
+                    case Watch(handle=socket.socket() as sock, read=read, write=write):
+                        events = (selectors.EVENT_READ * read) | (selectors.EVENT_WRITE * write)
+                        if sock in self.selector.get_map():
                             self.selector.unregister(sock)
-                    elif events:
-                        self.selector.register(sock, events)
-                elif isinstance(action, Drop):  # the engine has forgotten it already
-                    sock = action.handle
-                    assert isinstance(sock, socket.socket)
-                    if sock in self.selector.get_map():
-                        self.selector.unregister(sock)
-                    if action.farewell:
+                        if events:
+                            self.selector.register(sock, events)
+                    case Drop(handle=socket.socket() as sock, farewell=farewell):
+                        if sock in self.selector.get_map():
+                            self.selector.unregister(sock)
                         with contextlib.suppress(OSError):
-                            sock.sendmsg(action.farewell)  # an ERROR command, best effort
-                    sock.close()
-            output, outbox.output = outbox.output, []
-            for handle in output:
-                assert isinstance(handle, socket.socket)
-                self.write(handle)
+                            sock.sendmsg(farewell)  # (an ERROR command, best effort)
+                        sock.close()  # (the engine has forgotten it already)
 
     def close(self) -> None:
         self.engine.close(linger=0)

@@ -133,9 +133,8 @@ class SimEngine:
 
     def service(self) -> None:
         engine = self.engine
-        while engine.outbox.actions:
-            actions, engine.outbox.actions = engine.outbox.actions, []
-            for action in actions:
+        while engine.outbox.pending:
+            for action in engine.take_actions():  # (step writes every connection: no Write)
                 if isinstance(action, Watch):
                     end = self.ends.get(action.handle)
                     if end is not None:

@@ -22,6 +22,7 @@ from zmtp_core import (
     SocketEngine,
     SocketError,
     Watch,
+    Write,
     parse_endpoint,
 )
 
@@ -216,14 +217,13 @@ def test_reconnect_waits_libzmqs_backoff() -> None:
     now = 50.0
     waits = []
     for _ in range(5):
-        (action,) = engine.outbox.actions
-        engine.outbox.actions.clear()
+        (action,) = engine.take_actions()
         assert isinstance(action, Dial) and action.dialer is dialer
         engine.dial_failed(dialer, "connection refused")
         assert engine.next_deadline == PENDING  # the engine needs the time first
         engine.handle_timer(now)
         deadline = engine.next_deadline
-        assert deadline is not None and not engine.outbox.actions
+        assert deadline is not None and not engine.take_actions()
         waits.append(deadline - now)
         engine.handle_timer(deadline)
         now = deadline
@@ -332,18 +332,17 @@ def test_the_backend_hears_watch_and_drop_and_engine_forgets_at_once() -> None:
     listener = engine.bind(parse_endpoint(URL), URL)
     handle = object()
     engine.accepted(handle, listener)
-    assert engine.outbox.actions == [Watch(handle, True, False)]
-    engine.outbox.actions.clear()
-    assert engine.outbox.output == [handle]  # our greeting waits to be written
+    # Watched for reading, and our greeting waits to be written:
+    assert engine.take_actions() == [Watch(handle, True, False), Write(handle)]
+    assert not engine.outbox.pending
     greeting = b"".join(bytes(b) for b in engine.buffers_to_send(handle))
     assert greeting[:1] == b"\xff" and len(greeting) == 64
     assert engine.sent(handle, 10) is False  # a partial write: wait for writability
-    assert engine.outbox.actions == [Watch(handle, True, True)]
-    engine.outbox.actions.clear()
+    assert engine.take_actions() == [Watch(handle, True, True)]
     view = engine.receive_buffer(handle)
     view[:4] = b"GET "  # not ZMTP at all
     assert engine.received(handle, 4) is False
-    (drop,) = engine.outbox.actions
+    (drop,) = engine.take_actions()
     assert isinstance(drop, Drop) and drop.handle is handle and drop.handshake_failed
     assert handle not in engine.connections
     assert engine.next_deadline is None  # its handshake timer went with it
@@ -364,4 +363,5 @@ def test_closed_engine_refuses_endpoints_and_drops_late_connections() -> None:
         engine.bind(parse_endpoint(URL), URL)
     late = object()
     engine.accepted(late, listener)
-    assert isinstance(engine.outbox.actions[-1], Drop) and engine.outbox.actions[-1].handle is late
+    drop = engine.take_actions()[-1]
+    assert isinstance(drop, Drop) and drop.handle is late

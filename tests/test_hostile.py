@@ -166,7 +166,7 @@ def test_a_peer_flooding_pings_without_reading_gets_one_pong(
     attacker.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # and it never reads
     assert settle(lambda: links_of(router) == 1)
     (link,) = router._engine.connections.values()
-    assert settle(lambda: link.ready)  # (our READY was read: what follows is PINGs only)
+    assert settle(lambda: link.state.ready)  # (our READY was read: what follows is PINGs only)
     start = link.connection._reader.bytes_received
     body = b"\x04PING\x00\x00" + b"c" * 8  # a PING with an 8-byte context
     ping = bytes((0x04, len(body))) + body

@@ -101,8 +101,7 @@ _BINDING = (b"receiver", b"server", b"server-in", b"server-out")
 @functools.cache
 def _curve_keys() -> dict[str, bytes]:
     """Fixed key pairs (Z85) for CURVE runs: both processes of a job know them."""
-    from zmtp_core import z85_encode  # noqa: PLC0415
-    from zmtp_core.curve import sodium  # noqa: PLC0415
+    from zmtp_core.curve import sodium, z85_encode  # noqa: PLC0415
 
     keys = {}
     for role in ("server", "client"):

@@ -7,11 +7,12 @@ bytes, waits for readiness and tells it the time. The names here are what an
 engine's embedder needs (``examples/router_loop.py`` uses nothing else); the
 public submodules hold the rest: :mod:`zmtp_core.connection` (one connection,
 its events, mechanisms and layers), :mod:`zmtp_core.patterns`,
-:mod:`zmtp_core.options`, :mod:`zmtp_core.errors`, :mod:`zmtp_core.monitor`
-and :mod:`zmtp_core.curve`. Modules whose names start with ``_`` are private.
+:mod:`zmtp_core.inproc`, :mod:`zmtp_core.options`, :mod:`zmtp_core.errors`,
+:mod:`zmtp_core.monitor` and :mod:`zmtp_core.curve` (with Z85). Modules whose
+names start with ``_`` are private.
 """
 
-from ._actions import Action, Dial, Drop, Outbox, Watch
+from ._actions import Action, AskZap, Dial, Drop, Report, Watch, Write
 from ._bindings import Dialer, Listener
 from ._bodies import Body
 from ._config import EngineConfiguration
@@ -25,13 +26,13 @@ from ._options import Options
 from ._sendqueue import Buffer, MessageTracker
 from ._socket_types import SocketType
 from ._version import __version__
-from ._z85 import z85_decode, z85_encode
 
 __all__ = [
     "IPC_PATH_MAX_LEN",
     "PENDING",
     "Action",
     "Again",
+    "AskZap",
     "Body",
     "Buffer",
     "DebugCounters",
@@ -45,17 +46,16 @@ __all__ = [
     "MessageTracker",
     "MonitorEvent",
     "Options",
-    "Outbox",
     "RemoteProtocolError",
+    "Report",
     "SocketEngine",
     "SocketError",
     "SocketType",
     "Toggles",
     "Watch",
+    "Write",
     "ZMTPError",
     "__version__",
     "counters",
     "parse_endpoint",
-    "z85_decode",
-    "z85_encode",
 ]

@@ -1,10 +1,11 @@
-"""What a :class:`~zmtp_core.SocketEngine` asks its backend to do: its :class:`Outbox`.
+r"""What a :class:`~zmtp_core.SocketEngine` asks its backend to do: :class:`Action`\ s.
 
-The engine never touches a socket. When it needs I/O other than reading and
-writing bytes (those go through ``receive_buffer``/``received`` and
-``buffers_to_send``/``sent``), it appends one of these actions to
-``engine.outbox.actions``; the backend carries them out in order after each
-call. They are frozen, slotted dataclasses, like the Connection's events.
+The engine never touches a socket. Reading and writing bytes go through
+``receive_buffer``/``received`` and ``buffers_to_send``/``sent``; everything
+else it needs from the outside it asks for with an action, in the order it
+arises. After each call the backend looks at ``engine.outbox.pending`` (a
+list: empty or not) and takes them all with ``engine.take_actions()``. They
+are frozen, slotted dataclasses, like the Connection's events.
 """
 
 from __future__ import annotations
@@ -20,33 +21,28 @@ if TYPE_CHECKING:
     from ._bindings import Dialer
     from ._monitor import MonitorEvent
 
-__all__ = ["Action", "Dial", "Drop", "Outbox", "Watch"]
+__all__ = ["Action", "AskZap", "Dial", "Drop", "Outbox", "Report", "Watch", "Write"]
 
 
 class Outbox:
-    """Everything the engine (and each of its connections) asks of the backend,
-    until the backend takes it: after each call it empties (or replaces) these.
+    """The actions the engine (and each of its connections) has asked for and the
+    backend has not taken yet."""
 
-    ``actions``: :class:`Dial`, :class:`Watch` and :class:`Drop`, in order;
-    ``output``: handles with bytes to write (each listed once until the backend
-    calls ``buffers_to_send`` for it); ``events``: records for the socket
-    monitor; ``zap_requests``: (handle, mechanism, credentials) for the ZAP
-    handler, each answered with ``engine.authenticated``.
-    """
-
-    __slots__ = ("actions", "events", "output", "zap_requests")
+    __slots__ = ("pending",)
 
     def __init__(self) -> None:
-        self.actions: list[Action] = []
-        self.output: list[Hashable] = []
-        self.events: list[MonitorEvent] = []
-        self.zap_requests: list[tuple[Hashable, bytes, tuple[bytes, ...]]] = []
+        #: Read it to see whether there is work; only :meth:`take` empties it.
+        self.pending: list[Action] = []
 
     def __repr__(self) -> str:
-        return (
-            f"<Outbox actions={len(self.actions)} output={len(self.output)}"
-            f" events={len(self.events)} zap_requests={len(self.zap_requests)}>"
-        )
+        return f"<Outbox pending={len(self.pending)}>"
+
+    def take(self) -> list[Action]:
+        """Everything asked for so far, oldest first; the outbox is empty after."""
+        pending = self.pending
+        if pending:
+            self.pending = []
+        return pending
 
 
 class Action:
@@ -89,3 +85,28 @@ class Drop(Action):
     farewell: list[Buffer]
     endpoint: str
     handshake_failed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Write(Action):
+    """``handle`` has bytes to write: call ``buffers_to_send``/``sent`` for it, now or
+    a little later (when is the backend's batching policy). Asked once until then."""
+
+    handle: Hashable
+
+
+@dataclass(frozen=True, slots=True)
+class AskZap(Action):
+    """Ask the ZAP handler about ``handle``'s peer, then answer with
+    ``engine.authenticated(handle, ...)`` (status None: there is no handler)."""
+
+    handle: Hashable
+    mechanism: bytes
+    credentials: tuple[bytes, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Report(Action):
+    """Tell the socket monitor ``event`` (only the events ``engine.monitor_events`` asks for)."""
+
+    event: MonitorEvent

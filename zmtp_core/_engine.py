@@ -1,4 +1,4 @@
-"""One ZeroMQ socket, whole, as a pure state machine: :class:`SocketEngine`.
+r"""One ZeroMQ socket, whole, as a pure state machine: :class:`SocketEngine`.
 
 The engine owns a socket pattern (ROUTER, PUB...), every connection of it,
 its bound and connected endpoints, reconnect timing, backpressure and LINGER.
@@ -18,19 +18,22 @@ tells the engine what happened:
 * for the socket monitor, also what did not work out or is under way:
   ``bind_failed``, ``accept_failed``, ``dialing`` (a connect in progress).
 
-After each call it looks at what the engine asks for, in one
-:class:`Outbox` (``engine.outbox``), and at the clock:
+After each call it takes what the engine asks for, while
+``engine.outbox.pending`` is not empty: ``engine.take_actions()`` returns
+them in the order they arose, as :class:`Action`\ s:
 
-* ``outbox.actions``: :class:`Dial`, :class:`Watch` (read/write interest)
-  and :class:`Drop` (close that OS socket), to carry out in order;
-* ``outbox.output``: handles that have bytes to write (each listed once until
-  the backend calls ``buffers_to_send`` for it); when to write them is the
-  backend's batching policy;
-* ``outbox.events``: :class:`MonitorEvent` records for the socket monitor (only
-  those ``engine.monitor_events`` asks for), to send and clear;
-* ``outbox.zap_requests``: questions for the ZAP handler (a PLAIN or CURVE
-  server's), each answered later with ``authenticated``;
-* ``engine.next_deadline``.
+* :class:`Write`: a connection has bytes to write (asked once until the
+  backend calls ``buffers_to_send`` for it); when to write is the backend's
+  batching policy;
+* :class:`Watch` (read/write interest), :class:`Dial` and :class:`Drop`
+  (close that OS socket);
+* :class:`AskZap`: a question for the ZAP handler (a PLAIN or CURVE
+  server's), answered later with ``authenticated``;
+* :class:`Report`: a :class:`MonitorEvent` for the socket monitor (only those
+  ``engine.monitor_events`` asks for).
+
+It also keeps one timer at ``engine.next_deadline`` (``engine.deadlines.changes``
+counts its changes, so a backend knows when to look again).
 
 Inside, one owner per state: a connection's :class:`Link` decodes and
 delivers and reports what only the engine decides (pause, attach a pipe, ask
@@ -50,7 +53,7 @@ import itertools
 from collections.abc import Hashable, Mapping
 from typing import TYPE_CHECKING, cast
 
-from ._actions import Dial, Drop, Outbox, Watch
+from ._actions import Action, AskZap, Dial, Drop, Outbox, Report, Watch
 from ._bindings import Dialer, Listener
 from ._bodies import Body, BodyPool
 from ._config import EngineConfiguration
@@ -66,7 +69,8 @@ from ._errors import (
     SocketError,
 )
 from ._events import AuthenticationRequest, ConnectionClosed, Frame, HandshakeComplete
-from ._link import PAUSED, RESCHEDULE, Link, Outcome
+from ._inproc import InprocEnd
+from ._link import PAUSED, RESCHEDULE, Link, LinkInput, LinkState, Outcome
 from ._mechanism import Mechanism, NullMechanism
 from ._monitor import (
     ACCEPT_FAILED,
@@ -129,7 +133,7 @@ class SocketEngine:
         self.toggles = config.toggles
         #: Large-frame buffers, used again once the application is done with them.
         self.bodies = BodyPool(body_kind)
-        #: What the backend must do next: actions, output, monitor events, ZAP questions.
+        #: What the backend must do next (see take_actions).
         self.outbox = Outbox()
         #: The events the socket monitor wants (libzmq's mask; 0: no monitor).
         self.monitor_events = 0
@@ -137,6 +141,8 @@ class SocketEngine:
         self.finished = False  # ... and nothing is left to send: all is released
         #: Every connection, by handle (read it; the engine changes it).
         self.connections: dict[Hashable, Link] = {}
+        #: This socket's end of its inproc links (the backend sets its lock and wake-up).
+        self.inproc = InprocEnd(self.pattern)
         self._listeners: list[Listener] = []
         self._dialers: list[Dialer] = []
         self._paused: set[Link] = set()
@@ -155,6 +161,7 @@ class SocketEngine:
         self.try_recv = self.pattern.try_recv  # type: ignore[method-assign]
         self.setsockopt = self.pattern.setsockopt
         self.getsockopt = self.pattern.getsockopt
+        self.take_actions = self.outbox.take  # type: ignore[method-assign]
 
     def __repr__(self) -> str:
         state = "finished" if self.finished else "closed" if self.closed else "open"
@@ -262,7 +269,7 @@ class SocketEngine:
             dialer.pipe = self._attach_pipe(dialer, dialer.routing_id)
         self._dialers.append(dialer)
         self._timed[dialer.key] = dialer
-        self.outbox.actions.append(Dial(dialer, endpoint))
+        self.outbox.pending.append(Dial(dialer, endpoint))
         return dialer
 
     def disconnect(self, dialer: Dialer) -> None:
@@ -278,6 +285,8 @@ class SocketEngine:
         if self.closed:
             return
         self.closed = True
+        for inproc in self.inproc.links:  # what waits for an inproc peer is its, whatever
+            inproc.leave(self.inproc)  # LINGER says (the backend then lets each depart)
         if linger is not None:
             self.options.set("LINGER", linger)
         linger_ms: int = self.options["LINGER"]
@@ -289,10 +298,10 @@ class SocketEngine:
             return
         self._lingering = True
         for link in list(self.connections.values()):
-            link.lingering = True
+            link.move(LinkInput.LINGER)
             if link.pipe is not None:
                 link.pipe.sink = None
-            if link.ready and link.drained:
+            if link.state.ready and link.drained:
                 self._drop(link, "socket closed")
         for dialer in list(self._dialers):
             dialer.lingering = True
@@ -315,10 +324,18 @@ class SocketEngine:
 
     # -- the backend's side: connections -------------------------------------------------
 
+    def take_actions(self) -> list[Action]:
+        """Everything the engine asks of its backend, oldest first (the outbox is empty
+        after): call it after each call while ``outbox.pending`` is not empty.
+
+        (This is the outbox's own ``take``, bound in ``__init__``: it is the hot path.)
+        """
+        return self.outbox.take()
+
     def accepted(self, handle: Hashable, listener: Listener) -> None:
         """The backend accepted a connection on ``listener``."""
         if listener.closed or self.closed:
-            self.outbox.actions.append(Drop(handle, "not listening", [], listener.text, False))
+            self.outbox.pending.append(Drop(handle, "not listening", [], listener.text, False))
             return
         self._emit(ACCEPTED, fd_of(handle), listener.text)
         self._add_link(handle, listener)
@@ -334,7 +351,7 @@ class SocketEngine:
     def dialed(self, handle: Hashable, dialer: Dialer) -> None:
         """The backend connected ``dialer``'s endpoint."""
         if dialer.closed:
-            self.outbox.actions.append(Drop(handle, "disconnected", [], dialer.text, False))
+            self.outbox.pending.append(Drop(handle, "disconnected", [], dialer.text, False))
             return
         self._emit(CONNECTED, fd_of(handle), dialer.text)
         dialer.handle = handle
@@ -379,7 +396,7 @@ class SocketEngine:
             return []
         link.queued = False
         pipe = link.pipe
-        if pipe is not None and pipe.outbound and link.ready:
+        if pipe is not None and pipe.outbound and link.state.ready:
             link.feed()
         direct = link.direct
         return link.conn.buffers_to_send() if direct is None else direct.buffers()
@@ -403,16 +420,16 @@ class SocketEngine:
             self._watch(link)
         pipe = link.pipe
         if (conn.bytes_to_send if direct is None else direct._size) or (
-            link.ready and pipe is not None and pipe.outbound
+            link.state.ready and pipe is not None and pipe.outbound
         ):
             return True
-        if link.lingering and link.ready:
+        if link.state is LinkState.LINGERING:
             self._drop(link, "linger: everything was sent")
         return False
 
     def links_ready(self) -> int:
         """Connections whose handshake completed."""
-        return sum(1 for link in self.connections.values() if link.ready)
+        return sum(1 for link in self.connections.values() if link.state.ready)
 
     # -- the backend's side: time -----------------------------------------------------
 
@@ -455,10 +472,11 @@ class SocketEngine:
             )
         layered = conn if layers is None else layers(cast(Connection, conn))
         link = Link(self.outbox, handle, next(self._keys), layered, origin)
-        link.lingering = self._lingering
+        if self._lingering:
+            link.move(LinkInput.LINGER)
         self.connections[handle] = link
         self._timed[link.key] = link
-        self.outbox.actions.append(Watch(handle, True, False))
+        self.outbox.pending.append(Watch(handle, True, False))
         if layered is conn and type(conn) is RawConnection:
             self._process(link)  # no handshake: the peer is there (STREAM's connect notice)
         else:
@@ -468,7 +486,7 @@ class SocketEngine:
 
     def _emit(self, event: int, value: int, endpoint: str) -> None:
         if self.monitor_events & event:
-            self.outbox.events.append(MonitorEvent(event, value, endpoint))
+            self.outbox.pending.append(Report(MonitorEvent(event, value, endpoint)))
 
     # -- pipes (the engine hears from each: it is their PipeListener) --------------------
 
@@ -496,7 +514,7 @@ class SocketEngine:
     def output_ready(self, pipe: Pipe) -> None:
         """A message (or subscription) waits in ``pipe``: its connection should write."""
         link = self._owners.get(pipe)
-        if type(link) is Link and link.ready and not link.queued:
+        if type(link) is Link and link.state.ready and not link.queued:
             link.queue()  # (a dialer's pipe without a connection: it simply waits)
 
     def close_requested(self, pipe: Pipe, reason: str) -> None:
@@ -513,7 +531,7 @@ class SocketEngine:
         link = self._owners.get(pipe)
         if type(link) is not Link:
             return
-        link.lingering = True
+        link.move(LinkInput.LINGER)
         pipe.sink = None
         if link.drained:
             self._drop(link, "closed by the application")
@@ -573,8 +591,8 @@ class SocketEngine:
                     return False
             elif kind is AuthenticationRequest:
                 request = cast(AuthenticationRequest, outcome)
-                self.outbox.zap_requests.append(
-                    (link.handle, request.mechanism, request.credentials)
+                self.outbox.pending.append(
+                    AskZap(link.handle, request.mechanism, request.credentials)
                 )
             elif kind is ConnectionClosed:
                 closed = cast(ConnectionClosed, outcome)
@@ -588,7 +606,7 @@ class SocketEngine:
         return not link.paused
 
     def _handshake_done(self, link: Link, event: HandshakeComplete) -> None:
-        link.ready = True
+        link.move(LinkInput.HANDSHAKE_DONE)
         self._emit(HANDSHAKE_SUCCEEDED, 0, link.origin.text)
         conn = link.conn
         link.direct = conn.direct_queue if isinstance(conn, Connection) else None
@@ -608,9 +626,9 @@ class SocketEngine:
             return  # the pattern refused the peer (PAIR's second one)
         if pipe.outbound:
             self.output_ready(pipe)
-        elif not link.lingering:
+        elif not link.state.lingering:
             pipe.sink = link
-        if link.lingering and link.drained:
+        if link.state.lingering and link.drained:
             self._drop(link, "linger: everything was sent")
 
     def _drop(
@@ -625,9 +643,10 @@ class SocketEngine:
         broke (``error``: the peer's violation, if that was why)."""
         if link.closed:
             return
-        link.closed = True
+        handshaken = link.state.ready
+        link.move(LinkInput.DROP)
         if (failed or error is not None) and self.monitor_events:
-            self._report_failure(link, error)
+            self._report_failure(link, error, handshaken)
         del self.connections[link.handle]
         self.deadlines.clear(link.key)
         del self._timed[link.key]
@@ -649,15 +668,17 @@ class SocketEngine:
             self._dialer_lost(origin)
         elif pipe is not None:
             self._detach(pipe)
-        self.outbox.actions.append(
-            Drop(link.handle, reason, farewell, origin.text, failed and not link.ready)
+        self.outbox.pending.append(
+            Drop(link.handle, reason, farewell, origin.text, failed and not handshaken)
         )
         self.check_linger()
 
-    def _report_failure(self, link: Link, error: RemoteProtocolError | None) -> None:
+    def _report_failure(
+        self, link: Link, error: RemoteProtocolError | None, handshaken: bool
+    ) -> None:
         """What libzmq's monitor says of a connection that broke."""
         endpoint = link.origin.text
-        if not link.ready:
+        if not handshaken:
             if isinstance(error, AuthenticationFailed):
                 self._emit(HANDSHAKE_FAILED_AUTH, error.status_code, endpoint)
             elif isinstance(error, AuthenticationUnavailable):
@@ -701,7 +722,7 @@ class SocketEngine:
             self.deadlines.set(dialer.key, now + dialer.delay)
             dialer.delay = None
         else:
-            self.outbox.actions.append(Dial(dialer, dialer.endpoint))
+            self.outbox.pending.append(Dial(dialer, dialer.endpoint))
 
     def _close_dialer(self, dialer: Dialer) -> None:
         """disconnect(), a refused pipe, or the end of the socket: drop everything now."""
@@ -726,7 +747,7 @@ class SocketEngine:
             self.deadlines.set(link.key, deadline)
 
     def _watch(self, link: Link) -> None:
-        self.outbox.actions.append(Watch(link.handle, not link.paused, link.blocked))
+        self.outbox.pending.append(Watch(link.handle, not link.paused, link.blocked))
 
     def _pause(self, link: Link) -> None:
         if not link.paused:

@@ -11,10 +11,11 @@ the pipe, counted against SNDHWM, and are fed in when the backend writes.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Hashable, Sequence
 from typing import TYPE_CHECKING, cast
 
-from ._actions import Outbox
+from ._actions import Outbox, Write
 from ._connection import Connection
 from ._errors import RemoteProtocolError
 from ._events import (
@@ -34,7 +35,7 @@ from ._sendqueue import Buffer, MessageTracker, SendQueue
 if TYPE_CHECKING:
     from ._bindings import Dialer, Listener
 
-__all__ = ["BACKLOG", "PAUSED", "RESCHEDULE", "Link", "Outcome"]
+__all__ = ["BACKLOG", "PAUSED", "RESCHEDULE", "Link", "LinkInput", "LinkState", "Outcome"]
 
 #: Unsent bytes a connection may hold before messages wait in the pipe instead
 #: (so that SNDHWM, not an unbounded buffer, absorbs a peer that does not read).
@@ -66,6 +67,42 @@ Outcome = (
 )
 
 
+class LinkState(enum.Enum):
+    """Where a connection is in its life (``ready``: its pipe is attached and
+    messages flow; ``lingering``: it closes once everything queued is sent)."""
+
+    HANDSHAKING = ("handshaking", False, False)
+    HANDSHAKING_TO_LINGER = ("handshaking, then lingering", False, True)
+    READY = ("ready", True, False)
+    LINGERING = ("lingering", True, True)
+    CLOSED = ("closed", False, False)
+
+    def __init__(self, _label: str, ready: bool, lingering: bool) -> None:
+        self.ready = ready
+        self.lingering = lingering
+
+
+class LinkInput(enum.Enum):
+    """What moves a connection from one :class:`LinkState` to the next."""
+
+    HANDSHAKE_DONE = enum.auto()
+    LINGER = enum.auto()  # the socket closes (or a STREAM peer is closed) with LINGER
+    DROP = enum.auto()
+
+
+_S, _I = LinkState, LinkInput
+#: Every move a connection may make; anything else is a bug in the engine.
+_TRANSITIONS: dict[tuple[LinkState, LinkInput], LinkState] = {
+    (_S.HANDSHAKING, _I.HANDSHAKE_DONE): _S.READY,
+    (_S.HANDSHAKING, _I.LINGER): _S.HANDSHAKING_TO_LINGER,
+    (_S.HANDSHAKING_TO_LINGER, _I.HANDSHAKE_DONE): _S.LINGERING,
+    (_S.HANDSHAKING_TO_LINGER, _I.LINGER): _S.HANDSHAKING_TO_LINGER,
+    (_S.READY, _I.LINGER): _S.LINGERING,
+    (_S.LINGERING, _I.LINGER): _S.LINGERING,
+    **{(state, _I.DROP): _S.CLOSED for state in _S if state is not _S.CLOSED},
+}
+
+
 class Link:
     """A connection of the engine, known to the backend by ``handle``.
 
@@ -76,20 +113,19 @@ class Link:
 
     __slots__ = (
         "blocked",
-        "closed",
         "conn",
         "connection",
         "deadline",
         "direct",
         "handle",
         "key",
-        "lingering",
         "origin",
         "outbox",
         "paused",
         "pipe",
         "queued",
-        "ready",
+        "state",
+        "write",
     )
 
     def __init__(
@@ -111,20 +147,33 @@ class Link:
         )
         #: The bound or connected endpoint this connection belongs to.
         self.origin = origin
+        #: Attached once the handshake completed (``state.ready``).
         self.pipe: Pipe | None = None
-        self.ready = False  # the handshake completed and the pipe is attached
+        self.state = LinkState.HANDSHAKING
+        # Reading and writing, each independent of the state and of the other:
         self.paused = False  # the pipe is at RCVHWM: no reading
         self.blocked = False  # the kernel refused bytes: wait until writable
-        self.queued = False  # in outbox.output, or waiting for writability
-        self.lingering = False
-        self.closed = False
+        self.queued = False  # a Write is pending, or waits for writability
+        #: The one Write action this connection asks for (made once: it is asked often).
+        self.write = Write(handle)
         self.deadline: float | None = None
         #: The Connection's own send queue, once traffic flows unwrapped (plain tcp/ipc).
         self.direct: SendQueue | None = None
 
     def __repr__(self) -> str:
-        state = "closed" if self.closed else "ready" if self.ready else "handshaking"
-        return f"<Link {self.handle!r} {self.origin.text} {state}>"
+        return f"<Link {self.handle!r} {self.origin.text} {self.state.name}>"
+
+    def move(self, what: LinkInput) -> LinkState:
+        """Take the step ``what`` from the current state (see the transition table)."""
+        try:
+            self.state = _TRANSITIONS[self.state, what]
+        except KeyError:
+            raise RuntimeError(f"a link cannot {what.name} when {self.state.name}") from None
+        return self.state
+
+    @property
+    def closed(self) -> bool:
+        return self.state is LinkState.CLOSED
 
     # -- input ----------------------------------------------------------------------
 
@@ -135,8 +184,7 @@ class Link:
         full = False
         while True:
             pipe = self.pipe
-            if self.ready:
-                assert pipe is not None
+            if pipe is not None:  # (the handshake completed)
                 room = pipe.room
                 if room <= 0:
                     full = True
@@ -178,7 +226,7 @@ class Link:
         """The connection has bytes to send: tell the backend (once until it writes)."""
         self.queued = True
         if not self.blocked:
-            self.outbox.output.append(self.handle)
+            self.outbox.pending.append(self.write)
 
     def take(self, frames: Sequence[Buffer], tracker: MessageTracker | None) -> None:
         """Sink: the fast lane, from the pattern straight into the send queue."""
@@ -195,7 +243,7 @@ class Link:
         if not self.queued:
             self.queued = True
             if not self.blocked:
-                self.outbox.output.append(self.handle)
+                self.outbox.pending.append(self.write)
 
     def take_command(self, command: SubscriptionCommand) -> None:
         """Sink: a subscription, straight into the send queue."""
@@ -219,7 +267,7 @@ class Link:
                 send(item[0], tracker=item[1])
             elif item is not None:
                 self.take_command(cast(SubscriptionCommand, item))
-        if not outbound and conn.bytes_to_send < BACKLOG and not self.lingering:
+        if not outbound and conn.bytes_to_send < BACKLOG and not self.state.lingering:
             pipe.sink = self  # the queue is empty again: back to the fast lane
 
     @property

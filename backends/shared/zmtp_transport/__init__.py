@@ -18,7 +18,7 @@ from ._async_api import READY_STREAK, AsyncMessageTracker, AsyncSocketAPI, Pace
 from ._batching import IterationBatcher, count_flush
 from ._context import ContextBase
 from ._driver import Driver
-from ._inproc import InprocEnd, InprocLink, InprocRegistry
+from ._inproc import InprocRegistry
 from ._loop import Batcher, Handle, Loop, ReadyHandler
 from ._polling import PollerBase, poll_descriptors
 from ._sockets import describe, open_listener, tcp_address, tune
@@ -35,8 +35,6 @@ __all__ = [
     "ContextBase",
     "Driver",
     "Handle",
-    "InprocEnd",
-    "InprocLink",
     "InprocRegistry",
     "IterationBatcher",
     "Loop",

@@ -28,6 +28,7 @@ from typing import Any, Protocol, Self, TypeVar, cast
 
 from zmtp_core import (
     Again,
+    AskZap,
     Buffer,
     Dialer,
     EngineConfiguration,
@@ -39,6 +40,7 @@ from zmtp_core import (
     Toggles,
     parse_endpoint,
 )
+from zmtp_core.inproc import InprocLink
 from zmtp_core.monitor import ALL as MONITOR_ALL
 from zmtp_core.monitor import MONITOR_STOPPED
 from zmtp_core.monitor import encode as encode_event
@@ -46,7 +48,7 @@ from zmtp_core.options import lookup
 
 from . import constants
 from ._driver import Driver
-from ._inproc import InprocEnd, InprocLink, InprocRegistry
+from ._inproc import InprocRegistry
 from ._loop import Batcher, Loop
 from ._shadow import Shadowable, register
 from ._signal import ReadySignal
@@ -299,7 +301,8 @@ class SocketAPI(Shadowable):
         self._sndtimeo: int = engine.options["SNDTIMEO"]
         #: Wakes whatever waits on this socket (after a delivery, a close, term()).
         self._notify = wake
-        self._inproc = InprocEnd(engine.pattern, lock, wake)
+        self._inproc = inproc = engine.inproc
+        inproc.lock, inproc.wake = lock, wake
         self._endpoints: dict[str, list[Endpoints]] = {}
         self._closed = False
         self._outgoing: list[Buffer] = []  # frames of a message sent with SNDMORE so far
@@ -635,16 +638,13 @@ class SocketAPI(Shadowable):
                 engine.send(frames, tracker)
             except Again:
                 return False
-            outbox = engine.outbox
-            if outbox.output:
+            if engine.outbox.pending:
                 if self._batching:
                     self._batcher.queued(
                         len(frames[0]) if len(frames) == 1 else sum(map(len, frames))
                     )
                 else:
                     self._driver.flush()
-            if outbox.actions:  # (a STREAM's empty message closes its connection)
-                self._driver.service()
         if self.context._inproc.pending:
             self.context._inproc.run_transfers()
         return True
@@ -660,7 +660,7 @@ class SocketAPI(Shadowable):
             frames = engine.try_recv()
             if frames is None:
                 return None
-            if engine.outbox.actions:  # reading resumes: a paused connection is watched again
+            if engine.outbox.pending:  # reading resumes: a paused connection is watched again
                 self._driver.service()
             for link in self._inproc.links:
                 if link.stalled:
@@ -826,9 +826,9 @@ class SocketAPI(Shadowable):
 
     # -- ZAP ----------------------------------------------------------------------------
 
-    def _ask_zap(self, requests: list[tuple[Any, bytes, tuple[bytes, ...]]]) -> None:
-        """The driver's call (under our lock): the engine has questions for ZAP."""
-        for handle, status_code in self._zap.ask(requests):
+    def _ask_zap(self, question: AskZap) -> None:
+        """The driver's call (under our lock): the engine has a question for ZAP."""
+        for handle, status_code in self._zap.ask([question]):
             self._engine.authenticated(handle, status_code)
 
     def _zap_answered(
@@ -883,9 +883,7 @@ class SocketAPI(Shadowable):
                 return
             self._closed = True
             self._endpoints.clear()
-            links = self._inproc.links[:]
-            for link in links:  # (what waits for an inproc peer is its, whatever LINGER says)
-                link.leave(self._inproc)
+            links = self._inproc.links[:]  # (the engine's close takes what waits in them)
             self.context._lingering.add(self)  # (until the driver says finished)
             self._driver.close(linger)
         for link in links:

@@ -25,15 +25,18 @@ from typing import Any, cast
 
 from zmtp_core import (
     PENDING,
+    AskZap,
     Dial,
     Dialer,
     Drop,
     Endpoint,
     Listener,
     MonitorEvent,
+    Report,
     SocketEngine,
     SocketError,
     Watch,
+    Write,
 )
 
 from ._loop import Handle, Loop
@@ -70,9 +73,9 @@ class Driver:
         self.on_events: Callable[[list[MonitorEvent]], None] | None = None
         #: Called after each service (while Socket.FD is in use: it raises the signal).
         self.on_service: Callable[[], None] | None = None
-        #: Asks ZAP the engine's questions (engine.outbox.zap_requests); without it, every
-        #: question is answered "no handler".
-        self.on_zap: Callable[[list[tuple[Any, bytes, tuple[bytes, ...]]]], None] | None = None
+        #: Asks ZAP the engine's questions; without it, every question is answered
+        #: "no handler".
+        self.on_zap: Callable[[AskZap], None] | None = None
 
     # -- what the application asks for -------------------------------------------
 
@@ -175,26 +178,6 @@ class Driver:
             if not engine.sent(sock, written):
                 return
 
-    def flush(self) -> None:
-        """Write every connection that has output (the engine's ``output`` list)."""
-        outbox = self.engine.outbox
-        output = outbox.output
-        if output:
-            outbox.output = []
-            for handle in output:
-                self.write(handle)
-            if outbox.output:
-                self._write_output()
-        if outbox.actions:
-            self.service()  # a full kernel: wait for writability
-
-    def _write_output(self) -> None:
-        outbox = self.engine.outbox
-        while outbox.output:
-            handles, outbox.output = outbox.output, []
-            for handle in handles:
-                self.write(handle)
-
     def read_inline(self, limit: int) -> bool:
         """Read the kernel now, from the application's thread (sockets with few peers)."""
         reading = self.reading
@@ -208,55 +191,57 @@ class Driver:
     # -- after every call --------------------------------------------------------------
 
     def service(self) -> None:
-        """Carry out what the engine asks: actions, pending output, the timer."""
+        """Carry out what the engine asks, and keep its timer."""
         engine = self.engine
-        outbox = engine.outbox
-        while outbox.actions or outbox.output or outbox.zap_requests:
-            if outbox.zap_requests:
-                self._ask_zap()
-            if outbox.actions:
-                self._run_actions()
-            if outbox.output:
-                self._write_output()
+        if engine.outbox.pending:
+            self.flush()
         if engine.deadlines.changes != self._deadline_changes:
             self._schedule()
-        if outbox.events:
-            events, outbox.events = outbox.events, []
-            if self.on_events is not None:
-                self.on_events(events)
         if engine.finished and not self._finished:
             self._finished = True
             self._on_finished()
         if self.on_service is not None:
             self.on_service()
 
-    def _ask_zap(self) -> None:
-        engine, outbox = self.engine, self.engine.outbox
-        requests, outbox.zap_requests = outbox.zap_requests, []
-        if self.on_zap is not None:
-            self.on_zap(requests)
-        else:
-            for handle, _, _ in requests:
-                engine.authenticated(handle, None)
+    def flush(self) -> None:
+        """Carry out every action the engine asks for, in order, until it asks for
+        nothing more (the batcher's call: mostly writes)."""
+        engine = self.engine
+        outbox = engine.outbox
+        more = False
+        while outbox.pending:
+            for action in engine.take_actions():
+                match action:
+                    case Write():
+                        self.write(action.handle)
+                        continue
+                    case Watch():
+                        self._watch(action)
+                    case Drop():
+                        self._drop(action)
+                    case Dial():
+                        self._dial(action)
+                    case AskZap():
+                        self._ask_zap(action)
+                    case Report() if self.on_events is not None:
+                        self.on_events([action.event])
+                more = True
+        if more:
+            self.service()  # (the engine's timer, and whether it has finished)
 
-    def _run_actions(self) -> None:
-        outbox = self.engine.outbox
-        while outbox.actions:
-            actions, outbox.actions = outbox.actions, []
-            for action in actions:
-                kind = type(action)
-                if kind is Watch:
-                    watch = cast(Watch, action)
-                    sock = cast(socket.socket, watch.handle)
-                    if watch.read:
-                        self.reading.add(sock)
-                    else:
-                        self.reading.discard(sock)
-                    self.loop.watch(sock, watch.read, watch.write, partial(self._ready, sock))
-                elif kind is Drop:
-                    self._drop(cast(Drop, action))
-                elif kind is Dial:
-                    self._dial(cast(Dial, action))
+    def _ask_zap(self, question: AskZap) -> None:
+        if self.on_zap is not None:
+            self.on_zap(question)
+        else:
+            self.engine.authenticated(question.handle, None)
+
+    def _watch(self, watch: Watch) -> None:
+        sock = cast(socket.socket, watch.handle)
+        if watch.read:
+            self.reading.add(sock)
+        else:
+            self.reading.discard(sock)
+        self.loop.watch(sock, watch.read, watch.write, partial(self._ready, sock))
 
     def _ready(self, sock: socket.socket, readable: bool, writable: bool) -> None:
         """The loop's call for a connection: write first (it frees kernel buffers), then read."""
@@ -293,7 +278,7 @@ class Driver:
             if deadline is None or (deadline != PENDING and deadline > loop.time()):
                 break
             engine.handle_timer(loop.time())
-            if engine.outbox.actions or engine.outbox.output:
+            if engine.outbox.pending:
                 self.service()  # (which comes back here)
                 return
         if deadline == self._deadline:

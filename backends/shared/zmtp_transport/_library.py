@@ -15,7 +15,7 @@ import time
 import warnings
 
 from zmtp_core import curve as _curve
-from zmtp_core import z85_decode, z85_encode
+from zmtp_core.curve import z85_decode, z85_encode
 
 _LIBZMQ = (4, 3, 5)
 _PYZMQ = (27, 3, 0)

@@ -54,8 +54,8 @@ class SoonLoop(Loop, Protocol):
 class Batcher(Protocol):
     """When to write what the application sent: the backend's batching policy.
 
-    It takes the handles listed in ``engine.outbox.output`` and has the driver write
-    them (``driver.write``), at once or later.
+    It takes the writes the engine asks for (``Write`` actions) and has the driver carry
+    them out (``driver.flush``), at once or later.
     """
 
     def queued(self, size: int) -> None:

@@ -15,7 +15,7 @@ import socket
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from zmtp_core import Options
+from zmtp_core import AskZap, Options
 
 from .constants import DEALER
 
@@ -46,16 +46,15 @@ class ZapClient:
         self._ids = itertools.count(1)
         self._waiting: dict[bytes, Hashable] = {}
 
-    def ask(
-        self, requests: list[tuple[Hashable, bytes, tuple[bytes, ...]]]
-    ) -> list[tuple[Hashable, str | None]]:
-        """Send the requests; returns the answers known at once (None: no handler)."""
+    def ask(self, questions: list[AskZap]) -> list[tuple[Hashable, str | None]]:
+        """Send the questions; returns the answers known at once (None: no handler)."""
         if not self._context._inproc.is_bound(ZAP_NAME):
-            return [(handle, None) for handle, _, _ in requests]
+            return [(question.handle, None) for question in questions]
         dealer = self._dealer or self._open()
         options = self._options
         at_once: list[tuple[Hashable, str | None]] = []
-        for handle, mechanism, credentials in requests:
+        for question in questions:
+            handle = question.handle
             request_id = b"%d" % next(self._ids)
             self._waiting[request_id] = handle
             frames = [
@@ -65,8 +64,8 @@ class ZapClient:
                 options["ZAP_DOMAIN"],
                 _peer_address(handle),
                 options["ROUTING_ID"],  # (libzmq sends the server socket's own)
-                mechanism,
-                *credentials,
+                question.mechanism,
+                *question.credentials,
             ]
             if not dealer._try_send(frames, None):
                 del self._waiting[request_id]

@@ -18,7 +18,7 @@ import os
 from collections.abc import Awaitable
 from typing import Any, Protocol
 
-from zmtp_core import z85_encode
+from zmtp_core.curve import z85_encode
 
 from ..constants import REP
 from .certs import load_certificates

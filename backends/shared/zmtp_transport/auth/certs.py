@@ -12,8 +12,7 @@ import os
 import re
 from pathlib import Path
 
-from zmtp_core import z85_encode
-from zmtp_core.curve import curve_keypair
+from zmtp_core.curve import curve_keypair, z85_encode
 
 __all__ = ["create_certificates", "load_certificate", "load_certificates"]
 
