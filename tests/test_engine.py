@@ -25,6 +25,7 @@ from zmtp_core import (
     Write,
     parse_endpoint,
 )
+from zmtp_core._link import LinkInput, LinkState
 
 from simnet import End, Network
 
@@ -365,3 +366,21 @@ def test_closed_engine_refuses_endpoints_and_drops_late_connections() -> None:
     engine.accepted(late, listener)
     drop = engine.take_actions()[-1]
     assert isinstance(drop, Drop) and drop.handle is late
+
+
+def test_a_connection_moves_through_its_states_by_the_table_only() -> None:
+    engine = SocketEngine("ROUTER")
+    listener = engine.bind(parse_endpoint(URL), URL)
+    handle = object()
+    engine.accepted(handle, listener)
+    link = engine.connections[handle]
+    assert link.state.name == "HANDSHAKING"
+    assert link.move(LinkInput.LINGER) is LinkState.HANDSHAKING_TO_LINGER
+    assert link.move(LinkInput.HANDSHAKE_DONE) is LinkState.LINGERING
+    assert link.state.ready and link.state.lingering
+    with pytest.raises(RuntimeError, match="cannot HANDSHAKE_DONE when LINGERING"):
+        link.move(LinkInput.HANDSHAKE_DONE)
+    engine.close(linger=0)
+    assert link.state is LinkState.CLOSED and link.closed
+    with pytest.raises(RuntimeError):
+        link.move(LinkInput.DROP)
