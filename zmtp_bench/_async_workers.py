@@ -17,7 +17,9 @@ from typing import Any
 
 from zmtp_bench._libraries import LIBRARIES
 from zmtp_bench._workers import (
+    ONE_WAY,
     PROBE,
+    SOCKETS,
     STOP,
     WARMUP_ROUND_TRIPS,
     Channel,
@@ -26,6 +28,8 @@ from zmtp_bench._workers import (
     _reset,
     _snapshot,
     _socket,
+    calls,
+    is_stop,
     new_endpoint,
 )
 
@@ -107,8 +111,7 @@ async def _get(channel: Any) -> Any:
 async def throughput_receiver(
     zmq: ModuleType, ctx: Any, channel: Channel, job: Job
 ) -> dict[str, Any]:
-    kind = {"PAIR": "PAIR", "PUBSUB": "SUB", "DEALER_DEALER": "DEALER"}.get(job.pattern, "ROUTER")
-    sock = _socket(zmq, ctx, kind, b"receiver", job)
+    sock = _socket(zmq, ctx, SOCKETS[job.pattern][0] or "", b"receiver", job)
     sock.bind(new_endpoint(job.transport, channel.scratch))
     channel.endpoint.put(sock.last_endpoint.decode())
     frames = await sock.recv_multipart()
@@ -118,7 +121,8 @@ async def throughput_receiver(
         frames = await sock.recv_multipart()
     started = time.perf_counter()
     _reset(zmq)
-    recv, copy = sock.recv_multipart, job.size < 65536
+    _, recv, _ = calls(sock, job, [])
+    copy = job.size < 65536
     for _ in range(job.count - 1):
         await recv(copy=copy)
     elapsed = time.perf_counter() - started
@@ -131,7 +135,7 @@ async def throughput_receiver(
 async def throughput_sender(
     zmq: ModuleType, ctx: Any, channel: Channel, job: Job
 ) -> dict[str, Any]:
-    kind = {"PUBSUB": "PUB", "ROUTER_ROUTER": "ROUTER", "PAIR": "PAIR"}.get(job.pattern, "DEALER")
+    kind = SOCKETS[job.pattern][1] or ""
     sock = _socket(zmq, ctx, kind, b"sender", job)
     sock.connect(await _get(channel.endpoint))
     payload = os.urandom(job.size)
@@ -143,9 +147,10 @@ async def throughput_sender(
     elif kind == "ROUTER":
         await _routable_send(zmq, sock, [b"receiver", PROBE])
     _reset(zmq)
-    send, copy = sock.send_multipart, job.size < 65536
+    send, _, message = calls(sock, job, frames)
+    copy = job.size < 65536
     for _ in range(job.count):
-        await send(frames, copy=copy)
+        await send(message, copy=copy)
     await _get(channel.received)
     result = {"sender_counters": _snapshot(zmq)}
     sock.close(linger=0)
@@ -153,23 +158,24 @@ async def throughput_sender(
 
 
 async def latency_server(zmq: ModuleType, ctx: Any, channel: Channel, job: Job) -> dict[str, Any]:
-    if job.pattern == "PUBSUB":
-        inbound = _socket(zmq, ctx, "SUB", b"server-in", job)
-        outbound = _socket(zmq, ctx, "PUB", b"server-out", job)
+    kind = SOCKETS[job.pattern][2] or ""
+    if kind in ONE_WAY:
+        inbound = _socket(zmq, ctx, kind, b"server-in", job)
+        outbound = _socket(zmq, ctx, ONE_WAY[kind], b"server-out", job)
         inbound.bind(new_endpoint(job.transport, channel.scratch))
         outbound.bind(new_endpoint(job.transport, channel.scratch))
         channel.endpoint.put((inbound.last_endpoint.decode(), outbound.last_endpoint.decode()))
     else:
-        kind = {"PAIR": "PAIR", "DEALER_DEALER": "DEALER"}.get(job.pattern, "ROUTER")
         inbound = outbound = _socket(zmq, ctx, kind, b"server", job)
         inbound.bind(new_endpoint(job.transport, channel.scratch))
         channel.endpoint.put(inbound.last_endpoint.decode())
-    recv, send = inbound.recv_multipart, outbound.send_multipart
+    _, recv, _ = calls(inbound, job, [])
+    send, _, _ = calls(outbound, job, [])
     while True:
-        frames = await recv()
-        if frames[-1] == STOP:
+        message = await recv()
+        if is_stop(message):
             break
-        await send(frames)
+        await send(message)
     for sock in {id(inbound): inbound, id(outbound): outbound}.values():
         sock.close(linger=0)
     return {}
@@ -178,40 +184,43 @@ async def latency_server(zmq: ModuleType, ctx: Any, channel: Channel, job: Job) 
 async def latency_client(zmq: ModuleType, ctx: Any, channel: Channel, job: Job) -> dict[str, Any]:
     payload = os.urandom(job.size)
     endpoint = await _get(channel.endpoint)
-    if job.pattern == "PUBSUB":
-        outbound = _socket(zmq, ctx, "PUB", b"client-out", job)
-        inbound = _socket(zmq, ctx, "SUB", b"client-in", job)
+    kind = SOCKETS[job.pattern][3] or ""
+    frames = [payload]
+    if kind in ONE_WAY.values():
+        inbound_kind = next(sub for sub, pub in ONE_WAY.items() if pub == kind)
+        outbound = _socket(zmq, ctx, kind, b"client-out", job)
+        inbound = _socket(zmq, ctx, inbound_kind, b"client-in", job)
         outbound.connect(endpoint[0])
         inbound.connect(endpoint[1])
-        frames = [payload]
-        while True:
-            await outbound.send(PROBE)
-            if await inbound.poll(10):
-                break
-        while await inbound.poll(50):
-            await inbound.recv_multipart()
+        if kind == "PUB":
+            while True:
+                await outbound.send(PROBE)
+                if await inbound.poll(10):
+                    break
+            while await inbound.poll(50):
+                await inbound.recv_multipart()
     else:
-        kind = {"PAIR": "PAIR", "ROUTER_ROUTER": "ROUTER"}.get(job.pattern, "DEALER")
         inbound = outbound = _socket(zmq, ctx, kind, b"client", job)
         outbound.connect(endpoint)
-        frames = [b"server", payload] if kind == "ROUTER" else [payload]
         if kind == "ROUTER":
+            frames = [b"server", payload]
             await _routable_send(zmq, outbound, frames)
             await inbound.recv_multipart()
-    send, recv = outbound.send_multipart, inbound.recv_multipart
+    send, _, message = calls(outbound, job, frames)
+    _, recv, _ = calls(inbound, job, frames)
     for _ in range(WARMUP_ROUND_TRIPS):
-        await send(frames)
+        await send(message)
         await recv()
     clock = time.perf_counter_ns
     samples = []
     _reset(zmq)
     for _ in range(job.count):
         started = clock()
-        await send(frames)
+        await send(message)
         await recv()
         samples.append((clock() - started) / 2000.0)
     counters = _snapshot(zmq)
-    await send([*frames[:-1], STOP])
+    await outbound.send_multipart([*frames[:-1], STOP])
     # The stop must leave; a SUB's subscription must not keep a finished run waiting
     # to reconnect to a server that is gone.
     if inbound is not outbound:

@@ -10,11 +10,12 @@ from typing import Any
 
 from zmtp_bench._libraries import BASELINES, LIBRARIES
 from zmtp_bench._report import Sample, chart, markdown, write_json
-from zmtp_bench._workers import OURS_ONLY, Job, run_job
+from zmtp_bench._workers import FRAME_PATTERNS, OURS_ONLY, SOCKETS, Job, run_job
 
 __all__ = ["main"]
 
-PATTERNS = ["PAIR", "PUBSUB", "DEALER_DEALER", "DEALER_ROUTER", "ROUTER_ROUTER"]
+PATTERNS = list(SOCKETS)
+APIS = ["multipart", "frames"]
 TRANSPORTS = ["tcp", "ipc", "inproc", "tls", "ws", "wss"]
 SIZES = [64, 256, 1024, 65536, 131072, 262144]
 DEFAULT_SIZES = [64, 1024, 65536]
@@ -57,9 +58,17 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--patterns",
-        default="DEALER_ROUTER,PUBSUB",
+        default="DEALER_ROUTER,PUBSUB,PUSH_PULL",
         type=lambda v: _choice(v, PATTERNS),
-        help=f"comma separated, or 'all': {', '.join(PATTERNS)}",
+        help=f"comma separated, or 'all': {', '.join(PATTERNS)} (REQ_REP: latency only)",
+    )
+    parser.add_argument(
+        "--api",
+        default="multipart,frames",
+        type=lambda v: _choice(v, APIS),
+        help="the calls measured: send_multipart/recv_multipart ('multipart') and "
+        "send/recv ('frames': for the patterns whose messages are one frame, "
+        f"{', '.join(FRAME_PATTERNS)})",
     )
     parser.add_argument(
         "--transports",
@@ -104,14 +113,17 @@ def main(argv: list[str] | None = None) -> int:
     libraries = list(dict.fromkeys(library for pair in pairs for library in pair))
     # Interleaved: for each measurement, run after run, ours then its baseline.
     jobs = [
-        Job(kind, library, pattern, transport, size, _count(args, kind, size), args.mechanism)
+        Job(kind, library, pattern, transport, size, _count(args, kind, size), args.mechanism, api)
         for pattern in args.patterns
+        for api in args.api
         for transport in args.transports
         for size in args.sizes
         for kind in args.metrics
         for _ in range(args.runs)
         for library in libraries
-        if transport not in OURS_ONLY or LIBRARIES[library].ours
+        if (transport not in OURS_ONLY or LIBRARIES[library].ours)
+        and (api == "multipart" or pattern in FRAME_PATTERNS)
+        and SOCKETS[pattern][0 if kind == "throughput" else 2] is not None
     ]
     samples: list[Sample] = []
     failures: list[str] = []
@@ -169,7 +181,7 @@ def _progress(done: int, total: int, job: Job | None, run: str, started: float) 
     what = "done"
     if job is not None:
         library = LIBRARIES[job.library].name
-        what = f"{job.pattern} {job.transport} {job.size} B {job.kind} {library} run {run}"
+        what = f"{job.label} {job.transport} {job.size} B {job.kind} {library} run {run}"
     sys.stderr.write(f"\r[{bar}] {done}/{total} {elapsed:5.0f}s  {what:<70}")
     if job is None:
         sys.stderr.write("\n")

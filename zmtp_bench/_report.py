@@ -57,7 +57,7 @@ def _grouped(
     """(pattern, transport, size, kind) -> library -> metric -> values over runs."""
     groups: dict[tuple[str, str, int, str], dict[str, dict[str, list[float]]]] = {}
     for sample in samples:
-        key = (sample.job.pattern, sample.job.transport, sample.job.size, sample.job.kind)
+        key = (sample.job.label, sample.job.transport, sample.job.size, sample.job.kind)
         per_library = groups.setdefault(key, {}).setdefault(sample.job.library, {})
         for metric, value in sample.values.items():
             per_library.setdefault(metric, []).append(value)
@@ -117,7 +117,7 @@ def _counter_table(samples: list[Sample]) -> list[str]:
         if not sender or not receiver:
             continue
         count = max(1, sample.job.count - 1)
-        key = (sample.job.library, sample.job.pattern, sample.job.transport, sample.job.size)
+        key = (sample.job.library, sample.job.label, sample.job.transport, sample.job.size)
         rows.setdefault(key, []).append(
             [
                 sender["bytes_copied"] / count,

@@ -23,7 +23,7 @@ from typing import Any, Protocol
 
 from zmtp_bench._libraries import LIBRARIES
 
-__all__ = ["Channel", "Job", "run_job"]
+__all__ = ["FRAME_PATTERNS", "Channel", "Job", "run_job"]
 
 PROBE = b"~probe~"
 WARMUP_ROUND_TRIPS = 1000
@@ -67,6 +67,43 @@ class Job:
     size: int
     count: int
     mechanism: str = "null"  # or "curve"
+    #: "multipart": send_multipart/recv_multipart; "frames": send/recv, one frame a
+    #: message (the patterns of FRAME_PATTERNS only).
+    api: str = "multipart"
+
+    @property
+    def label(self) -> str:
+        """The pattern, and the calls when they are send()/recv()."""
+        return self.pattern if self.api == "multipart" else f"{self.pattern} send/recv"
+
+
+#: The socket types of each pattern's ends: throughput receiver and sender, latency
+#: server and client (None: not measured that way). PUBSUB and PUSH_PULL measure
+#: latency over one pair each way.
+SOCKETS: dict[str, tuple[str | None, str | None, str | None, str | None]] = {
+    "PAIR": ("PAIR", "PAIR", "PAIR", "PAIR"),
+    "PUBSUB": ("SUB", "PUB", "SUB", "PUB"),
+    "PUSH_PULL": ("PULL", "PUSH", "PULL", "PUSH"),
+    "DEALER_DEALER": ("DEALER", "DEALER", "DEALER", "DEALER"),
+    "DEALER_ROUTER": ("ROUTER", "DEALER", "ROUTER", "DEALER"),
+    "ROUTER_ROUTER": ("ROUTER", "ROUTER", "ROUTER", "ROUTER"),
+    "REQ_REP": (None, None, "REP", "REQ"),  # (one request at a time: latency only)
+}
+#: Patterns whose application messages are one frame: they can use send()/recv().
+FRAME_PATTERNS = ("PAIR", "PUBSUB", "PUSH_PULL", "DEALER_DEALER", "REQ_REP")
+#: Patterns measured over one socket pair each way (one-way sockets).
+ONE_WAY = {"SUB": "PUB", "PULL": "PUSH"}
+
+
+def calls(sock: Any, job: Job, frames: list[bytes]) -> tuple[Any, Any, Any]:
+    """(send, recv, message): the calls the job measures, and what send takes."""
+    if job.api == "frames":
+        return sock.send, sock.recv, frames[-1] if frames else None
+    return sock.send_multipart, sock.recv_multipart, frames
+
+
+def is_stop(message: Any) -> bool:
+    return bool((message[-1] if isinstance(message, list) else message) == STOP)
 
 
 #: Transports only zmtp has (pyzmq's wheels have no ws; libzmq has no tls): ours alone.
@@ -163,8 +200,7 @@ def _snapshot(zmq: ModuleType) -> dict[str, int] | None:
 
 def throughput_receiver(zmq: ModuleType, ctx: Any, channel: Channel, job: Job) -> dict[str, Any]:
     """Time ``count`` messages, from the first received to the last."""
-    kind = {"PAIR": "PAIR", "PUBSUB": "SUB", "DEALER_DEALER": "DEALER"}.get(job.pattern, "ROUTER")
-    sock = _socket(zmq, ctx, kind, b"receiver", job)
+    sock = _socket(zmq, ctx, SOCKETS[job.pattern][0] or "", b"receiver", job)
     sock.bind(new_endpoint(job.transport, channel.scratch))
     channel.endpoint.put(sock.last_endpoint.decode())
     frames = sock.recv_multipart()
@@ -174,7 +210,8 @@ def throughput_receiver(zmq: ModuleType, ctx: Any, channel: Channel, job: Job) -
         frames = sock.recv_multipart()
     started = time.perf_counter()
     _reset(zmq)
-    recv, copy = sock.recv_multipart, job.size < 65536
+    _, recv, _ = calls(sock, job, [])
+    copy = job.size < 65536
     for _ in range(job.count - 1):
         recv(copy=copy)
     elapsed = time.perf_counter() - started
@@ -186,7 +223,7 @@ def throughput_receiver(zmq: ModuleType, ctx: Any, channel: Channel, job: Job) -
 
 def throughput_sender(zmq: ModuleType, ctx: Any, channel: Channel, job: Job) -> dict[str, Any]:
     """Send ``count`` messages as fast as the library takes them."""
-    kind = {"PUBSUB": "PUB", "ROUTER_ROUTER": "ROUTER", "PAIR": "PAIR"}.get(job.pattern, "DEALER")
+    kind = SOCKETS[job.pattern][1] or ""
     sock = _socket(zmq, ctx, kind, b"sender", job)
     sock.connect(channel.endpoint.get(timeout=30))
     payload = os.urandom(job.size)
@@ -198,9 +235,10 @@ def throughput_sender(zmq: ModuleType, ctx: Any, channel: Channel, job: Job) -> 
     elif kind == "ROUTER":
         _routable_send(zmq, sock, [b"receiver", PROBE])
     _reset(zmq)
-    send, copy = sock.send_multipart, job.size < 65536
+    send, _, message = calls(sock, job, frames)
+    copy = job.size < 65536
     for _ in range(job.count):
-        send(frames, copy=copy)
+        send(message, copy=copy)
     channel.received.get(timeout=60)  # (counted after: a PUB's I/O thread may still be writing)
     result = {"sender_counters": _snapshot(zmq)}
     sock.close(linger=0)
@@ -212,23 +250,24 @@ def throughput_sender(zmq: ModuleType, ctx: Any, channel: Channel, job: Job) -> 
 
 def latency_server(zmq: ModuleType, ctx: Any, channel: Channel, job: Job) -> dict[str, Any]:
     """Echo every message back until a stop."""
-    if job.pattern == "PUBSUB":  # one PUB/SUB pair each way
-        inbound = _socket(zmq, ctx, "SUB", b"server-in", job)
-        outbound = _socket(zmq, ctx, "PUB", b"server-out", job)
+    kind = SOCKETS[job.pattern][2] or ""
+    if kind in ONE_WAY:  # one pair each way
+        inbound = _socket(zmq, ctx, kind, b"server-in", job)
+        outbound = _socket(zmq, ctx, ONE_WAY[kind], b"server-out", job)
         inbound.bind(new_endpoint(job.transport, channel.scratch))
         outbound.bind(new_endpoint(job.transport, channel.scratch))
         channel.endpoint.put((inbound.last_endpoint.decode(), outbound.last_endpoint.decode()))
     else:
-        kind = {"PAIR": "PAIR", "DEALER_DEALER": "DEALER"}.get(job.pattern, "ROUTER")
         inbound = outbound = _socket(zmq, ctx, kind, b"server", job)
         inbound.bind(new_endpoint(job.transport, channel.scratch))
         channel.endpoint.put(inbound.last_endpoint.decode())
-    recv, send = inbound.recv_multipart, outbound.send_multipart
+    _, recv, _ = calls(inbound, job, [])
+    send, _, _ = calls(outbound, job, [])
     while True:
-        frames = recv()
-        if frames[-1] == STOP:
+        message = recv()
+        if is_stop(message):
             break
-        send(frames)
+        send(message)
     for sock in {id(inbound): inbound, id(outbound): outbound}.values():
         sock.close(linger=0)
     return {}
@@ -238,40 +277,43 @@ def latency_client(zmq: ModuleType, ctx: Any, channel: Channel, job: Job) -> dic
     """Round trips after a warm-up; one way is half a round trip."""
     payload = os.urandom(job.size)
     endpoint = channel.endpoint.get(timeout=30)
-    if job.pattern == "PUBSUB":
-        outbound = _socket(zmq, ctx, "PUB", b"client-out", job)
-        inbound = _socket(zmq, ctx, "SUB", b"client-in", job)
+    kind = SOCKETS[job.pattern][3] or ""
+    frames = [payload]
+    if kind in ONE_WAY.values():  # one pair each way
+        inbound_kind = next(sub for sub, pub in ONE_WAY.items() if pub == kind)
+        outbound = _socket(zmq, ctx, kind, b"client-out", job)
+        inbound = _socket(zmq, ctx, inbound_kind, b"client-in", job)
         outbound.connect(endpoint[0])
         inbound.connect(endpoint[1])
-        frames = [payload]
-        while True:  # probes go round until both subscriptions have arrived
-            outbound.send(PROBE)
-            if inbound.poll(10):
-                break
-        while inbound.poll(50):
-            inbound.recv_multipart()
+        if kind == "PUB":
+            while True:  # probes go round until both subscriptions have arrived
+                outbound.send(PROBE)
+                if inbound.poll(10):
+                    break
+            while inbound.poll(50):
+                inbound.recv_multipart()
     else:
-        kind = {"PAIR": "PAIR", "ROUTER_ROUTER": "ROUTER"}.get(job.pattern, "DEALER")
         inbound = outbound = _socket(zmq, ctx, kind, b"client", job)
         outbound.connect(endpoint)
-        frames = [b"server", payload] if kind == "ROUTER" else [payload]
         if kind == "ROUTER":
+            frames = [b"server", payload]
             _routable_send(zmq, outbound, frames)
             inbound.recv_multipart()
-    send, recv = outbound.send_multipart, inbound.recv_multipart
+    send, _, message = calls(outbound, job, frames)
+    _, recv, _ = calls(inbound, job, frames)
     for _ in range(WARMUP_ROUND_TRIPS):
-        send(frames)
+        send(message)
         recv()
     clock = time.perf_counter_ns
     samples = []
     _reset(zmq)
     for _ in range(job.count):
         started = clock()
-        send(frames)
+        send(message)
         recv()
         samples.append((clock() - started) / 2000.0)  # one way, in microseconds
     counters = _snapshot(zmq)
-    send([*frames[:-1], STOP])
+    outbound.send_multipart([*frames[:-1], STOP])
     # The stop must leave; a SUB's subscription must not keep a finished run waiting
     # to reconnect to a server that is gone.
     if inbound is not outbound:
@@ -310,8 +352,10 @@ def _process_end(role: int, job: Job, channel: Channel, results: _Queue) -> None
         ctx = zmq.Context()
         try:
             results.put((role, ROLES[job.kind][role](zmq, ctx, channel, job)))
-        finally:
-            ctx.term()
+        except BaseException:
+            ctx.destroy(linger=0)  # (term() would wait for the sockets the error left open)
+            raise
+        ctx.term()
     except BaseException as error:  # the parent must not wait forever
         results.put((role, {"error": repr(error)}))
         raise
@@ -342,7 +386,10 @@ def _inproc_ends(job: Job, results: _Queue) -> None:
         thread.start()
     for thread in threads:
         thread.join()
-    ctx.term()
+    if any("error" in result for result in outcome.values()):
+        ctx.destroy(linger=0)  # (term() would wait for the sockets the error left open)
+    else:
+        ctx.term()
     for role in (0, 1):
         results.put((role, outcome[role]))
 

@@ -63,6 +63,10 @@ class Socket:
         await self._sock.started.wait()
         await _outcome(self._sock.asend_multipart(frames, copy=copy))
 
+    async def recv(self, copy: bool = True) -> Any:
+        await self._sock.started.wait()
+        return await _outcome(self._sock.arecv(copy=copy))
+
     async def recv_multipart(self, copy: bool = True) -> list[Any]:
         await self._sock.started.wait()
         frames: list[Any] = await _outcome(self._sock.arecv_multipart(copy=copy))

@@ -1,9 +1,9 @@
-"""What hostile peers cost: a ROUTER's resident memory under five attacks, zmtp and libzmq.
+"""What hostile peers cost: a server's resident memory under six attacks, zmtp and libzmq.
 
     python -m zmtp_bench.attacks            # zmtp_selectors and pyzmq, side by side
 
-Each library serves a ROUTER in a process of its own; the attacker is this
-process, with plain sockets on loopback. The table gives how much the
+Each library serves a ROUTER and a PUB in a process of its own; the attacker
+is this process, with plain sockets on loopback. The table gives how much the
 server's resident memory (VmRSS) grew during each attack, after a moment to
 settle. RSS depends on the allocator, so read it as an order of magnitude:
 the point is megabytes against hundreds of megabytes.
@@ -40,7 +40,9 @@ def _serve(module: str, commands: Any, replies: Any) -> None:
     ctx = zmq.Context()
     router = ctx.socket(zmq.ROUTER)
     router.bind("tcp://127.0.0.1:*")
-    replies.put(router.last_endpoint.decode())
+    pub = ctx.socket(zmq.PUB)
+    pub.bind("tcp://127.0.0.1:*")
+    replies.put((router.last_endpoint.decode(), pub.last_endpoint.decode()))
     while (command := commands.get()) != "stop":
         if command == "cycles":
             for _ in range(2000):
@@ -50,13 +52,19 @@ def _serve(module: str, commands: Any, replies: Any) -> None:
                 dealer.close()
         replies.put("done")
     router.close(linger=0)
+    pub.close(linger=0)
     ctx.term()
 
 
 def _handshaken(address: tuple[str, int]) -> socket.socket:
+    return _handshake(address, "DEALER")[0]
+
+
+def _handshake(address: tuple[str, int], kind: str) -> tuple[socket.socket, Connection]:
+    """A raw connection that completed its ZMTP handshake as a ``kind`` socket."""
     raw = socket.create_connection(address)
     raw.settimeout(10)
-    peer = Connection("DEALER")
+    peer = Connection(kind)
     while peer.state.name != "TRAFFIC":
         while peer.bytes_to_send:
             peer.sent(raw.sendmsg(peer.buffers_to_send()))
@@ -65,7 +73,29 @@ def _handshaken(address: tuple[str, int]) -> socket.socket:
             pass
     while peer.bytes_to_send:
         peer.sent(raw.sendmsg(peer.buffers_to_send()))
-    return raw
+    return raw, peer
+
+
+#: Subscriptions a subscriber sends, and their topics: 100 bytes sharing a 90-byte stem,
+#: as real topic names share theirs.
+SUBSCRIPTIONS = 200_000
+
+
+def _topic(number: int) -> bytes:
+    return b"market.data.feed.europe.equities.xetra.level2.orderbook.".ljust(90, b"-") + (
+        b"%010d" % number
+    )
+
+
+def _subscriptions(address: tuple[str, int]) -> list[socket.socket]:
+    raw, peer = _handshake(address, "SUB")
+    raw.settimeout(60)
+    for start in range(0, SUBSCRIPTIONS, 1000):
+        for number in range(start, start + 1000):
+            peer.send_subscribe(_topic(number))
+        while peer.bytes_to_send:
+            peer.sent(raw.sendmsg(peer.buffers_to_send()))
+    return [raw]
 
 
 def _announce_16_mib(address: tuple[str, int]) -> list[socket.socket]:
@@ -113,6 +143,26 @@ ATTACKS = [
     ("1000 x connect, handshake, close", _handshake_and_close),
     ("38 MB of PINGs, never reading", _ping_flood),
 ]
+#: The attacks on the PUB: what a subscriber's subscriptions cost.
+PUB_ATTACKS = [(f"{SUBSCRIPTIONS:,} subscriptions to a PUB (100-byte topics)", _subscriptions)]
+
+
+def _address(endpoint: str) -> tuple[str, int]:
+    host, _, port = endpoint.removeprefix("tcp://").rpartition(":")
+    return host, int(port)
+
+
+def _settled_rss(pid: int) -> int:
+    """The server's RSS once it has taken in what was sent (it stops growing)."""
+    time.sleep(1.0)
+    rss = _rss(pid)
+    for _ in range(60):
+        time.sleep(0.5)
+        now = _rss(pid)
+        if now == rss:
+            break
+        rss = now
+    return rss
 
 
 def measure(library: str) -> dict[str, int]:
@@ -121,19 +171,18 @@ def measure(library: str) -> dict[str, int]:
     server = multiprocessing.Process(target=_serve, args=(LIBRARIES[library], commands, replies))
     server.start()
     assert server.pid is not None
-    endpoint = replies.get(timeout=30)
-    host, _, port = endpoint.removeprefix("tcp://").rpartition(":")
-    address = (host, int(port))
+    endpoints = replies.get(timeout=30)
+    router, pub = (_address(endpoint) for endpoint in endpoints)
     results = {}
     try:
-        for name, attack in ATTACKS:
-            time.sleep(0.5)
-            before = _rss(server.pid)
-            held = attack(address)
-            time.sleep(1.0)  # let the server take in what was sent
-            results[name] = _rss(server.pid) - before
-            for raw in held:
-                raw.close()
+        for attacks, address in ((ATTACKS, router), (PUB_ATTACKS, pub)):
+            for name, attack in attacks:
+                time.sleep(0.5)
+                before = _rss(server.pid)
+                held = attack(address)
+                results[name] = _settled_rss(server.pid) - before
+                for raw in held:
+                    raw.close()
         time.sleep(0.5)
         before = _rss(server.pid)
         commands.put("cycles")
@@ -155,6 +204,9 @@ def main(argv: list[str] | None = None) -> int:
     for name in columns["zmtp"]:
         cells = [f"{columns[lib][name] / MiB:+.1f} MiB" for lib in LIBRARIES]
         print(f"| {name} | {' | '.join(cells)} |")
+    for name, _ in PUB_ATTACKS:
+        per_topic = [f"{columns[lib][name] / SUBSCRIPTIONS:.0f} B" for lib in LIBRARIES]
+        print(f"| ... per subscribed topic | {' | '.join(per_topic)} |")
     return 0
 
 

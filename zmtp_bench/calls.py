@@ -1,9 +1,11 @@
 """Python calls per round trip: the work behind our latency, counted by cProfile.
 
-``python -m zmtp_bench.calls`` runs a DEALER (here) and a ROUTER echo (in a
+``python -m zmtp_bench.calls`` runs a client (here) and an echo server (in a
 second process) over tcp with zmtp_selectors, and counts the function calls
-each end makes per round trip while profiled. Blocking waits count too: what a
-thread does to wait is part of the cost.
+each end makes per round trip while profiled, for both ways of calling:
+send_multipart/recv_multipart (DEALER to ROUTER) and send/recv (DEALER to
+DEALER, one-frame messages). Blocking waits count too: what a thread does to
+wait is part of the cost.
 """
 
 from __future__ import annotations
@@ -34,61 +36,72 @@ def _profiled(run: Any, top: int) -> tuple[int, str]:
     return stats.total_calls, report.getvalue()  # type: ignore[attr-defined]
 
 
-def _echo(library: str, round_trips: int, top: int, channel: Any) -> None:
+#: The server's socket type and the calls of each way of calling.
+_APIS = {
+    "multipart": ("ROUTER", "send_multipart", "recv_multipart"),
+    "frames": ("DEALER", "send", "recv"),
+}
+
+
+def _echo(library: str, api: str, round_trips: int, top: int, channel: Any) -> None:
     zmq = importlib.import_module(library)
+    kind, send_name, recv_name = _APIS[api]
     ctx = zmq.Context()
-    router = ctx.socket(zmq.ROUTER)
-    router.bind("tcp://127.0.0.1:*")
-    channel.put(router.last_endpoint.decode())
+    server = ctx.socket(getattr(zmq, kind))
+    server.bind("tcp://127.0.0.1:*")
+    channel.put(server.last_endpoint.decode())
+    send, recv = getattr(server, send_name), getattr(server, recv_name)
     for _ in range(_WARM_UP):
-        router.send_multipart(router.recv_multipart())
+        send(recv())
 
     def serve() -> None:
         for _ in range(round_trips):
-            router.send_multipart(router.recv_multipart())
+            send(recv())
 
     channel.put(_profiled(serve, top))
-    router.close()
+    server.close()
     ctx.term()
 
 
 def count_calls(
-    round_trips: int = 5000, library: str = "zmtp_selectors", top: int = 0
+    round_trips: int = 5000, library: str = "zmtp_selectors", top: int = 0, api: str = "multipart"
 ) -> dict[str, Any]:
     """Calls per round trip on each end (64-byte messages), and the busiest functions."""
     mp = multiprocessing.get_context("spawn")
     channel: Any = mp.Queue()
-    server = mp.Process(target=_echo, args=(library, round_trips, top, channel))
+    server = mp.Process(target=_echo, args=(library, api, round_trips, top, channel))
     server.start()
     try:
         zmq = importlib.import_module(library)
         ctx = zmq.Context()
-        dealer = ctx.socket(zmq.DEALER)
-        dealer.connect(channel.get(timeout=30))
-        message = [b"x" * 64]
+        client = ctx.socket(zmq.DEALER)
+        client.connect(channel.get(timeout=30))
+        _, send_name, recv_name = _APIS[api]
+        send, recv = getattr(client, send_name), getattr(client, recv_name)
+        message = b"x" * 64 if api == "frames" else [b"x" * 64]
         for _ in range(_WARM_UP):
-            dealer.send_multipart(message)
-            dealer.recv_multipart()
+            send(message)
+            recv()
 
         def ask() -> None:
             for _ in range(round_trips):
-                dealer.send_multipart(message)
-                dealer.recv_multipart()
+                send(message)
+                recv()
 
         client_calls, client_top = _profiled(ask, top)
         server_calls, server_top = channel.get(timeout=60)
-        dealer.close()
+        client.close()
         ctx.term()
     finally:
         server.join(timeout=10)
         if server.is_alive():
             server.kill()
     return {
-        "dealer": client_calls / round_trips,
-        "router": server_calls / round_trips,
+        "client": client_calls / round_trips,
+        "server": server_calls / round_trips,
         "both": (client_calls + server_calls) / round_trips,
-        "dealer_top": client_top,
-        "router_top": server_top,
+        "client_top": client_top,
+        "server_top": server_top,
     }
 
 
@@ -97,13 +110,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--round-trips", type=int, default=5000)
     parser.add_argument("--library", default="zmtp_selectors", help="a module with pyzmq's API")
     parser.add_argument("--top", type=int, default=0, help="also list the N most called functions")
+    parser.add_argument(
+        "--api", default="multipart,frames", help="multipart, frames, or both (comma separated)"
+    )
     args = parser.parse_args(argv)
-    counted = count_calls(args.round_trips, args.library, args.top)
-    print(f"{args.library}, DEALER <-> ROUTER over tcp, 64 B, Python calls per round trip:")
-    ends = f"DEALER end {counted['dealer']:.0f}, ROUTER end {counted['router']:.0f}"
-    print(f"  {ends}, both {counted['both']:.0f}")
-    if args.top:
-        print(counted["dealer_top"], counted["router_top"])
+    for api in args.api.split(","):
+        counted = count_calls(args.round_trips, args.library, args.top, api)
+        kind, send_name, recv_name = _APIS[api]
+        print(
+            f"{args.library}, DEALER <-> {kind} over tcp, 64 B, {send_name}/{recv_name},"
+            " Python calls per round trip:"
+        )
+        ends = f"client end {counted['client']:.0f}, server end {counted['server']:.0f}"
+        print(f"  {ends}, both {counted['both']:.0f}")
+        if args.top:
+            print(counted["client_top"], counted["server_top"])
     return 0
 
 

@@ -251,6 +251,13 @@ class Socket(AsyncSocketAPI):
         loop = self._running()
         pace = self._pace
         if not track and pace.count < READY_STREAK:
+            if type(data) is bytes and not flags and not self._outgoing:  # one bytes frame
+                if self._try_send((data,), None):
+                    pace.count += 1
+                    return self._sent(loop)
+                return as_future(
+                    self._live(loop), AsyncSocketAPI.send(self, data, flags, copy, track, **kwargs)
+                )
             frames = self._frames_to_send(data, flags, copy)
             if frames is None:  # SNDMORE: kept until the message's last frame
                 return self._sent(loop)
@@ -345,6 +352,8 @@ class Socket(AsyncSocketAPI):
                 return False
         if whole:
             future.set_result(self._deliverable(frames or self._rest_of_message() or [], copy))
+        elif copy and frames is not None and len(frames) == 1 and type(frames[0]) is bytes:
+            future.set_result(frames[0])  # the common case: a one-frame message
         else:
             future.set_result(self._next_frame(frames, copy))
         return True

@@ -101,6 +101,12 @@ class Socket(SocketAPI):
         self, data: Any, flags: int = 0, copy: bool = True, track: bool = False, **_: Any
     ) -> MessageTracker | None:
         """Send one frame; with SNDMORE it waits for the rest of its message."""
+        if type(data) is bytes and not flags and not track and not self._outgoing:
+            # The common case, as send_multipart's: one bytes frame, queued at once.
+            self._window.sends_since_wait += 1
+            if self._try_send((data,), None):
+                return None
+            self._window.sends_since_wait -= 1
         frames = self._frames_to_send(data, flags, copy)
         if frames is None:
             return None
@@ -177,7 +183,16 @@ class Socket(SocketAPI):
 
     def recv(self, flags: int = 0, copy: bool = True, track: bool = False) -> Any:
         """The next frame (of the current message, or of the next one)."""
-        return self._next_frame(None if self._incoming else self._recv_message(flags), copy)
+        if self._incoming:
+            return self._next_frame(None, copy)
+        self._socket_loop.app_reads += 1
+        frames = self._try_recv()
+        if frames is None:
+            frames = self._wait_for_message(flags)
+        if copy and len(frames) == 1:  # the common case: a one-frame message
+            frame = frames[0]
+            return frame if type(frame) is bytes else self._copied(frame)
+        return self._next_frame(frames, copy)
 
     def recv_into(self, buffer: Any, /, *, nbytes: int = 0, flags: int = 0) -> int:
         """The next frame, copied into ``buffer``; returns its whole size."""

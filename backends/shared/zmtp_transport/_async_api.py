@@ -154,6 +154,8 @@ class AsyncSocketAPI(SocketAPI):
         self, data: Any, flags: int = 0, copy: bool = True, track: bool = False, **_: Any
     ) -> AsyncMessageTracker | None:
         """Send one frame; with SNDMORE it waits for the rest of its message."""
+        if type(data) is bytes and not flags and not self._outgoing:  # one bytes frame
+            return await self._send_frames((data,), flags, track)
         frames = self._frames_to_send(data, flags, copy)
         if frames is None:
             return None
@@ -229,7 +231,11 @@ class AsyncSocketAPI(SocketAPI):
 
     async def recv(self, flags: int = 0, copy: bool = True, track: bool = False) -> Any:
         """The next frame (of the current message, or of the next one)."""
-        frames = None if self._incoming else await self._recv_message(flags)
+        if self._incoming:
+            return self._next_frame(None, copy)
+        frames = await self._recv_message(flags)
+        if copy and len(frames) == 1 and type(frames[0]) is bytes:
+            return frames[0]  # the common case: a one-frame message
         return self._next_frame(frames, copy)
 
     async def recv_multipart(
