@@ -13,6 +13,7 @@ from zmtp_bench._libraries import LIBRARIES
 from zmtp_bench._workers import Job, run_job
 from zmtp_bench.calls import count_calls
 from zmtp_bench.floors import measure
+from zmtp_bench.percall import measure as measure_calls
 
 from peers import require_pyzmq
 
@@ -69,6 +70,13 @@ def test_calls_per_round_trip_are_counted_on_both_ends(api: str) -> None:
     assert 10 < counted["client"] < 1000 and 10 < counted["server"] < 1000
     assert counted["both"] == pytest.approx(counted["client"] + counted["server"])
     assert "function calls" in counted["client_top"] and "function calls" in counted["server_top"]
+
+
+def test_one_call_is_timed_for_both_libraries() -> None:
+    require_pyzmq()
+    costs = measure_calls(calls=300, repeats=1)
+    assert {"send()", "recv()", "send_multipart()", "recv_multipart()"} <= set(costs)
+    assert all(0 < ours < 1000 and 0 < theirs < 1000 for ours, theirs in costs.values())
 
 
 @pytest.mark.parametrize("transport", ["tls", "ws", "wss"])

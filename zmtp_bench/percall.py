@@ -3,8 +3,9 @@
 ``python -m zmtp_bench.percall`` times ``send()`` on a PUB with no peer (the
 message is dropped: the call's own cost) and ``recv()`` of a message that waits
 already (a PUSH filled a PULL over inproc beforehand), and the multipart calls
-the same way, for zmtp and pyzmq in one process, interleaved; medians of the
-repeats, in microseconds per call.
+the same way; then ``send()`` on a PUB whose one subscriber holds 10,000
+topics that the message matches none of (the cost of matching). zmtp and pyzmq
+in one process, interleaved; medians of the repeats, in microseconds per call.
 """
 
 from __future__ import annotations
@@ -59,11 +60,43 @@ def _recv_cost(zmq: Any, calls: int, multipart: bool) -> float:
         ctx.term()
 
 
+def _matching_cost(zmq: Any, calls: int) -> float:
+    ctx = zmq.Context()
+    pub, sub = ctx.socket(zmq.PUB), ctx.socket(zmq.SUB)
+    pub.rcvhwm = sub.sndhwm = 0  # (libzmq drops subscriptions beyond the HWM)
+    pub.bind("tcp://127.0.0.1:*")
+    sub.connect(pub.last_endpoint)
+    try:
+        stem = b"market.data.feed.europe.equities.".ljust(54, b"-")
+        for number in range(TOPICS):
+            sub.subscribe(stem + b"%010d" % number)
+        sub.subscribe(b"probe")  # (the last: once it works, so do all before it)
+        deadline = time.monotonic() + 60
+        while not sub.poll(0):
+            if time.monotonic() > deadline:
+                raise TimeoutError("the subscriptions did not arrive")
+            pub.send(b"probe")
+            time.sleep(0.001)
+        body = b"x" * _SIZE
+        started = time.perf_counter()
+        for _ in range(calls):
+            pub.send(body)
+        return (time.perf_counter() - started) / calls * 1e6
+    finally:
+        sub.close(linger=0)
+        pub.close(linger=0)
+        ctx.term()
+
+
+#: Topics the subscriber of the matching measurement holds.
+TOPICS = 10_000
+
 _MEASURES: dict[str, Callable[[Any, int], float]] = {
     "send()": lambda zmq, n: _send_cost(zmq, n, multipart=False),
     "recv()": lambda zmq, n: _recv_cost(zmq, n, multipart=False),
     "send_multipart()": lambda zmq, n: _send_cost(zmq, n, multipart=True),
     "recv_multipart()": lambda zmq, n: _recv_cost(zmq, n, multipart=True),
+    f"PUB send(), {TOPICS:,} topics, none matching": _matching_cost,
 }
 
 
