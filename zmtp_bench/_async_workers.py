@@ -22,6 +22,7 @@ from zmtp_bench._workers import (
     SOCKETS,
     STOP,
     WARMUP_ROUND_TRIPS,
+    WINDOW,
     Channel,
     Job,
     _prepare,
@@ -111,7 +112,7 @@ async def _get(channel: Any) -> Any:
 async def throughput_receiver(
     zmq: ModuleType, ctx: Any, channel: Channel, job: Job
 ) -> dict[str, Any]:
-    sock = _socket(zmq, ctx, SOCKETS[job.pattern][0] or "", b"receiver", job)
+    sock = _socket(zmq, ctx, SOCKETS[job.pattern][0], b"receiver", job)
     sock.bind(new_endpoint(job.transport, channel.scratch))
     channel.endpoint.put(sock.last_endpoint.decode())
     frames = await sock.recv_multipart()
@@ -121,10 +122,16 @@ async def throughput_receiver(
         frames = await sock.recv_multipart()
     started = time.perf_counter()
     _reset(zmq)
-    _, recv, _ = calls(sock, job, [])
+    send, recv, reply = calls(sock, job, [b""])
     copy = job.size < 65536
-    for _ in range(job.count - 1):
-        await recv(copy=copy)
+    if job.pattern == "REQ_REP":  # a REP replies to each request before the next
+        await send(reply)  # (to the first one)
+        for _ in range(job.count - 1):
+            await recv(copy=copy)
+            await send(reply)
+    else:
+        for _ in range(job.count - 1):
+            await recv(copy=copy)
     elapsed = time.perf_counter() - started
     channel.received.put(True)
     result = {"throughput": (job.count - 1) / elapsed, "receiver_counters": _snapshot(zmq)}
@@ -135,7 +142,7 @@ async def throughput_receiver(
 async def throughput_sender(
     zmq: ModuleType, ctx: Any, channel: Channel, job: Job
 ) -> dict[str, Any]:
-    kind = SOCKETS[job.pattern][1] or ""
+    kind = SOCKETS[job.pattern][1]
     sock = _socket(zmq, ctx, kind, b"sender", job)
     sock.connect(await _get(channel.endpoint))
     payload = os.urandom(job.size)
@@ -149,8 +156,17 @@ async def throughput_sender(
     _reset(zmq)
     send, _, message = calls(sock, job, frames)
     copy = job.size < 65536
-    for _ in range(job.count):
-        await send(message, copy=copy)
+    if job.pattern == "REQ_REP":  # requests to a REP: a window of them in flight
+        request, waiting = [b"", payload], 0
+        for _ in range(job.count):
+            if waiting == WINDOW:
+                await sock.recv_multipart()
+                waiting -= 1
+            await sock.send_multipart(request, copy=copy)
+            waiting += 1
+    else:
+        for _ in range(job.count):
+            await send(message, copy=copy)
     await _get(channel.received)
     result = {"sender_counters": _snapshot(zmq)}
     sock.close(linger=0)
@@ -158,7 +174,7 @@ async def throughput_sender(
 
 
 async def latency_server(zmq: ModuleType, ctx: Any, channel: Channel, job: Job) -> dict[str, Any]:
-    kind = SOCKETS[job.pattern][2] or ""
+    kind = SOCKETS[job.pattern][2]
     if kind in ONE_WAY:
         inbound = _socket(zmq, ctx, kind, b"server-in", job)
         outbound = _socket(zmq, ctx, ONE_WAY[kind], b"server-out", job)
@@ -184,7 +200,7 @@ async def latency_server(zmq: ModuleType, ctx: Any, channel: Channel, job: Job) 
 async def latency_client(zmq: ModuleType, ctx: Any, channel: Channel, job: Job) -> dict[str, Any]:
     payload = os.urandom(job.size)
     endpoint = await _get(channel.endpoint)
-    kind = SOCKETS[job.pattern][3] or ""
+    kind = SOCKETS[job.pattern][3]
     frames = [payload]
     if kind in ONE_WAY.values():
         inbound_kind = next(sub for sub, pub in ONE_WAY.items() if pub == kind)

@@ -78,19 +78,20 @@ class Job:
 
 
 #: The socket types of each pattern's ends: throughput receiver and sender, latency
-#: server and client (None: not measured that way). PUBSUB and PUSH_PULL measure
-#: latency over one pair each way.
-SOCKETS: dict[str, tuple[str | None, str | None, str | None, str | None]] = {
+#: server and client. PUBSUB and PUSH_PULL measure latency over one pair each way.
+SOCKETS: dict[str, tuple[str, str, str, str]] = {
     "PAIR": ("PAIR", "PAIR", "PAIR", "PAIR"),
     "PUBSUB": ("SUB", "PUB", "SUB", "PUB"),
     "PUSH_PULL": ("PULL", "PUSH", "PULL", "PUSH"),
     "DEALER_DEALER": ("DEALER", "DEALER", "DEALER", "DEALER"),
     "DEALER_ROUTER": ("ROUTER", "DEALER", "ROUTER", "DEALER"),
     "ROUTER_ROUTER": ("ROUTER", "ROUTER", "ROUTER", "ROUTER"),
-    "REQ_REP": (None, None, "REP", "REQ"),  # (one request at a time: latency only)
+    "REQ_REP": ("REP", "DEALER", "REP", "REQ"),  # (throughput: WINDOW requests in flight)
 }
 #: Patterns whose application messages are one frame: they can use send()/recv().
 FRAME_PATTERNS = ("PAIR", "PUBSUB", "PUSH_PULL", "DEALER_DEALER", "REQ_REP")
+#: Requests a DEALER keeps in flight to a REP when measuring REQ_REP throughput.
+WINDOW = 100
 #: Patterns measured over one socket pair each way (one-way sockets).
 ONE_WAY = {"SUB": "PUB", "PULL": "PUSH"}
 
@@ -200,7 +201,7 @@ def _snapshot(zmq: ModuleType) -> dict[str, int] | None:
 
 def throughput_receiver(zmq: ModuleType, ctx: Any, channel: Channel, job: Job) -> dict[str, Any]:
     """Time ``count`` messages, from the first received to the last."""
-    sock = _socket(zmq, ctx, SOCKETS[job.pattern][0] or "", b"receiver", job)
+    sock = _socket(zmq, ctx, SOCKETS[job.pattern][0], b"receiver", job)
     sock.bind(new_endpoint(job.transport, channel.scratch))
     channel.endpoint.put(sock.last_endpoint.decode())
     frames = sock.recv_multipart()
@@ -210,10 +211,16 @@ def throughput_receiver(zmq: ModuleType, ctx: Any, channel: Channel, job: Job) -
         frames = sock.recv_multipart()
     started = time.perf_counter()
     _reset(zmq)
-    _, recv, _ = calls(sock, job, [])
+    send, recv, reply = calls(sock, job, [b""])
     copy = job.size < 65536
-    for _ in range(job.count - 1):
-        recv(copy=copy)
+    if job.pattern == "REQ_REP":  # a REP replies to each request before the next
+        send(reply)  # (to the first one)
+        for _ in range(job.count - 1):
+            recv(copy=copy)
+            send(reply)
+    else:
+        for _ in range(job.count - 1):
+            recv(copy=copy)
     elapsed = time.perf_counter() - started
     channel.received.put(True)
     result = {"throughput": (job.count - 1) / elapsed, "receiver_counters": _snapshot(zmq)}
@@ -223,7 +230,7 @@ def throughput_receiver(zmq: ModuleType, ctx: Any, channel: Channel, job: Job) -
 
 def throughput_sender(zmq: ModuleType, ctx: Any, channel: Channel, job: Job) -> dict[str, Any]:
     """Send ``count`` messages as fast as the library takes them."""
-    kind = SOCKETS[job.pattern][1] or ""
+    kind = SOCKETS[job.pattern][1]
     sock = _socket(zmq, ctx, kind, b"sender", job)
     sock.connect(channel.endpoint.get(timeout=30))
     payload = os.urandom(job.size)
@@ -237,8 +244,17 @@ def throughput_sender(zmq: ModuleType, ctx: Any, channel: Channel, job: Job) -> 
     _reset(zmq)
     send, _, message = calls(sock, job, frames)
     copy = job.size < 65536
-    for _ in range(job.count):
-        send(message, copy=copy)
+    if job.pattern == "REQ_REP":  # requests to a REP: a window of them in flight
+        request, waiting = [b"", payload], 0
+        for _ in range(job.count):
+            if waiting == WINDOW:
+                sock.recv_multipart()
+                waiting -= 1
+            sock.send_multipart(request, copy=copy)
+            waiting += 1
+    else:
+        for _ in range(job.count):
+            send(message, copy=copy)
     channel.received.get(timeout=60)  # (counted after: a PUB's I/O thread may still be writing)
     result = {"sender_counters": _snapshot(zmq)}
     sock.close(linger=0)
@@ -250,7 +266,7 @@ def throughput_sender(zmq: ModuleType, ctx: Any, channel: Channel, job: Job) -> 
 
 def latency_server(zmq: ModuleType, ctx: Any, channel: Channel, job: Job) -> dict[str, Any]:
     """Echo every message back until a stop."""
-    kind = SOCKETS[job.pattern][2] or ""
+    kind = SOCKETS[job.pattern][2]
     if kind in ONE_WAY:  # one pair each way
         inbound = _socket(zmq, ctx, kind, b"server-in", job)
         outbound = _socket(zmq, ctx, ONE_WAY[kind], b"server-out", job)
@@ -277,7 +293,7 @@ def latency_client(zmq: ModuleType, ctx: Any, channel: Channel, job: Job) -> dic
     """Round trips after a warm-up; one way is half a round trip."""
     payload = os.urandom(job.size)
     endpoint = channel.endpoint.get(timeout=30)
-    kind = SOCKETS[job.pattern][3] or ""
+    kind = SOCKETS[job.pattern][3]
     frames = [payload]
     if kind in ONE_WAY.values():  # one pair each way
         inbound_kind = next(sub for sub, pub in ONE_WAY.items() if pub == kind)
