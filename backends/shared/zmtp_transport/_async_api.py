@@ -129,7 +129,8 @@ class AsyncSocketAPI(SocketAPI):
 
         Raises ETERM/ENOTSOCK if the context or the socket closes meanwhile.
         """
-        await self._settle()  # (what the synchronous calls before us asked for)
+        if self._settles:
+            await self._settle()  # (what the synchronous calls before us asked for)
         deadline = math.inf if timeout_ms < 0 else self._clock() + timeout_ms / 1000
         while not condition():
             self._check_open()

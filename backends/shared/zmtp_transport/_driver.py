@@ -194,7 +194,7 @@ class Driver:
         """Carry out what the engine asks, and keep its timer."""
         engine = self.engine
         if engine.outbox.pending:
-            self.flush()
+            self.flush(then_service=False)  # (the rest of this call is that service)
         if engine.deadlines.changes != self._deadline_changes:
             self._schedule()
         if engine.finished and not self._finished:
@@ -203,9 +203,10 @@ class Driver:
         if self.on_service is not None:
             self.on_service()
 
-    def flush(self) -> None:
+    def flush(self, *, then_service: bool = True) -> None:
         """Carry out every action the engine asks for, in order, until it asks for
-        nothing more (the batcher's call: mostly writes)."""
+        nothing more (the batcher's call: mostly writes); then, if any was more than
+        a write, the rest of :meth:`service` (unless ``service`` itself called)."""
         engine = self.engine
         outbox = engine.outbox
         more = False
@@ -226,7 +227,7 @@ class Driver:
                     case Report() if self.on_events is not None:
                         self.on_events([action.event])
                 more = True
-        if more:
+        if more and then_service:
             self.service()  # (the engine's timer, and whether it has finished)
 
     def _ask_zap(self, question: AskZap) -> None:
