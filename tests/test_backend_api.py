@@ -252,6 +252,67 @@ def test_closed_socket_raises_enotsock(ctx: TrackedContext, zmtp: ModuleType) ->
     assert info.value.errno == zmtp.ENOTSOCK
 
 
+def _queued(zmtp: ModuleType, context: Any, count: int) -> Any:
+    """A PULL with ``count`` messages waiting."""
+    receiver, sender = context.socket(zmtp.PULL), context.socket(zmtp.PUSH)
+    receiver.bind("inproc://queued")
+    sender.connect("inproc://queued")
+    for n in range(count):
+        sender.send(b"x%d" % n)
+    sender.close()
+    assert receiver.poll(5000)
+    return receiver
+
+
+def test_queued_messages_are_not_received_after_close_or_term(zmtp: ModuleType) -> None:
+    """Taking a waiting message skips the socket's lock, not its checks (ENOTSOCK, ETERM)."""
+    context = zmtp.Context()
+    receiver = _queued(zmtp, context, 5)
+    assert receiver.recv() == b"x0"
+    receiver.close()
+    with pytest.raises(zmtp.ZMQError) as info:
+        receiver.recv()
+    assert info.value.errno == zmtp.ENOTSOCK
+    receiver = _queued(zmtp, context, 5)
+    assert receiver.recv() == b"x0"
+    ending = threading.Thread(target=context.term)  # (it waits for the socket's close)
+    ending.start()
+    deadline = time.monotonic() + 5
+    while not context.closed and time.monotonic() < deadline:
+        time.sleep(0.001)
+    with pytest.raises(zmtp.ZMQError) as info:
+        receiver.recv()
+    assert info.value.errno in (zmtp.ETERM, zmtp.ENOTSOCK)  # (anyio's term closes it too)
+    receiver.close()
+    ending.join(5)
+    assert not ending.is_alive()
+
+
+def test_a_sub_filters_what_waits_by_its_subscriptions_now(
+    ctx: TrackedContext, zmtp: ModuleType
+) -> None:
+    """Messages wait unfiltered while it subscribes to all; read after an
+    unsubscribe, they are filtered again (as libzmq's SUB filters on reading)."""
+    sub, pub = ctx.socket(zmtp.SUB), ctx.socket(zmtp.PUB)
+    sub.subscribe(b"")
+    sub.bind("inproc://filtered")
+    pub.connect("inproc://filtered")
+    deadline = time.monotonic() + 5
+    while sub.poll(0) == 0 and time.monotonic() < deadline:  # (the subscription's way)
+        pub.send(b"probe")
+    sub.recv()
+    while sub.poll(0):
+        sub.recv()
+    for body in (b"x1", b"x2", b"a3", b"x4", b"a5"):
+        pub.send(body)
+    assert sub.poll(5000) and sub.recv() == b"x1"
+    sub.subscribe(b"a")
+    sub.unsubscribe(b"")
+    assert sub.recv() == b"a3"
+    assert sub.recv() == b"a5"
+    assert sub.poll(0) == 0
+
+
 def test_term_wakes_a_blocked_recv_with_eterm(zmtp: ModuleType) -> None:
     context = zmtp.Context()
     sock = context.socket(zmtp.PULL)

@@ -41,8 +41,15 @@ class Pair:
                 return  # at the high-water mark: nothing was queued
             self.sent.append(body)
 
-    def recv(self, count: int) -> None:
+    def recv(self, count: int, *, unlocked: bool = False) -> None:
+        """As a backend receives: ``unlocked``, first without its lock where the
+        engine allows it (then with no other step), else by try_recv."""
+        take = self.pull.unlocked_recv() if unlocked else None
         for _ in range(count):
+            frames = take() if take is not None else None
+            if frames is not None:
+                self.received.append(bytes(frames[0]))
+                continue
             frames = self.pull.try_recv()
             if frames is None:
                 return
@@ -63,7 +70,9 @@ class Pair:
 
 
 operations = st.lists(
-    st.tuples(st.sampled_from(["send", "recv", "transfer", "bind"]), st.integers(1, 40)),
+    st.tuples(
+        st.sampled_from(["send", "recv", "recv_unlocked", "transfer", "bind"]), st.integers(1, 40)
+    ),
     max_size=40,
 )
 
@@ -85,6 +94,8 @@ def test_every_message_arrives_once_in_order(
             pair.send(count)
         elif op == "recv":
             pair.recv(count)
+        elif op == "recv_unlocked":
+            pair.recv(count, unlocked=True)
         elif op == "bind":
             pair.bind()
         else:
@@ -99,7 +110,7 @@ def test_every_message_arrives_once_in_order(
     pair.bind()
     for _ in range(len(pair.sent) + 2):
         pair.transfer()
-        pair.recv(len(pair.sent) + 1)
+        pair.recv(len(pair.sent) + 1, unlocked=True)
     assert pair.received == pair.sent
     assert pair.push.finished or linger != 0
     assert pair.link.closed  # everything the closed end sent has arrived: the link is gone
@@ -117,3 +128,21 @@ def test_a_closed_receiver_drops_what_it_did_not_read() -> None:
     assert pair.link.closed and not pair.push.inproc.links
     pair.send(3)  # a PUSH without peers: nothing to send to
     assert pair.sent == [b"0", b"1", b"2", b"3", b"4"]
+
+
+def test_an_unlocked_take_leaves_a_held_sender_to_try_recv() -> None:
+    pair = Pair(sndhwm=10, rcvhwm=4, bind_late=False)
+    pair.transfer()  # (the lanes open)
+    pair.send(3)
+    take = pair.pull.unlocked_recv()
+    assert take is not None
+    assert take() == [b"0"]  # one peer, more behind it, nobody held: taken as it is
+    pair.send(4)  # the receiving pipe reaches RCVHWM: the sender is held back
+    assert take() is None  # the take that lets it go on is try_recv's
+    pair.recv(3)  # (down to the low-water mark, through try_recv)
+    pair.transfer()  # (the held messages move, and the lane opens again)
+    assert [take(), take()] == [[b"4"], [b"5"]]
+    assert take() is None  # the last message is left to try_recv (the pipe runs empty)
+    pair.recv(10)
+    assert pair.received == [b"1", b"2", b"3", b"6"]
+    assert SocketEngine("REQ").unlocked_recv() is None  # a REQ checks what it receives

@@ -50,7 +50,7 @@ from __future__ import annotations
 
 import errno
 import itertools
-from collections.abc import Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from typing import TYPE_CHECKING, cast
 
 from ._actions import Action, AskZap, Dial, Drop, Outbox, Report, Watch
@@ -181,6 +181,16 @@ class SocketEngine:
         if frames is not None and self._paused:
             self._resume()
         return frames
+
+    def unlocked_recv(self) -> Callable[[], list[Frame] | None] | None:
+        """A try_recv the owner may call without the lock that serialises the
+        engine's other calls, while the pattern reads its queue plainly (None
+        otherwise; ask again after setsockopt). It takes a message only where no
+        other step is due, and returns None where try_recv must be called."""
+        pattern = self.pattern
+        if self.closed or not pattern.reads_plainly:
+            return None
+        return pattern._fq.take_unlocked
 
     def recycle(self, frame: object) -> None:
         """The application copied ``frame`` out and holds no reference to it: if the
@@ -752,6 +762,8 @@ class SocketEngine:
     def _pause(self, link: Link) -> None:
         if not link.paused:
             link.paused = True
+            if link.pipe is not None:
+                link.pipe.sender_held = True
             self._paused.add(link)
             self._watch(link)
             self.try_recv = self._try_recv_resuming  # type: ignore[method-assign]
@@ -764,7 +776,7 @@ class SocketEngine:
         for link in list(self._paused):
             pipe = link.pipe
             if pipe is not None and pipe.inbound_low and not link.closed:
-                link.paused = False
+                link.paused = pipe.sender_held = False
                 self._paused.discard(link)
                 self._watch(link)
                 self._process(link)  # whole messages may wait in the buffer already

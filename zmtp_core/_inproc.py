@@ -87,7 +87,7 @@ class _Lane:
         hwm = target._rcvhwm
         if hwm and len(inbound) >= hwm:
             self.source.sink = None  # full: what follows waits in the sending pipe
-            self.link.stalled = True
+            self.link.stalled = target.sender_held = True
         receiver = self.receiver
         if receiver.waiting:
             receiver.wake()
@@ -187,9 +187,13 @@ class InprocLink:
                 departed is not a and self._move(b, self.pipe_b, a, self.pipe_a, lane_ba)
             ):
                 pass
-            self.stalled = (
-                bool(self._transit) or _held(self.pipe_a, lane_ab) or _held(self.pipe_b, lane_ba)
+            self.pipe_b.sender_held = _held(self.pipe_a, lane_ab) or (
+                departed is a and bool(self._transit)
             )
+            self.pipe_a.sender_held = _held(self.pipe_b, lane_ba) or (
+                departed is b and bool(self._transit)
+            )
+            self.stalled = bool(self._transit) or self.pipe_a.sender_held or self.pipe_b.sender_held
         if departed is not None and not self._transit:
             self.close()  # everything the closed end sent has arrived
 

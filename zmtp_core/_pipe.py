@@ -131,12 +131,14 @@ class Pipe:
         "is_connected",
         "listener",
         "locally_initiated",
+        "low_water",
         "outbound",
         "pattern",
         "peer_routing_id",
         "peer_socket_type",
         "properties",
         "routing_id",
+        "sender_held",
         "sink",
     )
 
@@ -153,9 +155,9 @@ class Pipe:
         self.pattern = pattern
         self.outbound: deque[OutgoingMessage | SubscriptionCommand] = deque()
         self.inbound: deque[list[Frame]] = deque()
-        self._sndhwm = sndhwm
-        self._rcvhwm = rcvhwm
         self.conflate = conflate
+        self._sndhwm = self._rcvhwm = self.low_water = 0
+        self.set_hwm(sndhwm, rcvhwm)
         self._out_messages = 0
         self._fq_queued = False
         #: How a ROUTER addresses this peer (None until known).
@@ -173,6 +175,9 @@ class Pipe:
         self.listener: PipeListener | None = None
         #: The fast lane: set only while ``outbound`` is empty (see the module docstring).
         self.sink: Sink | None = None
+        #: The peer's sender waits for the application to read (this pipe reached RCVHWM):
+        #: a take must then go by the socket's try_recv, which lets it go on.
+        self.sender_held = False
 
     def __repr__(self) -> str:
         state = "detached" if self.detached else "connected" if self.is_connected else "waiting"
@@ -194,16 +199,19 @@ class Pipe:
         """Stop reading this peer: RCVHWM messages wait for the application."""
         return 0 < self._rcvhwm <= len(self.inbound) and not self.conflate
 
+    def set_hwm(self, sndhwm: int, rcvhwm: int) -> None:
+        """The high-water marks (0: none), and the low-water mark that follows.
+
+        libzmq's low-water mark (half the HWM, or HWM - 1024 for large ones) keeps
+        a busy peer from flapping between paused and reading on every message.
+        """
+        self._sndhwm, self._rcvhwm = sndhwm, rcvhwm
+        self.low_water = rcvhwm - 1024 if rcvhwm > 2048 else (rcvhwm + 1) // 2
+
     @property
     def inbound_low(self) -> bool:
-        """Start reading again: the queue drained to the low-water mark.
-
-        libzmq's mark (half the HWM, or HWM - 1024 for large ones) keeps a busy
-        peer from flapping between paused and reading on every message.
-        """
-        hwm = self._rcvhwm
-        low = hwm - 1024 if hwm > 2048 else (hwm + 1) // 2
-        return len(self.inbound) <= low
+        """Start reading again: the queue drained to the low-water mark."""
+        return len(self.inbound) <= self.low_water
 
     def deliver(self, frames: list[Frame]) -> None:
         """A whole message from the peer.

@@ -252,6 +252,10 @@ class Sub(XSub):
             raise Again("no message is waiting")
         return frames
 
+    @property
+    def reads_plainly(self) -> bool:
+        return self._pass_all
+
     def try_recv(self) -> list[Frame] | None:
         if self._pass_all:
             return self._fq.next_frames()

@@ -83,6 +83,9 @@ class FairQueue:
     and then looks at the pipe again. Each step is one atomic deque operation;
     the worst a race can do is queue a pipe twice, and an empty pipe in the
     queue is simply passed over.
+
+    So the owner may also take a message without the socket's lock
+    (:meth:`take_unlocked`) where nothing but the taking is due.
     """
 
     __slots__ = ("last", "ready")
@@ -125,6 +128,21 @@ class FairQueue:
         pipe._fq_queued = False
         if pipe.inbound:  # (another thread delivered meanwhile)
             self.activated(pipe)
+
+    def take_unlocked(self) -> list[Frame] | None:
+        """The next message, if taking it needs no other step, else None: one pipe
+        alone is ready, its sender is not held back at RCVHWM, and more than one
+        message waits in it (so it stays ready and in front). Only the owner calls
+        it; other threads may deliver meanwhile. (A sender held back just after the
+        look goes on at the next take, which goes by try_recv.)"""
+        ready = self.ready
+        if len(ready) == 1:
+            pipe = ready[0]
+            inbound = pipe.inbound
+            if len(inbound) > 1 and not pipe.sender_held:
+                self.last = pipe
+                return inbound.popleft()
+        return None
 
     def next_frames(self) -> list[Frame] | None:
         """The next message alone (what most patterns need), or None."""

@@ -68,8 +68,7 @@ class SocketBase:
         spec, normalised = self.options.set(option, value)
         if spec.name in ("SNDHWM", "RCVHWM"):
             for pipe in self.pipes:
-                pipe._sndhwm = self.options["SNDHWM"]
-                pipe._rcvhwm = self.options["RCVHWM"]
+                pipe.set_hwm(self.options["SNDHWM"], self.options["RCVHWM"])
         self._option_changed(spec.name, normalised)
 
     def getsockopt(self, option: str | int) -> OptionValue:
@@ -184,6 +183,12 @@ class SocketBase:
         """Raise what recv() would raise for a reason other than an empty queue."""
         if type(self)._recv is SocketBase._recv:
             self._recv()
+
+    @property
+    def reads_plainly(self) -> bool:
+        """recv() is the fair queue's next message as it is (no pattern state, no
+        filter): a backend may then take it without its lock (see FairQueue)."""
+        return self.try_recv == self._fq.next_frames
 
     @property
     def readable(self) -> bool:

@@ -185,10 +185,7 @@ class Socket(SocketAPI):
         """The next frame (of the current message, or of the next one)."""
         if self._incoming:
             return self._next_frame(None, copy)
-        self._socket_loop.app_reads += 1
-        frames = self._try_recv()
-        if frames is None:
-            frames = self._wait_for_message(flags)
+        frames = self._take_unlocked() or self._recv_message(flags)
         if copy and len(frames) == 1:  # the common case: a one-frame message
             frame = frames[0]
             return frame if type(frame) is bytes else self._copied(frame)
@@ -221,10 +218,7 @@ class Socket(SocketAPI):
         """The next whole message (or the rest of one read with recv())."""
         if self._incoming:
             return self._deliverable(self._rest_of_message(), copy)  # type: ignore[arg-type]
-        self._socket_loop.app_reads += 1
-        frames = self._try_recv()
-        if frames is None:
-            frames = self._wait_for_message(flags)
+        frames = self._take_unlocked() or self._recv_message(flags)
         if copy:
             for frame in frames:
                 if type(frame) is not bytes:
@@ -284,13 +278,17 @@ class Socket(SocketAPI):
         deadline = None if timeout_ms < 0 else time.monotonic() + timeout_ms / 1000
         window, loop = self._window, self._socket_loop
         window.sends_since_wait = 0
-        if window.messages or loop.suppressed:
+        if window.messages:
             with self._lock:
                 window.flush_now()  # never sleep on a held batch
-                loop.reclaim_reads()  # we are about to lead: poll our streams too
-        context = self.context
+        context, lock = self.context, self._lock
 
         def ready() -> bool:
+            # Looked at before each poll we may lead: streams the background thread
+            # left to us (even just now, racing this wait) are polled again.
+            if loop.suppressed:
+                with lock:
+                    loop.reclaim_reads()
             return context._terminated or self._closed or condition()
 
         inproc = self._inproc

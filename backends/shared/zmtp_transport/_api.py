@@ -105,6 +105,11 @@ def _core_type(socket_type: SocketType | int) -> SocketType:
         raise SocketError(errno.EINVAL, f"{name} sockets are not supported by zmtp") from None
 
 
+def _none() -> None:
+    """A socket that may not take messages without its lock takes none that way."""
+    return None
+
+
 def _report_events(monitor: SocketAPI, events: list[MonitorEvent]) -> None:
     """Queue events on the monitor socket, without waiting: an event that finds it
     full is dropped, as libzmq's monitor drops what it cannot send."""
@@ -310,6 +315,7 @@ class SocketAPI(Shadowable):
         self._monitor: SocketAPI | None = None  # the PAIR socket monitor() bound
         self._monitor_peer: Any = None  # the PAIR get_monitor_socket() gave (pyzmq's)
         self._signal: ReadySignal | None = None  # Socket.FD's, once asked for
+        self._take_unlocked = self._lock_free_reads()
         register(self)
         if engine.socket_type in (SocketType.PUB, SocketType.XPUB):
             self._last_look = 0.0
@@ -357,6 +363,7 @@ class SocketAPI(Shadowable):
             self._batching = self._batching_wanted()
             self._rcvtimeo = self._engine.options["RCVTIMEO"]
             self._sndtimeo = self._engine.options["SNDTIMEO"]
+            self._take_unlocked = self._lock_free_reads()  # (SUB: subscribed to all, or not)
             self._driver.service()  # a SUBSCRIBE goes out to every peer
         self._after_call()  # ... and to inproc publishers
 
@@ -651,8 +658,22 @@ class SocketAPI(Shadowable):
 
     # -- receiving --------------------------------------------------------------------
 
+    def _lock_free_reads(self) -> Callable[[], list[Any] | None]:
+        """What takes a message without the lock, while the socket may (open, and
+        of a pattern that reads its queue plainly): see SocketEngine.unlocked_recv."""
+        if self._closed or self.context._terminated:
+            return _none
+        return self._engine.unlocked_recv() or _none
+
+    def _stop_unlocked_reads(self) -> None:
+        """Closed, or its context ended: every take goes by the checks under the lock."""
+        self._take_unlocked = _none
+
     def _try_recv(self) -> list[Any] | None:
         """The next whole message, or None; EFSM and the like raise."""
+        frames = self._take_unlocked()
+        if frames is not None:
+            return frames
         with self._lock:
             if self._closed or self.context._terminated:
                 self._check_open()
@@ -882,6 +903,7 @@ class SocketAPI(Shadowable):
             if self._closed:
                 return
             self._closed = True
+            self._stop_unlocked_reads()
             self._endpoints.clear()
             links = self._inproc.links[:]  # (the engine's close takes what waits in them)
             self.context._lingering.add(self)  # (until the driver says finished)

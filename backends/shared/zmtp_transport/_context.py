@@ -78,6 +78,7 @@ def _after_fork_in_child() -> None:
     for context in list(_contexts):
         context._forked = True
         context._terminated = True  # (the fast checks see it; _check_open says why)
+        context._stop_unlocked_reads()
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)
@@ -283,6 +284,11 @@ class ContextBase(Shadowable, Generic[S]):
         for sock in list(self._sockets):
             sock._notify()
 
+    def _stop_unlocked_reads(self) -> None:
+        """Ended: a message still queued is no longer for the taking (ETERM)."""
+        for sock in list(self._sockets):
+            sock._stop_unlocked_reads()
+
     def _socket_closed(self, sock: S) -> None:
         sock._notify()
 
@@ -319,6 +325,7 @@ class ContextBase(Shadowable, Generic[S]):
         if self._terminated:
             return False
         self._terminated = True
+        self._stop_unlocked_reads()
         self._wake_all()  # calls waiting on open sockets fail with ETERM
         return True
 
