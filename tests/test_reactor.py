@@ -7,6 +7,8 @@ import select
 import threading
 import time
 
+import pytest
+
 from zmtp_selectors._reactor import Reactor
 from zmtp_transport._signal import ReadySignal
 
@@ -58,3 +60,33 @@ def test_a_closed_ready_signal_writes_nothing_and_keeps_its_descriptor() -> None
     signal.set()  # (no write: the descriptor stays unreadable)
     assert select.select([fd], [], [], 0)[0] == []
     os.fstat(fd)  # still ours while the object lives (closed when it goes)
+
+
+def test_a_thread_waiting_on_inproc_peers_alone_parks_on_its_socket() -> None:
+    """No poll, no wake-up pipe: the reactor is not what brings an inproc message,
+    so a receiver blocked on one leaves the reactor alone and a delivery wakes it."""
+    import zmtp_selectors as zmq  # noqa: PLC0415 - the backend itself, not a fixture's
+
+    context = zmq.Context()
+    pull, push = context.socket(zmq.PULL), context.socket(zmq.PUSH)
+    pull.bind("inproc://parked")
+    push.connect("inproc://parked")
+    received: list[bytes] = []
+    receiver = threading.Thread(target=lambda: received.append(pull.recv()))
+    receiver.start()
+    deadline = time.monotonic() + 5
+    while not pull._parking.parked and time.monotonic() < deadline:
+        time.sleep(0.001)
+    assert pull._parking.parked == 1
+    assert context._reactor._app_waiting == 0  # (nobody leads the reactor for it)
+    push.send(b"woken")
+    receiver.join(5)
+    assert received == [b"woken"]
+    pull.rcvtimeo = 10  # a deadline on the parked thread's lock
+    started = time.monotonic()
+    with pytest.raises(zmq.Again):
+        pull.recv()
+    assert 0.009 <= time.monotonic() - started < 2
+    pull.close()
+    push.close()
+    context.term()

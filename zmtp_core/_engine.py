@@ -212,6 +212,11 @@ class SocketEngine:
         return EMPTY_PROPERTIES if last is None else last.properties
 
     @property
+    def has_endpoints(self) -> bool:
+        """A listener or a dialer: peers may come by a transport of the backend's."""
+        return bool(self._listeners or self._dialers)
+
+    @property
     def readable(self) -> bool:
         """A message can be received now (POLLIN)."""
         return self.pattern.readable

@@ -131,15 +131,17 @@ class FairQueue:
 
     def take_unlocked(self) -> list[Frame] | None:
         """The next message, if taking it needs no other step, else None: one pipe
-        alone is ready, its sender is not held back at RCVHWM, and more than one
-        message waits in it (so it stays ready and in front). Only the owner calls
-        it; other threads may deliver meanwhile. (A sender held back just after the
+        alone is ready, more than one message waits in it (so it stays ready and
+        in front), and its sender is not held back at RCVHWM, or will not be let go
+        before the queue is down to its low-water mark. Only the owner calls it;
+        other threads may deliver meanwhile. (A sender held back just after the
         look goes on at the next take, which goes by try_recv.)"""
         ready = self.ready
         if len(ready) == 1:
             pipe = ready[0]
             inbound = pipe.inbound
-            if len(inbound) > 1 and not pipe.sender_held:
+            size = len(inbound)
+            if size > 1 and (not pipe.sender_held or size > pipe.low_water + 1):
                 self.last = pipe
                 return inbound.popleft()
         return None

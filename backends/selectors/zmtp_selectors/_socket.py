@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import pickle
@@ -9,7 +10,7 @@ import select
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from zmtp_core import Again, Buffer, SocketType
 from zmtp_transport import SocketAPI, constants
@@ -40,21 +41,60 @@ class _Unbatched:
         pass
 
 
+class _Parking:
+    """Where a thread waits on a socket whose only peers are inproc: on a lock of
+    its own, which a delivery (or a close, or term()) releases. No poll, no wake-up
+    pipe, no hand-over of the reactor: the reactor is not what brings the news."""
+
+    __slots__ = ("_lock", "parked")
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._lock.acquire()  # (held: a sleep waits until a wake releases it)
+        #: Threads parked here, counted before they first look at what they wait for.
+        self.parked = 0
+
+    def sleep(self, timeout: float | None) -> None:
+        """Until a wake (one that came since the last sleep returns at once)."""
+        self._lock.acquire(timeout=-1 if timeout is None else max(timeout, 0))
+
+    def wake(self) -> None:
+        if self.parked:
+            with contextlib.suppress(RuntimeError):  # (released already: nothing lost)
+                self._lock.release()
+
+
 class Socket(SocketAPI):
     """A ZeroMQ socket, used as pyzmq's ``zmq.Socket`` (not thread-safe, like pyzmq's)."""
+
+    #: A thread waiting on inproc peers alone parks on the socket's own lock.
+    _parks: ClassVar[bool] = True
 
     def _open(self, context: Context, socket_type: SocketType | int) -> None:
         lock = threading.RLock()
         reactor = context._reactor
         loop = SocketLoop(reactor, lock)
+        self._parking = parking = _Parking()
+
+        def wake() -> None:  # (a close, term(): whatever waits looks again)
+            parking.wake()
+            reactor.notify()
+
+        def delivered() -> None:  # (called only while someone waits on this socket)
+            parking.wake()
+            if inproc.waiting > parking.parked:  # someone waits by the reactor too
+                reactor.notify()
+
         self._setup(
             context,
             socket_type,
             lock=lock,
             loop=loop,
             batcher=lambda driver: WindowBatcher(driver, reactor, lock),
-            wake=reactor.notify,
+            wake=wake,
         )
+        inproc = self._inproc
+        inproc.wake = delivered
         self._reactor = reactor
         self._socket_loop = loop
 
@@ -294,12 +334,41 @@ class Socket(SocketAPI):
         inproc = self._inproc
         inproc.waiting += 1  # (before the first look: a delivery after it wakes us)
         try:
-            satisfied = self._reactor.wait_until(ready, deadline)
+            if self._inproc_only():
+                satisfied = self._park(ready, deadline)
+            else:
+                satisfied = self._reactor.wait_until(ready, deadline)
         finally:
             inproc.waiting -= 1
         if self._closed or context._terminated:
             self._check_open()
         return satisfied
+
+    def _inproc_only(self) -> bool:
+        """Nothing but inproc peers can bring what we wait for (no connection, no
+        listener, no dialer, no batch held for one)."""
+        engine = self._engine
+        return self._parks and not (
+            engine.connections or engine.has_endpoints or self._window.messages
+        )
+
+    def _park(self, ready: Callable[[], bool], deadline: float | None) -> bool:
+        """``_wait`` on our own lock; the inproc moves that wait for a thread with no
+        socket lock are run here (as the reactor's leader would)."""
+        parking, transfers = self._parking, self.context._inproc
+        parking.parked += 1  # (before the first look: a wake after it is not lost)
+        try:
+            while True:
+                if transfers.pending:
+                    transfers.run_transfers()
+                if ready():
+                    return True
+                timeout = None if deadline is None else deadline - time.monotonic()
+                if timeout is not None and timeout <= 0:
+                    return False
+                parking.sleep(timeout)
+        finally:
+            parking.parked -= 1
 
     def _wait_released(self, sockets: list[Any]) -> None:
         self._reactor.wait_until(

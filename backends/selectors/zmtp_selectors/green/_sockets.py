@@ -22,6 +22,8 @@ __all__ = ["Context", "Poller", "Socket"]
 class Socket(_socket.Socket):
     """A zmtp_selectors Socket whose waits block only the calling greenlet."""
 
+    _parks = False  # (a greenlet waits on the hub, never on a lock of its own)
+
     def setsockopt(self, option: int | str, value: Any) -> None:
         _warn_timeouts(option)
         super().setsockopt(option, value)
