@@ -126,6 +126,18 @@ class SendQueue:
 
     def add_frames(self, frames: Sequence[Buffer], tracker: MessageTracker | None = None) -> None:
         """Queue one message: MORE on every frame but the last."""
+        if len(frames) == 1 and tracker is None:  # the common case, without the loop
+            body = frames[0]
+            size = len(body)
+            if size < 256 and type(body) is bytes and size < self._threshold:
+                tail = self._tail
+                tail += _LAST_HEADERS[size]
+                tail += body
+                self._size += 2 + size
+                if counters.enabled:
+                    counters.fallback_count += 1
+                    counters.bytes_copied += 2 + size
+                return
         tail = self._tail
         threshold = self._threshold
         counting = counters.enabled

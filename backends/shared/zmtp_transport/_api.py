@@ -307,6 +307,7 @@ class SocketAPI(Shadowable):
         #: Wakes whatever waits on this socket (after a delivery, a close, term()).
         self._notify = wake
         self._inproc = inproc = engine.inproc
+        self._transfers = context._inproc  # (the inproc moves any call may have to run)
         inproc.lock, inproc.wake = lock, wake
         self._endpoints: dict[str, list[Endpoints]] = {}
         self._closed = False
@@ -652,8 +653,8 @@ class SocketAPI(Shadowable):
                     )
                 else:
                     self._driver.flush()
-        if self.context._inproc.pending:
-            self.context._inproc.run_transfers()
+        if self._transfers.pending:
+            self._transfers.run_transfers()
         return True
 
     # -- receiving --------------------------------------------------------------------
@@ -686,8 +687,8 @@ class SocketAPI(Shadowable):
             for link in self._inproc.links:
                 if link.stalled:
                     link.reading()
-        if self.context._inproc.pending:
-            self.context._inproc.run_transfers()
+        if self._transfers.pending:
+            self._transfers.run_transfers()
         return frames
 
     def _read_inline(self, limit: int = 8) -> bool:
@@ -777,8 +778,8 @@ class SocketAPI(Shadowable):
 
     def _after_call(self) -> None:
         """Work that must happen outside the lock: inproc deliveries."""
-        if self.context._inproc.pending:
-            self.context._inproc.run_transfers()
+        if self._transfers.pending:
+            self._transfers.run_transfers()
 
     def _events(self) -> int:
         events = 0
