@@ -24,9 +24,12 @@ is ready, for every socket of the context:
   kernel refuses (a full buffer) is left to the leader, which writes it when
   the socket becomes writable - no further call from the application.
 * **Receiving is inline too.** ``recv()`` takes a queued message if there is
-  one, else reads the kernel itself (sockets with few peers), else *becomes
-  the leader*: the kernel wakes the receiving thread directly when bytes
-  arrive; it decodes them and returns. No hand-off on the latency path.
+  one (without the socket's lock when nothing else is due), else reads the
+  kernel itself (sockets with few peers), else *becomes the leader*: the
+  kernel wakes the receiving thread directly when bytes arrive; it decodes
+  them and returns. No hand-off on the latency path. A thread waiting on a
+  socket whose peers are all inproc parks on that socket's own lock instead,
+  which the delivering thread releases.
 * **The background thread** leads whenever no application thread is blocked,
   so accepts, connects, reconnects (RECONNECT_IVL, doubling up to
   RECONNECT_IVL_MAX), heartbeats, partial writes and LINGER all progress while
