@@ -16,6 +16,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from zmtp_core import DebugCounters, Options, SocketType, parse_endpoint
+from zmtp_core._framereader import HANDSHAKE_BUDGET
+from zmtp_core._layer import RECEIVE_SIZE
 from zmtp_core._tls import TLSLayer
 from zmtp_core.connection import (
     Connection,
@@ -366,3 +368,31 @@ def test_wss_is_ws_inside_tls(certs: Certificates) -> None:
     client.send_message([b"x", body])
     _, server_events = exchange(client, server)
     assert [e.frames for e in server_events if isinstance(e, Message)] == [[b"x", body]]
+
+
+@pytest.mark.parametrize("transport", ["tls", "ws", "wss"])
+def test_a_layer_reads_8_kib_at_a_time_until_past_the_handshake(
+    certs: Certificates, transport: str
+) -> None:
+    """A peer that stalls half-way through a TLS handshake or an HTTP upgrade holds
+    the budget of a stalled tcp greeting, not a 64 KiB buffer; the buffer grows
+    once the connection is past its handshake and bytes fill it."""
+    tls = {"TLS_CERT": certs.server} if transport != "ws" else {}
+    url = f"{transport}://127.0.0.1:5555" + ("/zmq" if transport != "tls" else "")
+    server = layered("ROUTER", url, server_side=True, **tls)
+    client = layered("DEALER", url, server_side=False, **({"TLS_CA": certs.ca} if tls else {}))
+    assert len(server.receive_buffer()) == HANDSHAKE_BUDGET
+    exchange(client, server)
+    client.send_message([bytes(300_000)])
+    data, offset, sizes = take_output(client), 0, []
+    while offset < len(data):
+        view = server.receive_buffer()
+        count = min(len(view), len(data) - offset)
+        view[:count] = data[offset : offset + count]
+        server.received(count)
+        offset += count
+        sizes.append(len(view))
+    assert sizes[0] == HANDSHAKE_BUDGET
+    assert max(sizes) == RECEIVE_SIZE
+    messages = [e.frames for e in drain(server) if isinstance(e, Message)]
+    assert [len(frames[-1]) for frames in messages] == [300_000]

@@ -20,16 +20,21 @@ import itertools
 from collections import deque
 from collections.abc import Callable
 
-from ._connection import Connection
+from ._connection import Connection, ConnectionState
 from ._counters import counters
 from ._errors import LocalProtocolError
 from ._events import Event, Frame, NeedData
+from ._framereader import HANDSHAKE_BUDGET
 from ._sendqueue import Buffer
 
 __all__ = ["Layer"]
 
-#: Bytes a layer reads from the socket at most in one ``recv_into``.
+#: Bytes a layer reads from the socket at most in one ``recv_into``, once the
+#: connection is past its handshake (before, HANDSHAKE_BUDGET: the budget of a
+#: peer not known yet, as for tcp's greeting).
 RECEIVE_SIZE = 65536
+
+_TRAFFIC = ConnectionState.TRAFFIC
 
 
 class Layer:
@@ -58,7 +63,7 @@ class Layer:
         self.send_subscribe = conn.send_subscribe
         self.send_cancel = conn.send_cancel
         self.handle_timer = conn.handle_timer
-        self._inbox = bytearray(RECEIVE_SIZE)
+        self._inbox = bytearray(HANDSHAKE_BUDGET)
         self._outbox: deque[bytes] = deque()
         self._outbox_offset = 0  # bytes of _outbox[0] already written
         self._outbox_size = 0
@@ -75,7 +80,10 @@ class Layer:
     def received(self, nbytes: int) -> None:
         if counters.enabled:
             counters.read_bytes_copied += nbytes
-        self.receive_data(memoryview(self._inbox)[:nbytes])
+        inbox = self._inbox
+        self.receive_data(memoryview(inbox)[:nbytes])
+        if nbytes == len(inbox) < RECEIVE_SIZE and self.connection.state is _TRAFFIC:
+            self._inbox = bytearray(RECEIVE_SIZE)  # past the handshake, bytes flow: read more
 
     def receive_data(self, data: bytes | bytearray | memoryview) -> None:
         if not self.connection.closed:
