@@ -35,11 +35,6 @@ class Context(ContextBase[Socket]):
         self._reactor.idle_work = self._inproc.run_transfers
         self._reactor.idle_pending = self._inproc.pending
 
-    def _wake_all(self) -> None:
-        for sock in list(self._sockets):
-            sock._parking.wake()  # (threads parked on a socket's own lock)
-        self._reactor.notify()  # (and all that wait by the reactor)
-
     def term(self) -> None:
         """Wait until every socket is closed and done lingering, then stop the I/O thread.
 
