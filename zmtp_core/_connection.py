@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import enum
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 
 from . import _commands as cmd
@@ -57,6 +57,9 @@ from ._greeting import (
 from ._mechanism import Mechanism, NullMechanism
 from ._sendqueue import Buffer, MessageTracker, SendQueue
 from ._socket_types import SocketType, can_pair, sends_identity
+from ._wsframes import MAX_HEADER
+from ._wsqueue import ZwsSendQueue
+from ._wsreader import ZwsFrameReader
 
 __all__ = ["PENDING", "Connection", "ConnectionState", "Input"]
 
@@ -175,6 +178,8 @@ class Connection:
             HANDSHAKE_BUDGET - LONG_HEADER, "is more than a peer may send before its handshake:"
         )
         self._traffic_limits = (receive_buffer_size, max_message_size)
+        self._framing = (zerocopy_threshold, zerocopy_write, lazy_compact, bodies)
+        self._websocket = False  # ZWS 2.0 framing (frame_as_websocket), not ZMTP's
         self.receive_buffer = self._reader.writable  # type: ignore[method-assign]  # one call less
         self._state = ConnectionState.GREETING
         self._partial: list[Frame] = []
@@ -208,6 +213,37 @@ class Connection:
         self._timers_changed()
 
         self._out.add_raw(encode_greeting(self._mechanism.name, len(routing_id)), handshake=True)
+
+    def frame_as_websocket(self, *, random_bytes: Callable[[int], bytes] | None) -> None:
+        """Speak ZWS 2.0 (RFC 45) from now on: frames as WebSocket messages, no greeting.
+
+        The ws transport's layer calls this before any byte moves, and holds our
+        output (READY, or the mechanism's first command) back until its HTTP
+        upgrade is done. ``random_bytes`` is a client's
+        source of masking keys; None makes this the server side, which does not mask.
+        """
+        if self._out.written or self._reader.bytes_received or self._state is not _S.GREETING:
+            raise LocalProtocolError("the framing is chosen before any byte moves")
+        threshold, zerocopy_write, lazy_compact, bodies = self._framing
+        self._out = out = ZwsSendQueue(
+            threshold if zerocopy_write else None, random_bytes=random_bytes
+        )
+        self._reader = ZwsFrameReader(
+            out,
+            buffer_size=HANDSHAKE_BUDGET,
+            large_threshold=threshold,
+            lazy_compact=lazy_compact,
+            bodies=bodies,
+        )
+        self._reader.limit_frames(
+            HANDSHAKE_BUDGET - MAX_HEADER, "is more than a peer may send before its handshake:"
+        )
+        self.receive_buffer = self._reader.writable  # type: ignore[method-assign]
+        self._websocket = True
+        # ZWS has no greeting (the HTTP upgrade chose the mechanism), and behaves as
+        # ZMTP 3.0 does: subscriptions travel as data frames.
+        self.peer_version = (3, 0)
+        self._held_event = self._start_handshake()
 
     # -- state ------------------------------------------------------------
 
@@ -371,25 +407,15 @@ class Connection:
 
     def _next_handshake_event(self) -> Event | NeedData:
         reader = self._reader
+        held = self._take_held_event()  # (ZWS's ZAP request, made with the framing)
+        if held is not None:
+            return held
         if self._state is ConnectionState.GREETING:
-            buffered = reader.buffered()
-            check_greeting_prefix(buffered[:11])
-            if len(buffered) < GREETING_SIZE:
+            version = self._read_greeting()
+            if version is None:
                 return self._end_of_input()
-            greeting = decode_greeting(reader.take(GREETING_SIZE))
-            expected = mechanism_field(self._mechanism.name)
-            if greeting.mechanism != expected:
-                theirs = greeting.mechanism.rstrip(b"\0").decode("latin-1")
-                raise RemoteProtocolError(
-                    f"security mechanism mismatch: peer uses {theirs!r}, "
-                    f"we use {self._mechanism.name.decode()!r}",
-                    code=PROTOCOL_ERROR_MECHANISM_MISMATCH,
-                )
-            self.peer_version = greeting.version
-            self._advance(Input.GREETING_ACCEPTED)
-            for body in self._mechanism.start(self._properties):
-                self._out.add_command(body, handshake=True)
-            request = self._zap_request()
+            self.peer_version = version
+            request = self._start_handshake()
             if request is not None:
                 return request
         while True:
@@ -427,6 +453,31 @@ class Connection:
                 return request
             if mechanism.is_complete:
                 return self._complete_handshake()
+
+    def _start_handshake(self) -> AuthenticationRequest | None:
+        """The greeting is settled: our mechanism speaks first (or asks ZAP first)."""
+        self._advance(Input.GREETING_ACCEPTED)
+        for body in self._mechanism.start(self._properties):
+            self._out.add_command(body, handshake=True)
+        return self._zap_request()
+
+    def _read_greeting(self) -> tuple[int, int] | None:
+        """The peer's ZMTP version once its whole greeting is here (None until then)."""
+        reader = self._reader
+        buffered = reader.buffered()
+        check_greeting_prefix(buffered[:11])
+        if len(buffered) < GREETING_SIZE:
+            return None
+        greeting = decode_greeting(reader.take(GREETING_SIZE))
+        expected = mechanism_field(self._mechanism.name)
+        if greeting.mechanism != expected:
+            theirs = greeting.mechanism.rstrip(b"\0").decode("latin-1")
+            raise RemoteProtocolError(
+                f"security mechanism mismatch: peer uses {theirs!r}, "
+                f"we use {self._mechanism.name.decode()!r}",
+                code=PROTOCOL_ERROR_MECHANISM_MISMATCH,
+            )
+        return greeting.version
 
     def _zap_request(self) -> AuthenticationRequest | None:
         """The question the mechanism has for ZAP, if it has one: nothing more is
@@ -622,7 +673,10 @@ class Connection:
 
     def _fire(self, timer: _Timer, now: float) -> None:
         if timer is _Timer.HEARTBEAT:
-            self._send_command(cmd.encode_ping(self._heartbeat_ttl_ds))
+            if self._websocket:  # a WebSocket ping, as libzmq sends over ws (never boxed)
+                self._out.add_command(cmd.encode_ping(0))
+            else:
+                self._send_command(cmd.encode_ping(self._heartbeat_ttl_ds))
             self._timers[timer] = now + self._heartbeat_interval
             if self._heartbeat_timeout > 0:
                 self._arm_liveness(_Timer.HEARTBEAT_TIMEOUT, now)

@@ -70,6 +70,7 @@ from ._errors import (
 )
 from ._events import AuthenticationRequest, ConnectionClosed, Frame, HandshakeComplete
 from ._inproc import InprocEnd
+from ._layer import Layer
 from ._link import PAUSED, RESCHEDULE, Link, LinkInput, LinkState, Outcome
 from ._mechanism import Mechanism, NullMechanism
 from ._monitor import (
@@ -244,7 +245,13 @@ class SocketEngine:
         ``tls_context`` is required for tls:// and wss:// (the backend reads the files).
         """
         self._check_open()
-        layers = layering(endpoint, self.options, server_side=True, context=tls_context)
+        layers = layering(
+            endpoint,
+            self.options,
+            server_side=True,
+            context=tls_context,
+            random_bytes=self.config.random_bytes,
+        )
         listener = Listener(endpoint, text, layers, handle)
         self._listeners.append(listener)
         self._emit(LISTENING, fd_of(handle), text)
@@ -278,7 +285,13 @@ class SocketEngine:
         Messages may be sent before the peer exists (unless IMMEDIATE).
         """
         self._check_open()
-        layers = layering(endpoint, self.options, server_side=False, context=tls_context)
+        layers = layering(
+            endpoint,
+            self.options,
+            server_side=False,
+            context=tls_context,
+            random_bytes=self.config.random_bytes,
+        )
         dialer = Dialer(self.options, next(self._keys), endpoint, text, layers)
         if not dialer.immediate:  # messages may queue before the peer exists
             dialer.pipe = self._attach_pipe(dialer, dialer.routing_id)
@@ -624,6 +637,8 @@ class SocketEngine:
         link.move(LinkInput.HANDSHAKE_DONE)
         self._emit(HANDSHAKE_SUCCEEDED, 0, link.origin.text)
         conn = link.conn
+        if isinstance(conn, Layer):
+            link.conn = conn = conn.settled()
         link.direct = conn.direct_queue if isinstance(conn, Connection) else None
         dialer = link.origin
         if not isinstance(dialer, Dialer):

@@ -24,6 +24,7 @@ from ._connection import Connection, ConnectionState
 from ._counters import counters
 from ._errors import LocalProtocolError
 from ._events import Event, Frame, NeedData
+from ._face import ConnectionFace
 from ._framereader import HANDSHAKE_BUDGET
 from ._sendqueue import Buffer
 
@@ -167,6 +168,11 @@ class Layer:
         return pending
 
     # -- the rest of the Connection's face ------------------------------------------------
+
+    def settled(self) -> ConnectionFace:
+        """What the engine talks to once the handshake is done: this layer, or the
+        Connection itself when the layer has nothing left to do (ws after its upgrade)."""
+        return self
 
     @property
     def closed(self) -> bool:

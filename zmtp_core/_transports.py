@@ -4,12 +4,13 @@ tcp and ipc: nothing. tls: TLS. ws: ZWS 2.0. wss: ZWS 2.0 over TLS. The
 engine asks once per bind/connect (options are read then, as libzmq reads
 them) and applies the result to every Connection of that endpoint. TLS needs
 an ``ssl.SSLContext``, which the backend builds (reading certificate files is
-I/O); ``ssl`` and ``wsproto`` are imported only for the endpoints that use them.
+I/O); ``ssl`` and ``h11`` are imported only for the endpoints that use them.
 """
 
 from __future__ import annotations
 
 import errno
+import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -34,10 +35,12 @@ def layering(
     *,
     server_side: bool,
     context: ssl.SSLContext | None = None,
+    random_bytes: Callable[[int], bytes] = os.urandom,
 ) -> Layering | None:
     """The layers for ``endpoint``'s connections, or None for plain tcp and ipc.
 
-    tls:// and wss:// need ``context``; its absence is EINVAL.
+    tls:// and wss:// need ``context``; its absence is EINVAL. ws:// and wss://
+    take their upgrade keys and a client's masking keys from ``random_bytes``.
     """
     transport = endpoint.transport
     if transport not in ("tls", "ws", "wss"):
@@ -56,10 +59,9 @@ def layering(
     if transport == "tls":
         assert tls is not None
         return tls
-    from ._websocket import WebSocketLayer  # noqa: PLC0415 - wsproto only for ws:// and wss://
+    from ._websocket import WebSocketLayer  # noqa: PLC0415 - h11 only for ws:// and wss://
 
     host = f"[{endpoint.host}]" if endpoint.is_ipv6_literal else endpoint.host
-    max_size = int(options["MAXMSGSIZE"])
 
     def websocket(connection: Connection) -> Connection | Layer:
         layer = WebSocketLayer(
@@ -67,7 +69,7 @@ def layering(
             server_side=server_side,
             host=host,
             path=endpoint.path,
-            max_message_size=max_size,
+            random_bytes=random_bytes,
         )
         return layer if tls is None else tls(layer)
 

@@ -1,61 +1,51 @@
-"""ws:// and wss://: ZWS 2.0 (RFC 45) as libzmq 4.3 speaks it, over wsproto.
+"""ws:// and wss://: the HTTP upgrade of ZWS 2.0 (RFC 45), before its framing starts.
 
-ZWS has no ZMTP greeting: the HTTP upgrade chooses the mechanism through
-Sec-WebSocket-Protocol: ``ZWS2.0/NULL``, ``ZWS2.0/PLAIN`` or ``ZWS2.0/CURVE``
-after the socket's mechanism (a NULL client offers ``ZWS2.0/NULL,ZWS2.0`` as
-libzmq does). Each ZMTP frame is one binary
-WebSocket message whose first byte is the flags (0x00 last, 0x01 more, 0x02
-command). Heartbeats are WebSocket pings and pongs, not ZMTP PING commands.
-
-The Connection above still speaks ZMTP 3.x: once the upgrade is done this
-layer hands it the greeting of a ZMTP 3.0 peer (so that subscriptions travel
-as 0x01/0x00 data frames, as they must over ws), drops the Connection's own
-greeting, and translates frames both ways: ZMTP frame <-> WebSocket message,
-ZMTP PING -> WebSocket ping, WebSocket pong -> ZMTP PONG (the peer is alive).
-
-Like libzmq, it refuses text messages, fragmented messages and (as a server)
-unmasked frames: the connection ends with the reason.
+ZWS has no ZMTP greeting: the upgrade chooses the mechanism through
+Sec-WebSocket-Protocol, ``ZWS2.0/NULL``, ``ZWS2.0/PLAIN`` or ``ZWS2.0/CURVE``
+after the socket's mechanism (a NULL client offers ``ZWS2.0/NULL, ZWS2.0`` as
+libzmq does). This layer speaks that HTTP exchange (with h11, the sans-IO
+HTTP/1.1 library) and nothing else: the Connection above frames ZWS itself
+(:meth:`~zmtp_core.connection.Connection.frame_as_websocket`, set up here), so
+once the upgrade is done, bytes pass between the socket and the Connection
+untouched, and the engine talks to the Connection directly (:meth:`settled`).
+What arrived after the upgrade's last byte is handed up once, as the rest will be.
 """
 
 from __future__ import annotations
 
-from wsproto import ConnectionType, WSConnection
-from wsproto.connection import ConnectionState
-from wsproto.events import (
-    AcceptConnection,
-    BytesMessage,
-    CloseConnection,
-    Ping,
-    Pong,
-    RejectConnection,
-    Request,
-    TextMessage,
-)
-from wsproto.utilities import ProtocolError
+import base64
+import hashlib
+from collections.abc import Callable
 
-from . import _commands as cmd
-from ._codec import COMMAND, MORE, encode_header, parse_header
+import h11
+
 from ._connection import Connection
-from ._greeting import GREETING_SIZE, encode_greeting
+from ._face import ConnectionFace
+from ._framereader import HANDSHAKE_BUDGET
 from ._layer import Layer
 from ._sendqueue import Buffer
 
-__all__ = ["SUBPROTOCOL", "WebSocketLayer"]
+__all__ = ["OFFERED", "SUBPROTOCOL", "WebSocketLayer", "accept_token"]
 
-#: The ZWS 2.0 flavour we speak: ZMTP's NULL mechanism.
+#: The ZWS 2.0 flavour of the NULL mechanism.
 SUBPROTOCOL = "ZWS2.0/NULL"
-#: What a client offers, in libzmq's order.
+#: What a NULL client offers, in libzmq's order.
 OFFERED = ["ZWS2.0/NULL", "ZWS2.0"]
+#: RFC 6455's constant for Sec-WebSocket-Accept.
+_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
-_ZWS_MORE, _ZWS_COMMAND = 0x01, 0x02
-_PING_PREFIX = bytes((len(cmd.PING),)) + cmd.PING
-_PONG_FRAME = encode_header(COMMAND, len(cmd.PONG) + 1) + cmd.encode_command(cmd.PONG)
-#: Close codes that are an orderly end rather than a failure.
-_ORDERLY = (1000, 1001, 1005)
+
+def accept_token(key: bytes) -> bytes:
+    """The Sec-WebSocket-Accept a server answers to Sec-WebSocket-Key ``key``."""
+    return base64.b64encode(hashlib.sha1(key.strip() + _GUID).digest())  # (RFC 6455 names SHA-1)
+
+
+def _tokens(value: bytes) -> list[bytes]:
+    return [token.strip() for token in value.split(b",") if token.strip()]
 
 
 class WebSocketLayer(Layer):
-    """ZWS 2.0 between the socket (or TLS, for wss) and a Connection."""
+    """The upgrade of one ws connection; after it, the Connection's bytes pass through."""
 
     def __init__(
         self,
@@ -64,145 +54,137 @@ class WebSocketLayer(Layer):
         server_side: bool,
         host: str = "",
         path: str = "/",
-        max_message_size: int = -1,
+        random_bytes: Callable[[int], bytes],
     ) -> None:
+        """``random_bytes``: the key of the request, and a client's masking keys."""
         super().__init__(connection)
-        self._max_message_size = max_message_size
-        self._ws = WSConnection(ConnectionType.SERVER if server_side else ConnectionType.CLIENT)
-        self._zmtp_out = bytearray()  # the Connection's output, cut into frames here
-        self._greeting_left = GREETING_SIZE  # ours: never sent over ws
-        self._parts: list[bytes | bytearray] = []  # a WebSocket message arriving in pieces
-        self._pong_end = 0  # where our last pong ends in the output stream
-        self._size = 0
-        # The mechanism rides in the subprotocol: ZWS2.0/NULL, /PLAIN or /CURVE.
-        self._mechanism = connection.mechanism_name
-        self._subprotocol = f"ZWS2.0/{self._mechanism.decode()}"
+        connection.frame_as_websocket(random_bytes=None if server_side else random_bytes)
+        self._http = h11.Connection(
+            h11.SERVER if server_side else h11.CLIENT, max_incomplete_event_size=HANDSHAKE_BUDGET
+        )
+        self._subprotocol = f"ZWS2.0/{connection.mechanism_name.decode()}"
+        self._key = b""
+        self._passing = False  # the last buffers_to_send() list was the Connection's
         if not server_side:
+            self._key = base64.b64encode(random_bytes(16))
             offered = OFFERED if self._subprotocol == SUBPROTOCOL else [self._subprotocol]
-            self._emit(self._ws.send(Request(host=host, target=path, subprotocols=offered)))
+            request = h11.Request(
+                method="GET",
+                target=path,
+                headers=[
+                    (b"Host", host.encode("idna")),
+                    (b"Upgrade", b"websocket"),
+                    (b"Connection", b"Upgrade"),
+                    (b"Sec-WebSocket-Key", self._key),
+                    (b"Sec-WebSocket-Version", b"13"),
+                    (b"Sec-WebSocket-Protocol", ", ".join(offered).encode()),
+                ],
+            )
+            self._emit(self._http.send(request) or b"")
 
-    # -- bytes in ------------------------------------------------------------------
+    # -- once open, the Connection's own calls ---------------------------------------
 
-    def _take(self, data: bytes | bytearray | memoryview) -> None:
-        ws = self._ws
-        if ws.state is ConnectionState.CLOSED:
-            return
-        try:
-            ws.receive_data(bytes(data) if data else None)
-            for event in ws.events():
-                self._handle(event)
-                if self.connection.closed:
-                    return
-        except ProtocolError as error:
-            self._fail(f"WebSocket handshake failed: {error}")
-            return
-        if not data and not self.connection.closed:
-            self._pass_up(b"")  # the TCP connection ended
+    def settled(self) -> ConnectionFace:
+        return self.connection if self.open and not self._outbox else self
 
-    def _handle(self, event: object) -> None:
-        if isinstance(event, BytesMessage):
-            self._message_part(event)
-        elif isinstance(event, Ping):
-            # At most one pong waits to be written: a peer flooding pings while it reads
-            # nothing cannot make the outbox grow.
-            if self._written >= self._pong_end:
-                self._emit(self._ws.send(event.response()))
-                self._pong_end = self._emitted
-        elif isinstance(event, Pong):
-            self._pass_up(_PONG_FRAME)  # a heartbeat answered: the peer is alive
-        elif isinstance(event, Request):
-            self._accept(event)
-        elif isinstance(event, AcceptConnection):
-            if event.subprotocol != self._subprotocol:
-                chosen = event.subprotocol
-                self._fail(f"WebSocket server chose {chosen!r}, not {self._subprotocol}")
-            else:
-                self._opened()
-        elif isinstance(event, RejectConnection):
-            self._fail(f"WebSocket upgrade refused with HTTP {event.status_code}")
-        elif isinstance(event, TextMessage):
-            self._fail("WebSocket text message: ZWS carries binary messages only")
-        elif isinstance(event, CloseConnection):
-            self._closed_by_peer(event)
+    def receive_buffer(self) -> memoryview:
+        return self.connection.receive_buffer() if self.open else super().receive_buffer()
 
-    def _accept(self, request: Request) -> None:
-        if self._subprotocol in request.subprotocols:
-            self._emit(self._ws.send(AcceptConnection(subprotocol=self._subprotocol)))
-            self._opened()
+    def received(self, nbytes: int) -> None:
+        if self.open:
+            self.connection.received(nbytes)
         else:
-            self._emit(self._ws.send(RejectConnection(status_code=400)))
-            offered = ", ".join(request.subprotocols) or "nothing"
-            self._fail(f"WebSocket client offered {offered}, not {self._subprotocol}")
+            super().received(nbytes)
 
-    def _opened(self) -> None:
-        self.open = True
-        # The Connection waits for a greeting: that of a ZMTP 3.0 peer with our mechanism.
-        self._pass_up(encode_greeting(self._mechanism, version=(3, 0)))
-
-    def _message_part(self, event: BytesMessage) -> None:
-        self._parts.append(event.data)
-        self._size += len(event.data)
-        if 0 <= self._max_message_size < self._size - 1:
-            self._fail(f"WebSocket message over MAXMSGSIZE ({self._max_message_size})")
-        elif event.frame_finished and not event.message_finished:
-            self._fail("fragmented WebSocket message: ZWS sends one frame per message")
-        elif event.message_finished:
-            payload = b"".join(self._parts) if len(self._parts) > 1 else self._parts[0]
-            self._parts = []
-            self._size = 0
-            self._zmtp_frame_in(payload)
-
-    def _zmtp_frame_in(self, payload: bytes | bytearray) -> None:
-        if not payload:
-            self._fail("empty WebSocket message: a ZWS frame starts with its flags")
-            return
-        flags = payload[0]
-        if flags & ~(_ZWS_MORE | _ZWS_COMMAND) or flags == _ZWS_MORE | _ZWS_COMMAND:
-            self._fail(f"invalid ZWS frame flags {flags:#04x}")
-            return
-        zmtp_flags = COMMAND if flags & _ZWS_COMMAND else flags & _ZWS_MORE
-        size = len(payload) - 1
-        self._pass_up(encode_header(zmtp_flags, size))
-        if size:  # (an empty pass-up would mean the end)
-            self._pass_up(memoryview(payload)[1:])
-
-    def _closed_by_peer(self, event: CloseConnection) -> None:
-        if self._ws.state is ConnectionState.REMOTE_CLOSING:
-            self._emit(self._ws.send(event.response()))  # the close handshake
-        if event.code in _ORDERLY:
-            self._pass_up(b"")
+    def receive_data(self, data: bytes | bytearray | memoryview) -> None:
+        if self.open:
+            self.connection.receive_data(data)
         else:
-            reason = f": {event.reason}" if event.reason else ""
-            self._fail(f"WebSocket closed with code {event.code}{reason}")
+            super().receive_data(data)
 
-    # -- bytes out ------------------------------------------------------------------
+    def buffers_to_send(self) -> list[Buffer]:
+        self._passing = self.open and not self._outbox
+        return self.connection.buffers_to_send() if self._passing else super().buffers_to_send()
 
-    def _collect_zmtp(self, buffers: list[Buffer]) -> None:
-        for buffer in buffers:
-            self._zmtp_out += buffer
+    def sent(self, nbytes: int) -> bool:
+        return self.connection.sent(nbytes) if self._passing else super().sent(nbytes)
 
     def _produce(self) -> None:
-        if not self.open or self.connection.closed:
+        """Nothing to transform: the upgrade's bytes were emitted as they were made."""
+
+    # -- the upgrade ------------------------------------------------------------------
+
+    def _take(self, data: bytes | bytearray | memoryview) -> None:
+        if not data:
+            self._pass_up(b"")  # the TCP connection ended during the upgrade
             return
-        self._pull_upper(self._collect_zmtp)
-        out = self._zmtp_out
-        position = 0
-        if self._greeting_left:
-            position = min(self._greeting_left, len(out))
-            self._greeting_left -= position
-        end = len(out)
-        send = self._ws.send
-        while (header := parse_header(out, position, end)) is not None:
-            flags, size, start = header
-            if end - start < size:
-                break
-            position = start + size
-            if flags & COMMAND:
-                if out.startswith(_PING_PREFIX, start, position):
-                    self._emit(send(Ping()))  # our heartbeat, the ws way
-                    continue
-                head = bytes((_ZWS_COMMAND,))
-            else:
-                head = bytes((flags & MORE,))
-            self._emit(send(BytesMessage(data=head + out[start:position])))
-        del out[:position]
+        http = self._http
+        try:
+            http.receive_data(bytes(data))
+            while not self.open and not self.connection.closed:
+                event = http.next_event()
+                if event is h11.NEED_DATA or event is h11.PAUSED:
+                    break
+                if isinstance(event, h11.Request):
+                    self._answer(event)
+                elif isinstance(event, h11.InformationalResponse | h11.Response):
+                    self._check_answer(event)
+        except h11.ProtocolError as error:
+            self._fail(f"WebSocket handshake failed: {error}")
+            return
+        if self.open:
+            rest = http.trailing_data[0]
+            if rest:
+                self.connection.receive_data(rest)
+
+    def _answer(self, request: h11.Request) -> None:
+        """A server checks the client's request, then switches or refuses."""
+        headers = {name: value for name, value in request.headers}
+        protocols = _tokens(headers.get(b"sec-websocket-protocol", b""))
+        offered = [token.decode("latin-1") for token in protocols]
+        problem = None
+        if request.method != b"GET":
+            problem = f"method {request.method.decode('latin-1')}"
+        elif headers.get(b"upgrade", b"").lower() != b"websocket":
+            problem = "no Upgrade: websocket"
+        elif b"upgrade" not in _tokens(headers.get(b"connection", b"").lower()):
+            problem = "no Connection: Upgrade"
+        elif headers.get(b"sec-websocket-version") != b"13":
+            problem = "a Sec-WebSocket-Version other than 13"
+        elif b"sec-websocket-key" not in headers:
+            problem = "no Sec-WebSocket-Key"
+        elif self._subprotocol not in offered:
+            problem = f"offered {', '.join(offered) or 'nothing'}, not {self._subprotocol}"
+        if problem is not None:
+            refusal = h11.Response(status_code=400, headers=[("Content-Length", "0")])
+            self._emit(self._http.send(refusal) or b"")
+            self._fail(f"WebSocket client {problem}")
+            return
+        switch = h11.InformationalResponse(
+            status_code=101,
+            reason="Switching Protocols",
+            headers=[
+                (b"Upgrade", b"websocket"),
+                (b"Connection", b"Upgrade"),
+                (b"Sec-WebSocket-Accept", accept_token(headers[b"sec-websocket-key"])),
+                (b"Sec-WebSocket-Protocol", self._subprotocol.encode()),
+            ],
+        )
+        self._emit(self._http.send(switch) or b"")
+        self.open = True
+
+    def _check_answer(self, response: h11.InformationalResponse | h11.Response) -> None:
+        """A client checks the server's answer to its request."""
+        if response.status_code != 101:
+            self._fail(f"WebSocket upgrade refused with HTTP {response.status_code}")
+            return
+        headers = {name: value for name, value in response.headers}
+        chosen = headers.get(b"sec-websocket-protocol", b"").decode("latin-1")
+        if headers.get(b"sec-websocket-accept") != accept_token(self._key):
+            self._fail("WebSocket server answered with a wrong Sec-WebSocket-Accept")
+        elif headers.get(b"upgrade", b"").lower() != b"websocket":
+            self._fail("WebSocket server answered without Upgrade: websocket")
+        elif chosen != self._subprotocol:
+            self._fail(f"WebSocket server chose {chosen!r}, not {self._subprotocol}")
+        else:
+            self.open = True
