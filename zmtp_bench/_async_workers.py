@@ -113,8 +113,11 @@ async def throughput_receiver(
     zmq: ModuleType, ctx: Any, channel: Channel, job: Job
 ) -> dict[str, Any]:
     sock = _socket(zmq, ctx, SOCKETS[job.pattern][0], b"receiver", job)
-    sock.bind(new_endpoint(job.transport, channel.scratch))
-    channel.endpoint.put(sock.last_endpoint.decode())
+    if job.sender_binds:
+        sock.connect(await _get(channel.endpoint))
+    else:
+        sock.bind(new_endpoint(job.transport, channel.scratch))
+        channel.endpoint.put(sock.last_endpoint.decode())
     frames = await sock.recv_multipart()
     if job.pattern == "PUBSUB":
         channel.ready.put(True)
@@ -144,7 +147,11 @@ async def throughput_sender(
 ) -> dict[str, Any]:
     kind = SOCKETS[job.pattern][1]
     sock = _socket(zmq, ctx, kind, b"sender", job)
-    sock.connect(await _get(channel.endpoint))
+    if job.sender_binds:
+        sock.bind(new_endpoint(job.transport, channel.scratch))
+        channel.endpoint.put(sock.last_endpoint.decode())
+    else:
+        sock.connect(await _get(channel.endpoint))
     payload = os.urandom(job.size)
     frames = [b"receiver", payload] if kind == "ROUTER" else [payload]
     if job.pattern == "PUBSUB":

@@ -103,18 +103,36 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         choices=["null", "curve"],
         help="security on every connection (curve: both libraries encrypt with libsodium)",
     )
+    parser.add_argument(
+        "--sender-binds",
+        action="store_true",
+        help="throughput with the sender bound and the receiver connecting (usually the "
+        "receiver binds; over ws this measures the server sending)",
+    )
     parser.add_argument("--output", type=Path, default=Path("bench-results"))
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
+    if args.sender_binds and args.mechanism == "curve":
+        raise SystemExit("--sender-binds: the CURVE server is the receiver; use one or the other")
     pairs = [BASELINES[name] for name in args.backends]
     # Each library once per round, even when it is one pair's ours and another's baseline.
     libraries = list(dict.fromkeys(library for pair in pairs for library in pair))
     # Interleaved: for each measurement, run after run, ours then its baseline.
     jobs = [
-        Job(kind, library, pattern, transport, size, _count(args, kind, size), args.mechanism, api)
+        Job(
+            kind,
+            library,
+            pattern,
+            transport,
+            size,
+            _count(args, kind, size),
+            args.mechanism,
+            api,
+            args.sender_binds,
+        )
         for pattern in args.patterns
         for api in args.api
         for transport in args.transports

@@ -70,11 +70,17 @@ class Job:
     #: "multipart": send_multipart/recv_multipart; "frames": send/recv, one frame a
     #: message (the patterns of FRAME_PATTERNS only).
     api: str = "multipart"
+    #: Throughput with the sender bound and the receiver connecting (the server sends:
+    #: over ws the direction whose frames go unmasked).
+    sender_binds: bool = False
 
     @property
     def label(self) -> str:
-        """The pattern, and the calls when they are send()/recv()."""
-        return self.pattern if self.api == "multipart" else f"{self.pattern} send/recv"
+        """The pattern, the calls when they are send()/recv(), and who binds if not usual."""
+        label = self.pattern if self.api == "multipart" else f"{self.pattern} send/recv"
+        if self.sender_binds and self.kind == "throughput":
+            label += " (sender binds)"
+        return label
 
 
 #: The socket types of each pattern's ends: throughput receiver and sender, latency
@@ -202,8 +208,11 @@ def _snapshot(zmq: ModuleType) -> dict[str, int] | None:
 def throughput_receiver(zmq: ModuleType, ctx: Any, channel: Channel, job: Job) -> dict[str, Any]:
     """Time ``count`` messages, from the first received to the last."""
     sock = _socket(zmq, ctx, SOCKETS[job.pattern][0], b"receiver", job)
-    sock.bind(new_endpoint(job.transport, channel.scratch))
-    channel.endpoint.put(sock.last_endpoint.decode())
+    if job.sender_binds:
+        sock.connect(channel.endpoint.get(timeout=30))
+    else:
+        sock.bind(new_endpoint(job.transport, channel.scratch))
+        channel.endpoint.put(sock.last_endpoint.decode())
     frames = sock.recv_multipart()
     if job.pattern == "PUBSUB":  # the slow joiner: say when probes arrive
         channel.ready.put(True)
@@ -232,7 +241,11 @@ def throughput_sender(zmq: ModuleType, ctx: Any, channel: Channel, job: Job) -> 
     """Send ``count`` messages as fast as the library takes them."""
     kind = SOCKETS[job.pattern][1]
     sock = _socket(zmq, ctx, kind, b"sender", job)
-    sock.connect(channel.endpoint.get(timeout=30))
+    if job.sender_binds:
+        sock.bind(new_endpoint(job.transport, channel.scratch))
+        channel.endpoint.put(sock.last_endpoint.decode())
+    else:
+        sock.connect(channel.endpoint.get(timeout=30))
     payload = os.urandom(job.size)
     frames = [b"receiver", payload] if kind == "ROUTER" else [payload]
     if job.pattern == "PUBSUB":
