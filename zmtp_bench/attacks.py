@@ -1,4 +1,4 @@
-"""What hostile peers cost: a server's resident memory under six attacks, zmtp and libzmq.
+"""What hostile peers cost: a server's resident memory under eight attacks, zmtp and libzmq.
 
     python -m zmtp_bench.attacks            # zmtp_selectors and pyzmq, side by side
 
@@ -6,7 +6,8 @@ Each library serves a ROUTER and a PUB in a process of its own; the attacker
 is this process, with plain sockets on loopback. The table gives how much the
 server's resident memory (VmRSS) grew during each attack, after a moment to
 settle. RSS depends on the allocator, so read it as an order of magnitude:
-the point is megabytes against hundreds of megabytes.
+the point is megabytes against hundreds of megabytes. The ws attacks have no
+libzmq column: pyzmq's wheels are built without ws.
 """
 
 from __future__ import annotations
@@ -44,7 +45,12 @@ def _serve(module: str, commands: Any, replies: Any) -> None:
     router.bind("tcp://127.0.0.1:*")
     pub = ctx.socket(zmq.PUB)
     pub.bind("tcp://127.0.0.1:*")
-    replies.put((router.last_endpoint.decode(), pub.last_endpoint.decode()))
+    ws_endpoint = None
+    if zmq.has("ws"):
+        ws_router = ctx.socket(zmq.ROUTER)
+        ws_router.bind("ws://127.0.0.1:*/zmq")
+        ws_endpoint = ws_router.last_endpoint.decode()
+    replies.put((router.last_endpoint.decode(), pub.last_endpoint.decode(), ws_endpoint))
     while True:
         try:
             command = commands.get(timeout=0.01)
@@ -148,18 +154,56 @@ def _ping_flood(address: tuple[str, int]) -> list[socket.socket]:
     return [raw]
 
 
+_HALF_UPGRADE = b"GET /zmq HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+
+
+def _stalled_upgrades(address: tuple[str, int]) -> list[socket.socket]:
+    held = []
+    for _ in range(300):
+        raw = socket.create_connection(address)
+        with contextlib.suppress(ConnectionError):
+            raw.sendall(_HALF_UPGRADE)
+        held.append(raw)
+    return held
+
+
+def _ws_ping_flood(address: tuple[str, int]) -> list[socket.socket]:
+    """Upgraded, then WebSocket pings (masked, as a client's) without ever reading."""
+    raw = socket.create_connection(address)
+    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    raw.settimeout(30)
+    raw.sendall(
+        b"GET /zmq HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+        b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+        b"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: ZWS2.0/NULL\r\n\r\n"
+    )
+    ready = b"\x02\x05READY\x0bSocket-Type\x00\x00\x00\x06DEALER"
+    ping = b"\x89\x90" + bytes(4) + b"c" * 16  # (a zero mask: the payload as it is)
+    pings = ping * 50_000
+    with contextlib.suppress(OSError):
+        raw.sendall(bytes((0x82, 0x80 | len(ready))) + bytes(4) + ready)
+        for _ in range(int(38 * MiB / len(pings)) + 1):
+            raw.sendall(pings)
+    return [raw]
+
+
 ATTACKS = [
     ("30 peers announce 16 MiB before their handshake", _announce_16_mib),
     ("50 x connect, 73 bytes, close", _seventy_three_bytes),
     ("1000 x connect, handshake, close", _handshake_and_close),
     ("38 MB of PINGs, never reading", _ping_flood),
 ]
+#: The attacks on a ws ROUTER.
+WS_ATTACKS = [
+    ("300 peers stall half-way through a ws upgrade", _stalled_upgrades),
+    ("38 MB of WebSocket pings, never reading", _ws_ping_flood),
+]
 #: The attacks on the PUB: what a subscriber's subscriptions cost.
 PUB_ATTACKS = [(f"{SUBSCRIPTIONS:,} subscriptions to a PUB (100-byte topics)", _subscriptions)]
 
 
 def _address(endpoint: str) -> tuple[str, int]:
-    host, _, port = endpoint.removeprefix("tcp://").rpartition(":")
+    host, _, port = endpoint.split("://")[1].split("/", maxsplit=1)[0].rpartition(":")
     return host, int(port)
 
 
@@ -190,18 +234,21 @@ def _grown(pid: int, attack: Attack, address: tuple[str, int]) -> int:
     return grown
 
 
-def measure(library: str) -> dict[str, int]:
+def measure(library: str) -> dict[str, int | None]:
     commands: Any = multiprocessing.Queue()
     replies: Any = multiprocessing.Queue()
     server = multiprocessing.Process(target=_serve, args=(LIBRARIES[library], commands, replies))
     server.start()
     assert server.pid is not None
-    endpoints = replies.get(timeout=30)
-    router, pub = (_address(endpoint) for endpoint in endpoints)
-    results = {}
+    router_endpoint, pub_endpoint, ws_endpoint = replies.get(timeout=30)
+    router, pub = _address(router_endpoint), _address(pub_endpoint)
+    results: dict[str, int | None] = {}
     try:
         for name, attack in ATTACKS:
             results[name] = _grown(server.pid, attack, router)
+        for name, attack in WS_ATTACKS:
+            ws = None if ws_endpoint is None else _address(ws_endpoint)
+            results[name] = None if ws is None else _grown(server.pid, attack, ws)
         time.sleep(0.5)
         before = _rss(server.pid)
         commands.put("cycles")
@@ -218,15 +265,19 @@ def measure(library: str) -> dict[str, int]:
     return results
 
 
+def _cell(grown: int | None, unit: int, form: str) -> str:
+    return "n/a (no ws)" if grown is None else form.format(grown / unit)
+
+
 def main(argv: list[str] | None = None) -> int:
     columns = {library: measure(library) for library in LIBRARIES}
     print("| attack | zmtp (zmtp_selectors) | libzmq (pyzmq) |")
     print("|---|---:|---:|")
     for name in columns["zmtp"]:
-        cells = [f"{columns[lib][name] / MiB:+.1f} MiB" for lib in LIBRARIES]
+        cells = [_cell(columns[lib][name], MiB, "{:+.1f} MiB") for lib in LIBRARIES]
         print(f"| {name} | {' | '.join(cells)} |")
     for name, _ in PUB_ATTACKS:
-        per_topic = [f"{columns[lib][name] / SUBSCRIPTIONS:.0f} B" for lib in LIBRARIES]
+        per_topic = [_cell(columns[lib][name], SUBSCRIPTIONS, "{:.0f} B") for lib in LIBRARIES]
         print(f"| ... per subscribed topic | {' | '.join(per_topic)} |")
     return 0
 
