@@ -69,6 +69,7 @@ def test_versions_capabilities_and_errors_as_pyzmq_reports_them() -> None:
     )
     assert zmq.pyzmq_version_info() >= (26,) and isinstance(zmq.pyzmq_version(), str)
     assert zmq.has("ipc") and not zmq.has("pgm") and not zmq.has("draft")
+    assert all(map(zmq.has, ["ws", "wss", "WS", "WSS"]))  # (libzmq 4.3 said "WS")
     assert zmq.strerror(zmq.EFSM) == "Operation cannot be accomplished in current state"
     assert zmq.strerror(zmq.EAGAIN) == "Resource temporarily unavailable"
     assert issubclass(zmq.ZMQError, zmq.ZMQBaseError) and issubclass(zmq.Again, zmq.ZMQError)

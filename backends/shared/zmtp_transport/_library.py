@@ -60,9 +60,10 @@ def curve_public(secret_key: bytes | str) -> bytes:
 
 
 def has(capability: str) -> bool:
-    """libzmq's ``zmq_has``: ipc always; curve when PyNaCl is installed; pgm,
-    tipc, norm, vmci, gssapi and the draft API never."""
-    if capability == "ipc":
+    """libzmq's ``zmq_has``: ipc always; ws and wss always (libzmq 4.3 spells them
+    "WS" and "WSS", later versions in lowercase: both are understood); curve when
+    PyNaCl is installed; pgm, tipc, norm, vmci, gssapi and the draft API never."""
+    if capability in ("ipc", "ws", "wss", "WS", "WSS"):
         return True
     if capability == "curve":
         return importlib.util.find_spec("nacl") is not None
