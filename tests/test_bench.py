@@ -15,6 +15,7 @@ from zmtp_bench.calls import count_calls
 from zmtp_bench.floors import measure
 from zmtp_bench.percall import measure as measure_calls
 
+from libzmq5 import require_libzmq5
 from peers import require_pyzmq
 
 
@@ -36,6 +37,8 @@ def test_each_pattern_and_transport_measures(
     pattern: str, transport: str, api: str, library: str
 ) -> None:
     require_pyzmq()
+    if library == "libzmq5-ctypes":
+        require_libzmq5()
     throughput = run_job(
         Job("throughput", library, pattern, transport, 100, 300, api=api), timeout=60
     )
@@ -83,6 +86,14 @@ def test_the_layered_transports_measure_ours(transport: str) -> None:
     assert throughput["throughput"] > 0
     latency = run_job(Job("latency", "zmtp-anyio", "PUBSUB", transport, 100, 20), timeout=60)
     assert len(latency["latency_us"]) == 20
+
+
+@pytest.mark.parametrize("sender_binds", [False, True])
+def test_ws_measures_against_debians_libzmq_both_ways(sender_binds: bool) -> None:
+    require_libzmq5()
+    for library in ("libzmq5-ctypes", "zmtp-selectors"):
+        job = Job("throughput", library, "DEALER_ROUTER", "ws", 100, 300, sender_binds=sender_binds)
+        assert run_job(job)["throughput"] > 0
 
 
 def test_the_command_writes_markdown_json_and_counters(

@@ -140,7 +140,11 @@ def main(argv: list[str] | None = None) -> int:
         for kind in args.metrics
         for _ in range(args.runs)
         for library in libraries
-        if (transport not in OURS_ONLY or LIBRARIES[library].ours)
+        if (
+            transport not in OURS_ONLY
+            or LIBRARIES[library].ours
+            or transport in LIBRARIES[library].layered
+        )
         and (api == "multipart" or pattern in FRAME_PATTERNS)
     ]
     samples: list[Sample] = []

@@ -20,6 +20,8 @@ class Library:
     runner: str | None = None
     #: Where its socket types, errors and counters live, if not in ``module``.
     constants: str | None = None
+    #: Of the transports only zmtp has in pyzmq's wheels (tls, ws, wss), those it has too.
+    layered: tuple[str, ...] = ()
 
     def load(self) -> ModuleType:
         return importlib.import_module(self.module)
@@ -44,6 +46,9 @@ LIBRARIES = {
         ),
         Library("zmtp-anyio/trio", "zmtp_anyio", ours=True, runner="trio"),
         Library("zmtp-curio", "zmtp_curio", ours=True, runner="curio"),
+        # Debian's libzmq, the one with ws, through ctypes (zmtp_bench._libzmq5 says why
+        # its numbers include a slow binding).
+        Library("libzmq5-ctypes", "zmtp_bench._libzmq5", ours=False, layered=("ws",)),
     )
 }
 
@@ -55,4 +60,6 @@ BASELINES = {
     "anyio+trio": ("zmtp-anyio/trio", "zmq-anyio/trio"),
     # No libzmq binding runs on curio: measured against zmtp_asyncio.
     "curio": ("zmtp-curio", "zmtp-asyncio"),
+    # zmtp_selectors against Debian's libzmq5 through ctypes: the one libzmq with ws.
+    "libzmq5": ("zmtp-selectors", "libzmq5-ctypes"),
 }
