@@ -262,9 +262,18 @@ def test_a_client_refuses_masked_frames_and_a_server_unmasked_ones() -> None:
     assert "must be masked" in next(e.reason for e in events if isinstance(e, ConnectionClosed))
 
 
-def test_max_message_size_counts_fragments_together() -> None:
+@given(cut=st.integers(0, 12), whole=st.booleans())
+def test_max_message_size_refuses_whole_messages_and_fragments_together(
+    cut: int, whole: bool
+) -> None:
     server = opened_server(max_message_size=10)
-    stream = ws_frame(0x2, b"\x00" + bytes(8), fin=False) + ws_frame(0x0, bytes(8))
+    payload = b"\x00" + bytes(11)  # one byte over
+    if whole:
+        stream = ws_frame(0x2, payload)
+    else:
+        stream = ws_frame(0x2, payload[:cut], fin=False) + ws_frame(0x0, payload[cut:])
     events = feed(server, stream)
+    assert not messages(events)
     reason = next(e.reason for e in events if isinstance(e, ConnectionClosed))
     assert "exceeds the maximum message size" in reason
+    assert messages(feed(opened_server(max_message_size=10), ws_frame(0x2, payload[:-1])))

@@ -57,7 +57,7 @@ ORDERLY_CLOSE = (1000, 1001, 1005)
 class ZwsFrameReader(FrameReader):
     """Receive buffer plus ZWS decoder; yields ``(flags, body)`` pairs like its base."""
 
-    __slots__ = ("_body_key", "_fragment", "_fragment_flags", "_masked", "_replies")
+    __slots__ = ("_body_key", "_fragment", "_masked", "_replies")
 
     def __init__(
         self,
@@ -76,7 +76,6 @@ class ZwsFrameReader(FrameReader):
         self._masked = not replies.masked  # what the peer's frames must be
         self._body_key = b""  # the key of the large body being read, rotated past the flags
         self._fragment: bytearray | None = None  # a fragmented message's payload so far
-        self._fragment_flags = 0
 
     def _header(self) -> tuple[int, int, int, bytes] | None:
         """``(first byte, payload length, payload start, key)`` at the read position,
@@ -132,7 +131,8 @@ class ZwsFrameReader(FrameReader):
                     else:
                         length = buf[start] << 8 | buf[start + 1]
                         start += 2
-                if 0 < length <= self._big and second >> 7 == self._masked:
+                fits = length <= self._big and length <= self._max_frame + 1
+                if 0 < length and fits and second >> 7 == self._masked:
                     stop = start + (4 if self._masked else 0) + length
                     item = self._whole(start, stop, length) if stop <= self._end else None
                     if item is not None:
@@ -147,7 +147,7 @@ class ZwsFrameReader(FrameReader):
                     return None
                 continue
             if opcode == BINARY and first & FIN and self._fragment is None:
-                return self._message(length, start, key)  # the common case: a whole message
+                return self._message(length, start, key)  # (one the inline path left)
             if not self._fragment_part(opcode, first & FIN, length, start, key):
                 return None
             if first & FIN:
