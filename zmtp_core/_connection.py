@@ -219,8 +219,8 @@ class Connection:
 
         The ws transport's layer calls this before any byte moves, and holds our
         output (READY, or the mechanism's first command) back until its HTTP
-        upgrade is done. ``random_bytes`` is a client's
-        source of masking keys; None makes this the server side, which does not mask.
+        upgrade is done. ``random_bytes`` is a client's source of masking keys;
+        None makes this the server side, which does not mask.
         """
         if self._out.written or self._reader.bytes_received or self._state is not _S.GREETING:
             raise LocalProtocolError("the framing is chosen before any byte moves")

@@ -132,7 +132,7 @@ class ZwsFrameReader(FrameReader):
                         length = buf[start] << 8 | buf[start + 1]
                         start += 2
                 fits = length <= self._big and length <= self._max_frame + 1
-                if 0 < length and fits and second >> 7 == self._masked:
+                if length > 0 and fits and second >> 7 == self._masked:
                     stop = start + (4 if self._masked else 0) + length
                     item = self._whole(start, stop, length) if stop <= self._end else None
                     if item is not None:
