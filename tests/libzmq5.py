@@ -1,18 +1,24 @@
 """Debian's libzmq5 (4.3.4, built with ws) through ctypes: the ws:// reference peer.
 
 pyzmq's wheels leave WebSocket support out; the distribution's libzmq has it.
-This wraps the few calls the tests need, with bounded waits (RCVTIMEO,
-SNDTIMEO) so that a test fails instead of hanging.
+The same source built with the draft API (``.ci/build-libzmq-draft``, into
+build/libzmq-draft/) is the peer of the draft socket types. This wraps the few
+calls the tests need, with bounded waits (RCVTIMEO, SNDTIMEO) so that a test
+fails instead of hanging.
 """
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+from pathlib import Path
 
 from peers import missing
 
-__all__ = ["LibZMQ", "require_libzmq5"]
+__all__ = ["LibZMQ", "require_libzmq5", "require_libzmq_draft"]
+
+#: Where .ci/build-libzmq-draft puts the draft-enabled build.
+DRAFT_BUILD = Path(__file__).resolve().parent.parent / "build" / "libzmq-draft" / "libzmq.so.5"
 
 ZMQ_SNDMORE = 2
 _LINGER, _RCVTIMEO, _SNDTIMEO, _LAST_ENDPOINT, _SUBSCRIBE = 17, 27, 28, 32, 6
@@ -57,6 +63,8 @@ class LibZMQ:
             ("zmq_msg_size", ctypes.c_size_t, [ctypes.c_void_p]),
             ("zmq_msg_more", ctypes.c_int, [ctypes.c_void_p]),
             ("zmq_msg_close", ctypes.c_int, [ctypes.c_void_p]),
+            ("zmq_msg_init_size", ctypes.c_int, [ctypes.c_void_p, ctypes.c_size_t]),
+            ("zmq_msg_send", ctypes.c_int, [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int]),
             ("zmq_errno", ctypes.c_int, []),
             ("zmq_strerror", ctypes.c_char_p, [ctypes.c_int]),
             ("zmq_has", ctypes.c_int, [ctypes.c_char_p]),
@@ -65,9 +73,23 @@ class LibZMQ:
             function.restype = restype
             function.argtypes = argtypes
         self.lib = lib
+        # The draft API's calls, in a build that has them.
+        if hasattr(lib, "zmq_msg_routing_id"):
+            lib.zmq_msg_routing_id.restype = ctypes.c_uint32
+            lib.zmq_msg_routing_id.argtypes = [ctypes.c_void_p]
+            lib.zmq_msg_set_routing_id.restype = ctypes.c_int
+            lib.zmq_msg_set_routing_id.argtypes = [ctypes.c_void_p, ctypes.c_uint32]
+            lib.zmq_msg_group.restype = ctypes.c_char_p
+            lib.zmq_msg_group.argtypes = [ctypes.c_void_p]
+            lib.zmq_msg_set_group.restype = ctypes.c_int
+            lib.zmq_msg_set_group.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+            for name in ("zmq_join", "zmq_leave"):
+                getattr(lib, name).restype = ctypes.c_int
+                getattr(lib, name).argtypes = [ctypes.c_void_p, ctypes.c_char_p]
 
     def has(self, capability: str) -> bool:
-        return bool(self.lib.zmq_has(capability.upper().encode()))
+        name = capability.upper() if capability in ("ws", "wss") else capability
+        return bool(self.lib.zmq_has(name.encode()))
 
     def check(self, rc: int, what: str) -> int:
         if rc == -1:
@@ -159,6 +181,51 @@ class Socket:
             if not more:
                 return frames
 
+    def recv_routed(self) -> tuple[int, bytes]:
+        """A SERVER's receive: (the sender's routing id, the one frame)."""
+        message = ctypes.create_string_buffer(_MSG_SIZE)
+        self.lib.zmq_msg_init(message)
+        try:
+            self.zmq.check(self.lib.zmq_msg_recv(message, self.handle, 0), "recv")
+            data = ctypes.string_at(self.lib.zmq_msg_data(message), self.lib.zmq_msg_size(message))
+            return self.lib.zmq_msg_routing_id(message), data
+        finally:
+            self.lib.zmq_msg_close(message)
+
+    def join(self, group: bytes) -> None:
+        self.zmq.check(self.lib.zmq_join(self.handle, group), "join")
+
+    def recv_grouped(self) -> tuple[bytes, bytes]:
+        """A DISH's receive: (the group, the one frame)."""
+        message = ctypes.create_string_buffer(_MSG_SIZE)
+        self.lib.zmq_msg_init(message)
+        try:
+            self.zmq.check(self.lib.zmq_msg_recv(message, self.handle, 0), "recv")
+            data = ctypes.string_at(self.lib.zmq_msg_data(message), self.lib.zmq_msg_size(message))
+            return self.lib.zmq_msg_group(message), data
+        finally:
+            self.lib.zmq_msg_close(message)
+
+    def send_grouped(self, group: bytes, data: bytes) -> None:
+        """A RADIO's send: ``data`` to the DISHes that joined ``group``."""
+        message = ctypes.create_string_buffer(_MSG_SIZE)
+        self.zmq.check(self.lib.zmq_msg_init_size(message, len(data)), "msg_init_size")
+        ctypes.memmove(self.lib.zmq_msg_data(message), data, len(data))
+        self.zmq.check(self.lib.zmq_msg_set_group(message, group), "set_group")
+        if self.lib.zmq_msg_send(message, self.handle, 0) == -1:
+            self.lib.zmq_msg_close(message)
+            self.zmq.check(-1, "send")
+
+    def send_routed(self, routing_id: int, data: bytes) -> None:
+        """A SERVER's send: ``data`` to the peer with ``routing_id``."""
+        message = ctypes.create_string_buffer(_MSG_SIZE)
+        self.zmq.check(self.lib.zmq_msg_init_size(message, len(data)), "msg_init_size")
+        ctypes.memmove(self.lib.zmq_msg_data(message), data, len(data))
+        self.zmq.check(self.lib.zmq_msg_set_routing_id(message, routing_id), "set_routing_id")
+        if self.lib.zmq_msg_send(message, self.handle, 0) == -1:
+            self.lib.zmq_msg_close(message)
+            self.zmq.check(-1, "send")
+
     def close(self) -> None:
         if not self.closed:
             self.closed = True
@@ -186,3 +253,19 @@ def require_libzmq5() -> LibZMQ:
         missing("Debian's libzmq5 with ws support is not installed (apt-get install libzmq5)")
     assert _loaded is not None
     return _loaded
+
+
+_draft: LibZMQ | None = None
+
+
+def require_libzmq_draft() -> LibZMQ:
+    """libzmq built with the draft API, or a skip (a failure in CI, which builds it)."""
+    global _draft  # noqa: PLW0603 - one library per process
+    if _draft is None and DRAFT_BUILD.exists():
+        library = LibZMQ(str(DRAFT_BUILD))
+        if library.has("draft"):
+            _draft = library
+    if _draft is None:
+        missing(f"no draft-enabled libzmq at {DRAFT_BUILD} (run .ci/build-libzmq-draft)")
+    assert _draft is not None
+    return _draft

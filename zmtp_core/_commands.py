@@ -14,6 +14,8 @@ from ._errors import PROTOCOL_ERROR_MALFORMED_COMMAND, RemoteProtocolError
 __all__ = [
     "CANCEL",
     "ERROR",
+    "JOIN",
+    "LEAVE",
     "MAX_PING_CONTEXT",
     "PING",
     "PONG",
@@ -37,6 +39,9 @@ PING = b"PING"
 PONG = b"PONG"
 SUBSCRIBE = b"SUBSCRIBE"
 CANCEL = b"CANCEL"
+#: A DISH joins and leaves a RADIO's groups with these (libzmq's draft API).
+JOIN = b"JOIN"
+LEAVE = b"LEAVE"
 
 #: PING context echoed in PONG, at most (RFC 37; longer contexts are cut).
 MAX_PING_CONTEXT = 16

@@ -397,9 +397,9 @@ class Connection:
             if ttl:
                 self._intervals[_Timer.PEER_TTL] = ttl / 10
                 self._arm_liveness(_Timer.PEER_TTL)
-        elif name == cmd.SUBSCRIBE:
+        elif name in (cmd.SUBSCRIBE, cmd.JOIN):  # (JOIN: a DISH's, to a RADIO)
             return Subscribe(data)
-        elif name == cmd.CANCEL:
+        elif name in (cmd.CANCEL, cmd.LEAVE):
             return Cancel(data)
         # PONG only proves the peer alive (bytes_received did that); libzmq
         # drops every other command after the handshake, and so do we.
@@ -576,7 +576,11 @@ class Connection:
         self._send_subscription(cmd.CANCEL, b"\x00", topic)
 
     def _send_subscription(self, name: bytes, prefix: bytes, topic: bytes) -> None:
-        if self.peer_version == (3, 0):
+        if self.socket_type is SocketType.DISH:  # JOIN and LEAVE are commands on every version
+            self._send_command(
+                cmd.encode_command(cmd.JOIN if name == cmd.SUBSCRIBE else cmd.LEAVE, topic)
+            )
+        elif self.peer_version == (3, 0):
             self.send_message([prefix + topic])
         elif self._state is not ConnectionState.TRAFFIC:
             raise LocalProtocolError(f"cannot subscribe in state {self._state.value}")

@@ -316,8 +316,10 @@ class Options:
             spec.name: spec.default for spec in OPTIONS if spec.default is not None
         }
         self._values["TYPE"] = int(socket_type)
-        if socket_type in (SocketType.SUB, SocketType.XSUB):
+        if socket_type in (SocketType.SUB, SocketType.XSUB, SocketType.DISH):
             self._values["LINGER"] = 0  # libzmq's subscribers never linger
+        if socket_type >= SocketType.SERVER:
+            self._values["THREAD_SAFE"] = 1  # (libzmq's draft types: CLIENT, SERVER...)
         #: The X- properties METADATA added, in order.
         self.metadata: dict[str, bytes] = {}
 

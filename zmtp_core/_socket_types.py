@@ -1,4 +1,4 @@
-"""The twelve standard socket types and who may talk to whom.
+"""The twelve standard socket types, the draft ones we have, and who may talk to whom.
 
 Numbers are libzmq's (and pyzmq's); names are what READY carries in Socket-Type.
 """
@@ -25,6 +25,14 @@ class SocketType(enum.IntEnum):
     XPUB = 9
     XSUB = 10
     STREAM = 11  # raw TCP: no ZMTP on its connections (see _stream.py)
+    # libzmq's draft API (ZMQ_BUILD_DRAFT_API): one-frame messages (see _drafts.py).
+    SERVER = 12
+    CLIENT = 13
+    RADIO = 14
+    DISH = 15
+    GATHER = 16
+    SCATTER = 17
+    CHANNEL = 20
 
     @property
     def wire_name(self) -> bytes:
@@ -45,6 +53,13 @@ _PEERS: dict[SocketType, frozenset[str]] = {
     SocketType.PULL: frozenset({"PUSH"}),
     SocketType.PAIR: frozenset({"PAIR"}),
     SocketType.STREAM: frozenset(),
+    SocketType.SERVER: frozenset({"CLIENT"}),
+    SocketType.CLIENT: frozenset({"SERVER"}),
+    SocketType.RADIO: frozenset({"DISH"}),
+    SocketType.DISH: frozenset({"RADIO"}),
+    SocketType.GATHER: frozenset({"SCATTER"}),
+    SocketType.SCATTER: frozenset({"GATHER"}),
+    SocketType.CHANNEL: frozenset({"CHANNEL"}),
 }
 
 # libzmq puts an Identity property in READY only for these (even when empty).

@@ -42,6 +42,8 @@ class SocketBase:
     #: The pattern looks at messages again when they are read (SUB's filter), so a
     #: message may reach the queue without its arrival hook (inproc's fast lane).
     filters_on_read: ClassVar[bool] = False
+    #: A message is one frame (libzmq's draft types): SNDMORE is EINVAL.
+    single_frame: ClassVar[bool] = False
 
     def __init__(self, options: Options | None = None, rng: random.Random | None = None) -> None:
         """``rng`` draws what a pattern picks at random (generated routing ids,

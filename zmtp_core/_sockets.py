@@ -1,9 +1,10 @@
-"""One factory for the twelve socket patterns."""
+"""One factory for the socket patterns: the twelve standard ones and the drafts we have."""
 
 from __future__ import annotations
 
 import random
 
+from ._drafts import Channel, Client, Dish, Gather, Radio, Scatter, Server
 from ._options import Options
 from ._pipeline import Pair, Pull, Push
 from ._pubsub import Pub, Sub, XPub, XSub
@@ -16,7 +17,10 @@ __all__ = ["SOCKET_CLASSES", "create_socket"]
 
 SOCKET_CLASSES: dict[SocketType, type[SocketBase]] = {
     cls.socket_type: cls
-    for cls in (Pair, Pub, Sub, Req, Rep, Dealer, Router, Pull, Push, XPub, XSub, Stream)
+    for cls in (
+        *(Pair, Pub, Sub, Req, Rep, Dealer, Router, Pull, Push, XPub, XSub, Stream),
+        *(Server, Client, Radio, Dish, Gather, Scatter, Channel),
+    )
 }
 
 

@@ -250,7 +250,7 @@ class Socket(AsyncSocketAPI):
     ) -> asyncio.Future[Any]:
         loop = self._running()
         pace = self._pace
-        if not track and pace.count < READY_STREAK:
+        if not track and pace.count < READY_STREAK and not self._routed:
             if type(data) is bytes and not flags and not self._outgoing:  # one bytes frame
                 if self._try_send((data,), None):
                     pace.count += 1
@@ -350,7 +350,10 @@ class Socket(AsyncSocketAPI):
             frames = self._try_recv()
             if frames is None:
                 return False
-        if whole:
+        if self._routed and frames is not None:  # a SERVER's: [routing id, frame]
+            delivered = self._unaddressed(frames, copy)
+            future.set_result([delivered] if whole else delivered)
+        elif whole:
             future.set_result(self._deliverable(frames or self._rest_of_message() or [], copy))
         elif copy and frames is not None and len(frames) == 1 and type(frames[0]) is bytes:
             future.set_result(frames[0])  # the common case: a one-frame message

@@ -138,9 +138,22 @@ class Socket(SocketAPI):
     # -- sending ------------------------------------------------------------------
 
     def send(
-        self, data: Any, flags: int = 0, copy: bool = True, track: bool = False, **_: Any
+        self,
+        data: Any,
+        flags: int = 0,
+        copy: bool = True,
+        track: bool = False,
+        *,
+        routing_id: int | None = None,
+        group: str | bytes | None = None,
+        **_: Any,
     ) -> MessageTracker | None:
-        """Send one frame; with SNDMORE it waits for the rest of its message."""
+        """Send one frame; with SNDMORE it waits for the rest of its message.
+        (A SERVER sends to ``routing_id``, a RADIO to ``group``, or to the Frame's own.)"""
+        if self._routed:
+            return self._send_frames(
+                self._addressed(data, flags, routing_id, group, copy), flags, track
+            )
         if type(data) is bytes and not flags and not track and not self._outgoing:
             # The common case, as send_multipart's: one bytes frame, queued at once.
             self._window.sends_since_wait += 1
@@ -226,6 +239,8 @@ class Socket(SocketAPI):
         if self._incoming:
             return self._next_frame(None, copy)
         frames = self._take_unlocked() or self._recv_message(flags)
+        if self._routed:
+            return self._unaddressed(frames, copy)
         if copy and len(frames) == 1:  # the common case: a one-frame message
             frame = frames[0]
             return frame if type(frame) is bytes else self._copied(frame)
@@ -259,6 +274,8 @@ class Socket(SocketAPI):
         if self._incoming:
             return self._deliverable(self._rest_of_message(), copy)  # type: ignore[arg-type]
         frames = self._take_unlocked() or self._recv_message(flags)
+        if self._routed:
+            return [self._unaddressed(frames, copy)]
         if copy:
             for frame in frames:
                 if type(frame) is not bytes:

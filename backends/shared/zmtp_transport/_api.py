@@ -105,6 +105,15 @@ def _core_type(socket_type: SocketType | int) -> SocketType:
         raise SocketError(errno.EINVAL, f"{name} sockets are not supported by zmtp") from None
 
 
+#: The socket types whose core messages start with an envelope frame, and what pyzmq
+#: calls it on a Frame.
+_ENVELOPES = {
+    SocketType.SERVER: "routing_id",
+    SocketType.RADIO: "group",
+    SocketType.DISH: "group",
+}
+
+
 def _none() -> None:
     """A socket that may not take messages without its lock takes none that way."""
     return None
@@ -317,6 +326,10 @@ class SocketAPI(Shadowable):
         self._monitor_peer: Any = None  # the PAIR get_monitor_socket() gave (pyzmq's)
         self._signal: ReadySignal | None = None  # Socket.FD's, once asked for
         self._take_unlocked = self._lock_free_reads()
+        #: SERVER, RADIO, DISH: the core's first frame is the routing id or the group,
+        #: which pyzmq shows as an attribute of the Frame ("routing_id", "group").
+        self._envelope = _ENVELOPES.get(engine.socket_type)
+        self._routed = self._envelope is not None
         register(self)
         if engine.socket_type in (SocketType.PUB, SocketType.XPUB):
             self._last_look = 0.0
@@ -590,6 +603,8 @@ class SocketAPI(Shadowable):
         frame = data if type(data) is bytes else self._frame_buffer(data, copy)
         outgoing = self._outgoing
         if flags & SNDMORE:
+            if self._engine.pattern.single_frame:
+                raise SocketError(errno.EINVAL, "this socket type sends one-frame messages")
             with self._lock:
                 self._check_open()
                 if not outgoing and not self._engine.writable and flags & NOBLOCK:
@@ -601,6 +616,57 @@ class SocketAPI(Shadowable):
         frames = [*outgoing, frame]
         outgoing.clear()
         return frames
+
+    def _addressed(
+        self, data: Any, flags: int, routing_id: int | None, group: Any, copy: bool
+    ) -> list[Buffer]:
+        """A SERVER's or RADIO's message as the core takes it: the routing id in four
+        bytes, big-endian, or the group, then the frame (``routing_id=``/``group=``,
+        or the Frame's own, as in pyzmq)."""
+        if flags & SNDMORE:
+            raise SocketError(errno.EINVAL, "this socket type sends one-frame messages")
+        frame = self._frame_buffer(data, copy)
+        if self._envelope == "group":
+            if group is None:
+                group = getattr(data, "group", "")
+            return [group.encode() if isinstance(group, str) else bytes(group), frame]
+        if routing_id is None:
+            routing_id = getattr(data, "routing_id", 0)
+        if not routing_id:
+            raise SocketError(errno.EHOSTUNREACH, "a SERVER sends to a routing_id (none given)")
+        return [int(routing_id).to_bytes(4, "big"), frame]
+
+    def _unaddressed(self, frames: list[Any], copy: bool) -> Any:
+        """A SERVER's or DISH's received message as pyzmq gives it: the frame, and
+        with ``copy=False`` a Frame whose ``routing_id`` or ``group`` is set."""
+        if copy:
+            return self._copied(frames[1])
+        self._engine.lend(frames[1])
+        frame = received_frame(frames[1], False, self._engine.received_properties)
+        if self._envelope == "group":
+            frame.group = bytes(frames[0]).decode("utf-8", "replace")
+        else:
+            frame.routing_id = int.from_bytes(frames[0], "big")
+        return frame
+
+    def join(self, group: str | bytes) -> None:
+        """A DISH receives ``group``'s messages from now on (text is UTF-8)."""
+        self._membership(group, join=True)
+
+    def leave(self, group: str | bytes) -> None:
+        """A DISH no longer receives ``group``'s messages."""
+        self._membership(group, join=False)
+
+    def _membership(self, group: str | bytes, *, join: bool) -> None:
+        name = group.encode() if isinstance(group, str) else bytes(group)
+        with self._lock:
+            self._check_open()
+            change = getattr(self._engine.pattern, "join" if join else "leave", None)
+            if change is None:
+                raise SocketError(errno.ENOTSUP, "only a DISH joins and leaves groups")
+            change(name)
+            self._driver.service()  # the JOIN or LEAVE goes out to every peer
+        self._after_call()  # ... and to inproc radios
 
     def _continue(self, parts: Sequence[Any], copy: bool) -> None:
         """``send_multipart(parts, SNDMORE)``: the frames wait for the rest of the
@@ -723,7 +789,7 @@ class SocketAPI(Shadowable):
         bytes, 0: all it holds); returns the frame's whole size, as pyzmq does."""
         incoming = self._incoming
         if frames is not None:
-            incoming.extend(frames)
+            incoming.extend(frames[1:] if self._routed else frames)  # (a SERVER's: no id)
         frame = incoming.pop(0)
         size = len(frame)
         count = min(size, nbytes or view.nbytes)

@@ -152,9 +152,22 @@ class AsyncSocketAPI(SocketAPI):
     # -- sending ------------------------------------------------------------------
 
     async def send(
-        self, data: Any, flags: int = 0, copy: bool = True, track: bool = False, **_: Any
+        self,
+        data: Any,
+        flags: int = 0,
+        copy: bool = True,
+        track: bool = False,
+        *,
+        routing_id: int | None = None,
+        group: str | bytes | None = None,
+        **_: Any,
     ) -> AsyncMessageTracker | None:
-        """Send one frame; with SNDMORE it waits for the rest of its message."""
+        """Send one frame; with SNDMORE it waits for the rest of its message.
+        (A SERVER sends to ``routing_id``, a RADIO to ``group``, or to the Frame's own.)"""
+        if self._routed:
+            return await self._send_frames(
+                self._addressed(data, flags, routing_id, group, copy), flags, track
+            )
         if type(data) is bytes and not flags and not self._outgoing:  # one bytes frame
             return await self._send_frames((data,), flags, track)
         frames = self._frames_to_send(data, flags, copy)
@@ -235,6 +248,8 @@ class AsyncSocketAPI(SocketAPI):
         if self._incoming:
             return self._next_frame(None, copy)
         frames = await self._recv_message(flags)
+        if self._routed:
+            return self._unaddressed(frames, copy)
         if copy and len(frames) == 1 and type(frames[0]) is bytes:
             return frames[0]  # the common case: a one-frame message
         return self._next_frame(frames, copy)
@@ -244,6 +259,8 @@ class AsyncSocketAPI(SocketAPI):
     ) -> list[Any]:
         """The next whole message (or the rest of one read with recv())."""
         frames = self._rest_of_message() or await self._recv_message(flags)
+        if self._routed:
+            return [self._unaddressed(frames, copy)]
         return self._deliverable(frames, copy)
 
     async def recv_into(self, buffer: Any, /, *, nbytes: int = 0, flags: int = 0) -> int:

@@ -48,6 +48,10 @@ class Frame:
     _properties: Mapping[str, builtins.bytes]
     _view: weakref.ref[memoryview] | None
     _bytes: builtins.bytes | None
+    #: The peer a SERVER's frame came from, or goes to (0: none), as in pyzmq.
+    routing_id: int
+    #: The group a RADIO's frame goes to, or a DISH's came from ("": none).
+    group: str
 
     def __new__(
         cls,
@@ -86,6 +90,7 @@ class Frame:
     def _start(self, more: bool, properties: Mapping[str, builtins.bytes]) -> None:
         self.more, self._properties, self.tracker = more, properties, None
         self._view = self._bytes = None
+        self.routing_id, self.group = 0, ""
 
     @property
     def buffer(self) -> memoryview:
