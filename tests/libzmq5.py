@@ -83,6 +83,8 @@ class LibZMQ:
             lib.zmq_msg_group.argtypes = [ctypes.c_void_p]
             lib.zmq_msg_set_group.restype = ctypes.c_int
             lib.zmq_msg_set_group.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+            lib.zmq_connect_peer.restype = ctypes.c_uint32
+            lib.zmq_connect_peer.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
             for name in ("zmq_join", "zmq_leave"):
                 getattr(lib, name).restype = ctypes.c_int
                 getattr(lib, name).argtypes = [ctypes.c_void_p, ctypes.c_char_p]
@@ -191,6 +193,13 @@ class Socket:
             return self.lib.zmq_msg_routing_id(message), data
         finally:
             self.lib.zmq_msg_close(message)
+
+    def connect_peer(self, address: str) -> int:
+        """A PEER's connect: the routing id of the new peer (0: failed)."""
+        routing_id = int(self.lib.zmq_connect_peer(self.handle, address.encode()))
+        if not routing_id:
+            self.zmq.check(-1, f"connect_peer {address}")
+        return routing_id
 
     def join(self, group: bytes) -> None:
         self.zmq.check(self.lib.zmq_join(self.handle, group), "join")

@@ -1,5 +1,5 @@
 """libzmq's draft socket types, whose messages are one frame: CLIENT, SERVER,
-RADIO, DISH, SCATTER, GATHER and CHANNEL, in the core and against a
+PEER, RADIO, DISH, SCATTER, GATHER and CHANNEL, in the core and against a
 draft-enabled libzmq.
 
 The reference peer is Debian's libzmq source built with the draft API
@@ -25,7 +25,7 @@ from backends import TrackedContext
 from libzmq5 import require_libzmq_draft
 
 #: libzmq's numbers for the draft types (zmq.h with ZMQ_BUILD_DRAFT_API).
-SERVER, CLIENT, RADIO, DISH, GATHER, SCATTER, CHANNEL = 12, 13, 14, 15, 16, 17, 20
+SERVER, CLIENT, RADIO, DISH, GATHER, SCATTER, PEER, CHANNEL = 12, 13, 14, 15, 16, 17, 19, 20
 SIZES = [0, 1, 255, 256, 65536]
 
 
@@ -170,6 +170,7 @@ def test_radio_and_dish_deliver_only_the_groups_joined(
 def test_the_draft_types_pair_as_libzmq_pairs_them() -> None:
     assert can_pair(SocketType.RADIO, "DISH") and not can_pair(SocketType.RADIO, "SUB")
     assert can_pair(SocketType.SERVER, "CLIENT") and not can_pair(SocketType.SERVER, "DEALER")
+    assert can_pair(SocketType.PEER, "PEER") and not can_pair(SocketType.PEER, "SERVER")
     assert can_pair(SocketType.CLIENT, "SERVER") and not can_pair(SocketType.CLIENT, "DEALER")
     assert can_pair(SocketType.SCATTER, "GATHER") and not can_pair(SocketType.SCATTER, "PULL")
     assert can_pair(SocketType.GATHER, "SCATTER") and not can_pair(SocketType.GATHER, "PUSH")
@@ -373,3 +374,56 @@ def test_a_dish_leaves_and_joins_on_every_backend(ctx: TrackedContext, zmtp: Mod
     dish.leave("news")
     with pytest.raises(zmtp.ZMQError):
         dish.leave("news")
+
+
+@pytest.mark.parametrize("ours_connect", [True, False], ids=["ours-connect", "theirs-connect"])
+def test_peer_with_libzmq(
+    ctx: TrackedContext, zmtp: ModuleType, libzmq: Any, ours_connect: bool
+) -> None:
+    mine = ctx.socket(zmtp.PEER)
+    mine.rcvtimeo = 5000
+    other = libzmq.socket(PEER)
+    if ours_connect:
+        other.bind("tcp://127.0.0.1:*")
+        theirs_id = mine.connect_peer(other.last_endpoint)
+        for data in payloads(9):
+            mine.send(data, routing_id=theirs_id)
+        received = [other.recv_routed() for _ in SIZES]
+        assert [data for _, data in received] == payloads(9)
+        ours_id = received[0][0]
+    else:
+        mine.bind("tcp://127.0.0.1:*")
+        ours_id = other.connect_peer(mine.last_endpoint.decode())
+        for data in payloads(10):
+            other.send_routed(ours_id, data)
+        frames = [mine.recv(copy=False) for _ in SIZES]
+        assert [frame.bytes for frame in frames] == payloads(10)
+        theirs_id = frames[0].routing_id
+        mine.send(b"hello", routing_id=theirs_id)
+        assert other.recv_routed() == (ours_id, b"hello")
+        return
+    other.send_routed(ours_id, b"back")
+    frame = mine.recv(copy=False)
+    assert (frame.routing_id, frame.bytes) == (theirs_id, b"back")
+
+
+def test_connect_peer_answers_at_once_and_needs_a_peer(
+    ctx: TrackedContext, zmtp: ModuleType
+) -> None:
+    bound, dialing = ctx.socket(zmtp.PEER), ctx.socket(zmtp.PEER)
+    bound.rcvtimeo = 5000
+    bound.bind("tcp://127.0.0.1:*")
+    first = dialing.connect_peer(bound.last_endpoint.decode())
+    second = dialing.connect_peer(bound.last_endpoint.decode())
+    assert first and second and first != second
+    dialing.send(b"one", routing_id=first)  # (queued before the handshake, as libzmq does)
+    dialing.send(b"two", routing_id=second)
+    assert sorted(bound.recv() for _ in range(2)) == [b"one", b"two"]
+    server = ctx.socket(zmtp.SERVER)
+    with pytest.raises(zmtp.ZMQError) as raised:
+        server.connect_peer(bound.last_endpoint.decode())
+    assert raised.value.errno == zmtp.ENOTSUP
+    dialing.immediate = 1
+    with pytest.raises(zmtp.ZMQError) as raised:
+        dialing.connect_peer(bound.last_endpoint.decode())
+    assert raised.value.errno == zmtp.EFAULT

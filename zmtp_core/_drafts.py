@@ -1,5 +1,5 @@
 """libzmq's draft socket types, whose messages are one frame: CLIENT, SERVER,
-RADIO, DISH, SCATTER, GATHER and CHANNEL.
+PEER, RADIO, DISH, SCATTER, GATHER and CHANNEL.
 
 Each behaves as the classic type it descends from (CLIENT as DEALER, SCATTER as
 PUSH, GATHER as PULL, CHANNEL as PAIR), with libzmq 4.3's rule for draft types:
@@ -23,7 +23,17 @@ from ._sendqueue import Buffer, MessageTracker
 from ._socket_types import SocketType
 from ._socketbase import SocketBase, write_to_all
 
-__all__ = ["MAX_GROUP", "Channel", "Client", "Dish", "Gather", "Radio", "Scatter", "Server"]
+__all__ = [
+    "MAX_GROUP",
+    "Channel",
+    "Client",
+    "Dish",
+    "Gather",
+    "Peer",
+    "Radio",
+    "Scatter",
+    "Server",
+]
 
 
 def _one_frame(socket: SocketBase, frames: Sequence[Buffer]) -> None:
@@ -266,3 +276,19 @@ class Dish(SocketBase):
             if bytes(frames[0]) in self._joined:  # (a group left since it arrived: dropped)
                 return frames
         return None
+
+
+class Peer(Server):
+    """A SERVER that also connects to PEERs and learns each one's routing id at once
+    (``last_routing_id``, what a backend's ``connect_peer`` returns)."""
+
+    socket_type = SocketType.PEER
+
+    def __init__(self, options: Options | None = None, rng: random.Random | None = None) -> None:
+        super().__init__(options, rng)
+        #: The routing id of the peer attached last (a connect's, at once: libzmq's).
+        self.last_routing_id = 0
+
+    def _attach(self, pipe: Pipe) -> None:
+        super()._attach(pipe)
+        self.last_routing_id = int.from_bytes(pipe.routing_id or bytes(4), "big")

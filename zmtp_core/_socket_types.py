@@ -32,6 +32,7 @@ class SocketType(enum.IntEnum):
     DISH = 15
     GATHER = 16
     SCATTER = 17
+    PEER = 19
     CHANNEL = 20
 
     @property
@@ -59,6 +60,7 @@ _PEERS: dict[SocketType, frozenset[str]] = {
     SocketType.DISH: frozenset({"RADIO"}),
     SocketType.GATHER: frozenset({"SCATTER"}),
     SocketType.SCATTER: frozenset({"GATHER"}),
+    SocketType.PEER: frozenset({"PEER"}),
     SocketType.CHANNEL: frozenset({"CHANNEL"}),
 }
 

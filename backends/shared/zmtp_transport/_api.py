@@ -109,6 +109,7 @@ def _core_type(socket_type: SocketType | int) -> SocketType:
 #: calls it on a Frame.
 _ENVELOPES = {
     SocketType.SERVER: "routing_id",
+    SocketType.PEER: "routing_id",
     SocketType.RADIO: "group",
     SocketType.DISH: "group",
 }
@@ -648,6 +649,17 @@ class SocketAPI(Shadowable):
         else:
             frame.routing_id = int.from_bytes(frames[0], "big")
         return frame
+
+    def connect_peer(self, addr: str | bytes) -> int:
+        """A PEER connects to ``addr`` and returns the routing id its messages to that
+        peer take (libzmq's ``zmq_connect_peer``; EFAULT with IMMEDIATE set)."""
+        pattern = self._engine.pattern
+        if self._engine.socket_type is not SocketType.PEER:
+            raise SocketError(errno.ENOTSUP, "only a PEER connects to a peer")
+        if self._engine.options["IMMEDIATE"]:
+            raise SocketError(errno.EFAULT, "connect_peer does not work with IMMEDIATE")
+        self.connect(addr)
+        return int(getattr(pattern, "last_routing_id", 0))
 
     def join(self, group: str | bytes) -> None:
         """A DISH receives ``group``'s messages from now on (text is UTF-8)."""
