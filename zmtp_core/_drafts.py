@@ -1,10 +1,13 @@
 """libzmq's draft socket types, whose messages are one frame: CLIENT, SERVER,
 PEER, RADIO, DISH, SCATTER, GATHER and CHANNEL.
 
-Each behaves as the classic type it descends from (CLIENT as DEALER, SCATTER as
-PUSH, GATHER as PULL, CHANNEL as PAIR), with libzmq 4.3's rule for draft types:
-a message is one frame. Sending more than one is EINVAL; a multipart message
-from a peer is dropped whole, as libzmq drops it.
+CLIENT, SCATTER, GATHER and CHANNEL behave as DEALER, PUSH, PULL and PAIR.
+SERVER and PEER address their peers by a 32-bit routing id, RADIO and DISH by
+group; in the core their messages carry it as a first frame (the routing id in
+four bytes, big-endian, or the group), which a backend shows as pyzmq does,
+``Frame.routing_id`` and ``Frame.group``. libzmq 4.3's rule for all of them:
+a message is one frame. Sending more is EINVAL; a multipart message from a
+peer is dropped whole, as libzmq drops it.
 """
 
 from __future__ import annotations
