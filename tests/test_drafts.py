@@ -290,6 +290,13 @@ def test_a_server_answers_each_client_by_its_routing_id(
         reply.routing_id = request.routing_id
         server.send(reply)  # (the Frame's own routing id, as pyzmq takes it)
     assert [client.recv() for client in clients] == [b"to 0", b"to 1", b"to 2"]
+    clients[0].send(b"again")
+    again = server.recv_multipart(copy=False)[0]  # (one Frame, with its routing id)
+    server.send_multipart([b"by multipart"], routing_id=again.routing_id)
+    assert clients[0].recv() == b"by multipart"
+    with pytest.raises(zmtp.ZMQError) as raised:
+        server.send_multipart([b"a", b"b"], routing_id=again.routing_id)
+    assert raised.value.errno == zmtp.EINVAL
     with pytest.raises(zmtp.ZMQError) as raised:
         server.send(b"nobody", routing_id=12345)
     assert raised.value.errno == zmtp.EHOSTUNREACH

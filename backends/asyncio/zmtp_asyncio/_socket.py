@@ -279,7 +279,8 @@ class Socket(AsyncSocketAPI):
     ) -> asyncio.Future[Any]:
         loop = self._running()
         pace = self._pace
-        quick = not (track or flags & SNDMORE or self._outgoing) and pace.count < READY_STREAK
+        quick = not (track or flags & SNDMORE or self._outgoing or self._routed)
+        quick = quick and pace.count < READY_STREAK
         if quick and self._try_send(self._message_of(msg_parts, copy), None):
             pace.count += 1
             return self._sent(loop)

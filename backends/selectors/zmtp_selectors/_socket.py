@@ -175,10 +175,12 @@ class Socket(SocketAPI):
         flags: int = 0,
         copy: bool = True,
         track: bool = False,
-        **_: Any,
+        **kwargs: Any,
     ) -> MessageTracker | None:
         """Send a whole message: every frame or none (after any sent with SNDMORE;
         with SNDMORE itself, the message goes on with the next send, as in pyzmq)."""
+        if self._routed:  # (one frame, and its routing id or group: send()'s job)
+            return self.send(self._only_part(msg_parts), flags, copy, track, **kwargs)
         if flags & SNDMORE:
             self._continue(msg_parts, copy)
             return None

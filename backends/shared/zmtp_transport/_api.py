@@ -637,6 +637,13 @@ class SocketAPI(Shadowable):
             raise SocketError(errno.EHOSTUNREACH, "a SERVER sends to a routing_id (none given)")
         return [int(routing_id).to_bytes(4, "big"), frame]
 
+    @staticmethod
+    def _only_part(parts: Sequence[Any]) -> Any:
+        """send_multipart() on a SERVER, PEER or RADIO: its one part (more is EINVAL)."""
+        if len(parts) != 1:
+            raise SocketError(errno.EINVAL, "this socket type sends one-frame messages")
+        return parts[0]
+
     def _unaddressed(self, frames: list[Any], copy: bool) -> Any:
         """A SERVER's or DISH's received message as pyzmq gives it: the frame, and
         with ``copy=False`` a Frame whose ``routing_id`` or ``group`` is set."""

@@ -185,11 +185,13 @@ class AsyncSocketAPI(SocketAPI):
         flags: int = 0,
         copy: bool = True,
         track: bool = False,
-        **_: Any,
+        **kwargs: Any,
     ) -> AsyncMessageTracker | None:
         """Send a whole message: every frame or none, even if cancelled (after any
         sent with SNDMORE: the message goes on; with SNDMORE itself, it goes on with
         the next send)."""
+        if self._routed:  # (one frame, and its routing id or group: send()'s job)
+            return await self.send(self._only_part(msg_parts), flags, copy, track, **kwargs)
         if flags & SNDMORE:
             self._continue(msg_parts, copy)
             return None
