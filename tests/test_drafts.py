@@ -167,6 +167,19 @@ def test_radio_and_dish_deliver_only_the_groups_joined(
         dishes[0].join(b"x" * 256)  # a group is at most 255 bytes, as in libzmq
 
 
+def test_a_dish_joins_again_first_when_its_radio_comes_back() -> None:
+    dish: Any = create_socket("DISH")
+    dish.join(b"a")
+    pipe = dish.attach_pipe(locally_initiated=True)
+    dish.join(b"b")
+    pipe.connected(b"", "RADIO")
+    assert [(c.subscribe, c.topic) for c in pipe.outbound] == [(True, b"a"), (True, b"b")]
+    pipe.outbound.clear()  # (written)
+    pipe.disconnected()
+    pipe.connected(b"", "RADIO")  # the radio restarted and forgot us
+    assert sorted((c.subscribe, c.topic) for c in pipe.outbound) == [(True, b"a"), (True, b"b")]
+
+
 def test_the_draft_types_pair_as_libzmq_pairs_them() -> None:
     assert can_pair(SocketType.RADIO, "DISH") and not can_pair(SocketType.RADIO, "SUB")
     assert can_pair(SocketType.SERVER, "CLIENT") and not can_pair(SocketType.SERVER, "DEALER")

@@ -256,12 +256,7 @@ class Dish(SocketBase):
 
     def _pipe_connected(self, pipe: Pipe, reconnected: bool) -> None:
         if reconnected:  # the radio forgot us: join again, before anything else
-            stale = [item for item in pipe.outbound if type(item) is not SubscriptionCommand]
-            pipe.outbound.clear()
-            pipe.outbound.extend(SubscriptionCommand(True, name) for name in self._joined)
-            pipe.outbound.extend(stale)
-            if pipe.outbound and pipe.listener is not None:
-                pipe.listener.output_ready(pipe)
+            pipe.resubscribe(self._joined)
 
     def _deliver(self, pipe: Pipe, frames: list[Frame]) -> None:
         if len(frames) == 2 and bytes(frames[0]) in self._joined:

@@ -27,7 +27,7 @@ The :class:`~zmtp_core.SocketEngine` does all of this for connections.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Protocol
@@ -298,6 +298,16 @@ class Pipe:
             return
         self.outbound.append(command)
         if self.listener is not None:
+            self.listener.output_ready(self)
+
+    def resubscribe(self, topics: Iterable[bytes]) -> None:
+        """After a reconnect the peer forgot us: these subscriptions (a SUB's topics,
+        a DISH's groups) go out first, before what waits, instead of any queued."""
+        stale = [item for item in self.outbound if type(item) is not SubscriptionCommand]
+        self.outbound.clear()
+        self.outbound.extend(SubscriptionCommand(True, topic) for topic in topics)
+        self.outbound.extend(stale)
+        if self.outbound and self.listener is not None:
             self.listener.output_ready(self)
 
     def request_close(self, reason: str) -> None:

@@ -175,12 +175,7 @@ class XSub(SocketBase):
 
     def _pipe_connected(self, pipe: Pipe, reconnected: bool) -> None:
         if reconnected:  # the publisher forgot us: tell it again, before anything else
-            stale = [item for item in pipe.outbound if type(item) is not SubscriptionCommand]
-            pipe.outbound.clear()
-            pipe.outbound.extend(SubscriptionCommand(True, topic) for topic in self._counts)
-            pipe.outbound.extend(stale)
-            if pipe.outbound and pipe.listener is not None:
-                pipe.listener.output_ready(pipe)
+            pipe.resubscribe(self._counts)
 
     def _send(self, frames: Sequence[Buffer], tracker: MessageTracker | None) -> None:
         first = bytes(frames[0])
