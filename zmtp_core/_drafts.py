@@ -39,20 +39,16 @@ __all__ = [
 ]
 
 
-def _one_frame(socket: SocketBase, frames: Sequence[Buffer]) -> None:
-    if len(frames) != 1:
-        name = socket.socket_type.name
-        raise SocketError(errno.EINVAL, f"{name} messages are one frame (no SNDMORE)")
+class _OneFrame(SocketBase):
+    """What CLIENT, SCATTER and CHANNEL add to the classic type they follow: one frame
+    a message, out (EINVAL) and in (a multipart message is dropped)."""
 
-
-class Client(Dealer):
-    """DEALER's load balancing and fair queueing, one frame a message; talks to SERVER."""
-
-    socket_type = SocketType.CLIENT
     single_frame = True
 
     def _send(self, frames: Sequence[Buffer], tracker: MessageTracker | None) -> None:
-        _one_frame(self, frames)
+        if len(frames) != 1:
+            name = self.socket_type.name
+            raise SocketError(errno.EINVAL, f"{name} messages are one frame (no SNDMORE)")
         super()._send(frames, tracker)
 
     def _deliver(self, pipe: Pipe, frames: list[Frame]) -> None:
@@ -60,15 +56,16 @@ class Client(Dealer):
             super()._deliver(pipe, frames)
 
 
-class Scatter(Push):
+class Client(_OneFrame, Dealer):
+    """DEALER's load balancing and fair queueing, one frame a message; talks to SERVER."""
+
+    socket_type = SocketType.CLIENT
+
+
+class Scatter(_OneFrame, Push):
     """PUSH, one frame a message; talks to GATHER."""
 
     socket_type = SocketType.SCATTER
-    single_frame = True
-
-    def _send(self, frames: Sequence[Buffer], tracker: MessageTracker | None) -> None:
-        _one_frame(self, frames)
-        super()._send(frames, tracker)
 
 
 class Gather(Pull):
@@ -81,19 +78,10 @@ class Gather(Pull):
             super()._deliver(pipe, frames)
 
 
-class Channel(Pair):
+class Channel(_OneFrame, Pair):
     """PAIR, one frame a message; talks to CHANNEL."""
 
     socket_type = SocketType.CHANNEL
-    single_frame = True
-
-    def _send(self, frames: Sequence[Buffer], tracker: MessageTracker | None) -> None:
-        _one_frame(self, frames)
-        super()._send(frames, tracker)
-
-    def _deliver(self, pipe: Pipe, frames: list[Frame]) -> None:
-        if len(frames) == 1:
-            super()._deliver(pipe, frames)
 
 
 class Server(SocketBase):
@@ -126,15 +114,8 @@ class Server(SocketBase):
         if len(frames) == 1:
             super()._deliver(pipe, frames)
 
-    def _recv(self) -> list[Frame]:
-        pipe, frames = self._next_message()
-        return [pipe.routing_id, *frames]  # type: ignore[list-item]  # (set when attached)
-
-    def try_recv(self) -> list[Frame] | None:
-        item = self._fq.next()
-        if item is None:
-            return None
-        return [item[0].routing_id, *item[1]]  # type: ignore[list-item]
+    _recv = SocketBase._routed_recv
+    try_recv = SocketBase._routed_try_recv
 
     def _send(self, frames: Sequence[Buffer], tracker: MessageTracker | None) -> None:
         if len(frames) != 2:

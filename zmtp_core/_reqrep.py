@@ -187,15 +187,8 @@ class Router(SocketBase):
         if pipe.routing_id is not None and self._routes.get(pipe.routing_id) is pipe:
             del self._routes[pipe.routing_id]
 
-    def _recv(self) -> list[Frame]:
-        pipe, frames = self._next_message()
-        return [pipe.routing_id, *frames]  # type: ignore[list-item]  # set once connected
-
-    def try_recv(self) -> list[Frame] | None:
-        item = self._fq.next()
-        if item is None:
-            return None
-        return [item[0].routing_id, *item[1]]  # type: ignore[list-item]
+    _recv = SocketBase._routed_recv
+    try_recv = SocketBase._routed_try_recv
 
     def _send(self, frames: Sequence[Buffer], tracker: MessageTracker | None) -> None:
         if len(frames) < 2:

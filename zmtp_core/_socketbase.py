@@ -224,6 +224,18 @@ class SocketBase:
     def _fair_try_recv(self) -> list[Frame] | None:
         return self._fq.next_frames()
 
+    # Patterns that put the sender's routing id before its message (ROUTER, SERVER)
+    # take these two.
+    def _routed_recv(self) -> list[Frame]:
+        pipe, frames = self._next_message()
+        return [pipe.routing_id, *frames]  # type: ignore[list-item]  # (set once attached)
+
+    def _routed_try_recv(self) -> list[Frame] | None:
+        item = self._fq.next()
+        if item is None:
+            return None
+        return [item[0].routing_id, *item[1]]  # type: ignore[list-item]
+
 
 def write_to_all(
     pipes: Sequence[Pipe], frames: Sequence[Buffer], tracker: MessageTracker | None
