@@ -167,20 +167,21 @@ class Connection:
                 metadata,
             )
         )
-        self._out = SendQueue(zerocopy_threshold if zerocopy_write else None)
-        self._reader = FrameReader(
-            buffer_size=HANDSHAKE_BUDGET,
-            large_threshold=zerocopy_threshold,
-            lazy_compact=lazy_compact,
-            bodies=bodies,
-        )
-        self._reader.limit_frames(
-            HANDSHAKE_BUDGET - LONG_HEADER, "is more than a peer may send before its handshake:"
+        self._out: SendQueue
+        self._reader: FrameReader
+        self._use_framing(
+            SendQueue(zerocopy_threshold if zerocopy_write else None),
+            FrameReader(
+                buffer_size=HANDSHAKE_BUDGET,
+                large_threshold=zerocopy_threshold,
+                lazy_compact=lazy_compact,
+                bodies=bodies,
+            ),
+            LONG_HEADER,
         )
         self._traffic_limits = (receive_buffer_size, max_message_size)
         self._framing = (zerocopy_threshold, zerocopy_write, lazy_compact, bodies)
         self._websocket = False  # ZWS 2.0 framing (frame_as_websocket), not ZMTP's
-        self.receive_buffer = self._reader.writable  # type: ignore[method-assign]  # one call less
         self._state = ConnectionState.GREETING
         self._partial: list[Frame] = []
         self._held_event: Event | None = None  # decoded after a batch of messages
@@ -225,25 +226,29 @@ class Connection:
         if self._out.written or self._reader.bytes_received or self._state is not _S.GREETING:
             raise LocalProtocolError("the framing is chosen before any byte moves")
         threshold, zerocopy_write, lazy_compact, bodies = self._framing
-        self._out = out = ZwsSendQueue(
-            threshold if zerocopy_write else None, random_bytes=random_bytes
-        )
-        self._reader = ZwsFrameReader(
+        out = ZwsSendQueue(threshold if zerocopy_write else None, random_bytes=random_bytes)
+        reader = ZwsFrameReader(
             out,
             buffer_size=HANDSHAKE_BUDGET,
             large_threshold=threshold,
             lazy_compact=lazy_compact,
             bodies=bodies,
         )
-        self._reader.limit_frames(
-            HANDSHAKE_BUDGET - MAX_HEADER, "is more than a peer may send before its handshake:"
-        )
-        self.receive_buffer = self._reader.writable  # type: ignore[method-assign]
+        self._use_framing(out, reader, MAX_HEADER)
         self._websocket = True
         # ZWS has no greeting (the HTTP upgrade chose the mechanism), and behaves as
         # ZMTP 3.0 does: subscriptions travel as data frames.
         self.peer_version = (3, 0)
         self._held_event = self._start_handshake()
+
+    def _use_framing(self, out: SendQueue, reader: FrameReader, longest_header: int) -> None:
+        """Take the send queue and frame reader of a framing (ZMTP's, or ZWS's); until the
+        handshake is done a frame must fit the handshake budget with its header."""
+        self._out, self._reader = out, reader
+        reader.limit_frames(
+            HANDSHAKE_BUDGET - longest_header, "is more than a peer may send before its handshake:"
+        )
+        self.receive_buffer = reader.writable  # type: ignore[method-assign]  # one call less
 
     # -- state ------------------------------------------------------------
 

@@ -98,7 +98,7 @@ from ._raw import RawConnection
 from ._sendqueue import Buffer
 from ._socket_types import SocketType
 from ._sockets import create_socket
-from ._transports import layering
+from ._transports import Layering, layering
 
 if TYPE_CHECKING:
     import ssl
@@ -245,17 +245,23 @@ class SocketEngine:
         ``tls_context`` is required for tls:// and wss:// (the backend reads the files).
         """
         self._check_open()
-        layers = layering(
-            endpoint,
-            self.options,
-            server_side=True,
-            context=tls_context,
-            random_bytes=self.config.random_bytes,
-        )
+        layers = self._layering(endpoint, tls_context, server_side=True)
         listener = Listener(endpoint, text, layers, handle)
         self._listeners.append(listener)
         self._emit(LISTENING, fd_of(handle), text)
         return listener
+
+    def _layering(
+        self, endpoint: Endpoint, tls_context: ssl.SSLContext | None, *, server_side: bool
+    ) -> Layering | None:
+        """The layers of ``endpoint``'s connections, read from the options now."""
+        return layering(
+            endpoint,
+            self.options,
+            server_side=server_side,
+            context=tls_context,
+            random_bytes=self.config.random_bytes,
+        )
 
     def bind_failed(self, text: str, error: int, closed_fd: int | None = None) -> None:
         """The backend could not listen on ``text`` (``error``: an errno; ``closed_fd``:
@@ -285,13 +291,7 @@ class SocketEngine:
         Messages may be sent before the peer exists (unless IMMEDIATE).
         """
         self._check_open()
-        layers = layering(
-            endpoint,
-            self.options,
-            server_side=False,
-            context=tls_context,
-            random_bytes=self.config.random_bytes,
-        )
+        layers = self._layering(endpoint, tls_context, server_side=False)
         dialer = Dialer(self.options, next(self._keys), endpoint, text, layers)
         if not dialer.immediate:  # messages may queue before the peer exists
             dialer.pipe = self._attach_pipe(dialer, dialer.routing_id)
