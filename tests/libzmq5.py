@@ -12,6 +12,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 from pathlib import Path
+from typing import Any
 
 from peers import missing
 
@@ -170,29 +171,50 @@ class Socket:
 
     def recv_multipart(self) -> list[bytes]:
         frames = []
-        message = ctypes.create_string_buffer(_MSG_SIZE)
         while True:
-            self.lib.zmq_msg_init(message)
-            try:
-                self.zmq.check(self.lib.zmq_msg_recv(message, self.handle, 0), "recv")
-                size = self.lib.zmq_msg_size(message)
-                frames.append(ctypes.string_at(self.lib.zmq_msg_data(message), size))
-                more = self.lib.zmq_msg_more(message)
-            finally:
-                self.lib.zmq_msg_close(message)
+            data, more = self._recv_frame(self.lib.zmq_msg_more)
+            frames.append(data)
             if not more:
                 return frames
 
     def recv_routed(self) -> tuple[int, bytes]:
         """A SERVER's receive: (the sender's routing id, the one frame)."""
+        data, routing_id = self._recv_frame(self.lib.zmq_msg_routing_id)
+        return routing_id, data
+
+    def recv_grouped(self) -> tuple[bytes, bytes]:
+        """A DISH's receive: (the group, the one frame)."""
+        data, group = self._recv_frame(self.lib.zmq_msg_group)
+        return group, data
+
+    def _recv_frame(self, read: Any) -> tuple[bytes, Any]:
+        """One frame, and ``read(message)``: a property of it, read before it is closed."""
         message = ctypes.create_string_buffer(_MSG_SIZE)
         self.lib.zmq_msg_init(message)
         try:
             self.zmq.check(self.lib.zmq_msg_recv(message, self.handle, 0), "recv")
             data = ctypes.string_at(self.lib.zmq_msg_data(message), self.lib.zmq_msg_size(message))
-            return self.lib.zmq_msg_routing_id(message), data
+            return data, read(message)
         finally:
             self.lib.zmq_msg_close(message)
+
+    def send_routed(self, routing_id: int, data: bytes) -> None:
+        """A SERVER's send: ``data`` to the peer with ``routing_id``."""
+        self._send_frame(data, lambda m: self.lib.zmq_msg_set_routing_id(m, routing_id))
+
+    def send_grouped(self, group: bytes, data: bytes) -> None:
+        """A RADIO's send: ``data`` to the DISHes that joined ``group``."""
+        self._send_frame(data, lambda m: self.lib.zmq_msg_set_group(m, group))
+
+    def _send_frame(self, data: bytes, address: Any) -> None:
+        """One frame, sent once ``address(message)`` set its routing id or group."""
+        message = ctypes.create_string_buffer(_MSG_SIZE)
+        self.zmq.check(self.lib.zmq_msg_init_size(message, len(data)), "msg_init_size")
+        ctypes.memmove(self.lib.zmq_msg_data(message), data, len(data))
+        self.zmq.check(address(message), "set the routing id or group")
+        if self.lib.zmq_msg_send(message, self.handle, 0) == -1:
+            self.lib.zmq_msg_close(message)
+            self.zmq.check(-1, "send")
 
     def connect_peer(self, address: str) -> int:
         """A PEER's connect: the routing id of the new peer (0: failed)."""
@@ -203,37 +225,6 @@ class Socket:
 
     def join(self, group: bytes) -> None:
         self.zmq.check(self.lib.zmq_join(self.handle, group), "join")
-
-    def recv_grouped(self) -> tuple[bytes, bytes]:
-        """A DISH's receive: (the group, the one frame)."""
-        message = ctypes.create_string_buffer(_MSG_SIZE)
-        self.lib.zmq_msg_init(message)
-        try:
-            self.zmq.check(self.lib.zmq_msg_recv(message, self.handle, 0), "recv")
-            data = ctypes.string_at(self.lib.zmq_msg_data(message), self.lib.zmq_msg_size(message))
-            return self.lib.zmq_msg_group(message), data
-        finally:
-            self.lib.zmq_msg_close(message)
-
-    def send_grouped(self, group: bytes, data: bytes) -> None:
-        """A RADIO's send: ``data`` to the DISHes that joined ``group``."""
-        message = ctypes.create_string_buffer(_MSG_SIZE)
-        self.zmq.check(self.lib.zmq_msg_init_size(message, len(data)), "msg_init_size")
-        ctypes.memmove(self.lib.zmq_msg_data(message), data, len(data))
-        self.zmq.check(self.lib.zmq_msg_set_group(message, group), "set_group")
-        if self.lib.zmq_msg_send(message, self.handle, 0) == -1:
-            self.lib.zmq_msg_close(message)
-            self.zmq.check(-1, "send")
-
-    def send_routed(self, routing_id: int, data: bytes) -> None:
-        """A SERVER's send: ``data`` to the peer with ``routing_id``."""
-        message = ctypes.create_string_buffer(_MSG_SIZE)
-        self.zmq.check(self.lib.zmq_msg_init_size(message, len(data)), "msg_init_size")
-        ctypes.memmove(self.lib.zmq_msg_data(message), data, len(data))
-        self.zmq.check(self.lib.zmq_msg_set_routing_id(message, routing_id), "set_routing_id")
-        if self.lib.zmq_msg_send(message, self.handle, 0) == -1:
-            self.lib.zmq_msg_close(message)
-            self.zmq.check(-1, "send")
 
     def close(self) -> None:
         if not self.closed:
