@@ -22,7 +22,7 @@ from zmtp_core.connection import (
     Subscribe,
 )
 
-from wire import drain, feed, handshaken_pair, take_output, transfer
+from wire import drain, feed, handshake, handshaken_pair, take_output, transfer
 
 
 def greeting(minor: int = 1, mechanism: bytes = b"NULL") -> bytes:
@@ -58,9 +58,7 @@ def peer(conn: Connection, *handshake: bytes) -> list[object]:
 def test_handshake_reports_the_peer() -> None:
     a = Connection("DEALER", routing_id=b"dealer-1", metadata={"X-App": b"tests"})
     b = Connection("ROUTER")
-    transfer(a, b)
-    (done_a,) = transfer(b, a)
-    (done_b,) = transfer(a, b)
+    (done_a,), (done_b,) = handshake(a, b)
     assert isinstance(done_a, HandshakeComplete) and isinstance(done_b, HandshakeComplete)
     assert (done_a.socket_type, done_a.routing_id, done_a.version) == ("ROUTER", b"", (3, 1))
     assert done_b.socket_type == "DEALER"
@@ -426,7 +424,5 @@ def test_a_peer_that_never_completes_its_handshake_costs_a_small_budget() -> Non
 def test_the_full_receive_buffer_comes_with_the_handshake() -> None:
     a, b = Connection("DEALER"), Connection("ROUTER", receive_buffer_size=65536)
     assert b._reader.memory_size() <= 8192
-    transfer(a, b)
-    transfer(b, a)
-    transfer(a, b)
+    handshake(a, b)
     assert b.state is ConnectionState.TRAFFIC and b._reader.memory_size() >= 65536

@@ -9,7 +9,7 @@ import pytest
 from zmtp_core import DebugCounters, MessageTracker, Options, SocketType, Toggles, counters
 from zmtp_core.connection import Connection, Message
 
-from wire import feed, handshaken_pair, take_output, transfer
+from wire import feed, handshake, handshaken_pair, take_output, transfer
 
 LONG_HEADER = 9
 
@@ -36,13 +36,14 @@ def test_small_message_takes_the_copy_path(debug_counters: DebugCounters) -> Non
 
 def test_handshake_writes_count_as_fallback(debug_counters: DebugCounters) -> None:
     a = Connection("DEALER")
-    assert debug_counters.handshake_copy_count == 1  # the greeting, queued at once
-    assert debug_counters.handshake_copy_bytes == 64
+    assert debug_counters.handshake_copy_count == 1  # the greeting's signature, at once
+    assert debug_counters.handshake_copy_bytes == 10
     b = Connection("ROUTER")
-    transfer(a, b)
-    transfer(b, a)  # both READYs are now queued
-    assert debug_counters.handshake_copy_count == 4
-    assert debug_counters.fallback_count == 4
+    handshake(a, b)  # b: signature, major version, the rest, READY; a the same, but b's
+    # signature and major version reached it together, so its major and rest went as one.
+    assert debug_counters.handshake_copy_count == 7
+    assert debug_counters.handshake_copy_bytes > 2 * 64  # (two greetings and two READYs)
+    assert debug_counters.fallback_count == 7
     assert debug_counters.zerocopy_count == 0
 
 

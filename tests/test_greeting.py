@@ -1,16 +1,11 @@
-"""The 64-byte greeting, byte for byte as libzmq 4.3 sends it, and refusing old peers."""
+"""The greeting, byte for byte and step by step as libzmq 4.3 sends it, and telling old
+peers apart."""
 
 from __future__ import annotations
 
 import pytest
 
-from zmtp_core import RemoteProtocolError
-from zmtp_core._greeting import (
-    Greeting,
-    check_greeting_prefix,
-    decode_greeting,
-    encode_greeting,
-)
+from zmtp_core._greeting import Greeting, GreetingExchange, decode_greeting, encode_greeting
 from zmtp_core.connection import NEED_DATA, Connection, ConnectionClosed, ConnectionState
 
 from wire import drain, feed, take_output
@@ -34,14 +29,30 @@ def test_as_server_is_always_zero() -> None:
     assert encode_greeting(b"PLAIN")[32] == 0
 
 
-def test_connection_sends_its_greeting_at_once() -> None:
+def test_connection_sends_its_greeting_in_libzmqs_three_steps() -> None:
+    # The signature; the major version once the peer's signature is in; the rest
+    # once its revision byte is in (a ZMTP 1.0/2.0 peer gets its socket type there).
     conn = Connection("DEALER")
-    assert take_output(conn) == LIBZMQ_NULL_GREETING
+    assert take_output(conn) == LIBZMQ_NULL_GREETING[:10]
+    feed(conn, LIBZMQ_NULL_GREETING[:9])
+    assert take_output(conn) == b""
+    feed(conn, LIBZMQ_NULL_GREETING[9:10])
+    assert take_output(conn) == b"\x03"
+    feed(conn, LIBZMQ_NULL_GREETING[10:11])
+    assert take_output(conn) == LIBZMQ_NULL_GREETING[11:]
+
+
+def test_a_whole_greeting_at_once_is_answered_at_once() -> None:
+    conn = Connection("DEALER")
+    feed(conn, LIBZMQ_NULL_GREETING)
+    out = take_output(conn)
+    assert out[:64] == LIBZMQ_NULL_GREETING
+    assert out[64:72] == b"\x04\x29\x05READY"  # and READY follows it at once
 
 
 def test_decode() -> None:
     greeting = decode_greeting(LIBZMQ_NULL_GREETING)
-    assert greeting == Greeting(major=3, minor=1, mechanism=b"NULL" + bytes(16))
+    assert greeting == Greeting(major=3, minor=1, mechanism=b"NULL" + bytes(16), size=64)
     assert greeting.version == (3, 1)
 
 
@@ -56,32 +67,29 @@ def test_version_selection_follows_libzmq(major: int, minor: int, version: tuple
     assert decode_greeting(raw).version == version
 
 
+def test_every_prefix_of_a_good_greeting_waits_for_more() -> None:
+    for end in range(64):
+        exchange = GreetingExchange(b"NULL", 5)
+        assert exchange.advance(LIBZMQ_NULL_GREETING[:end])[1] is None
+
+
 @pytest.mark.parametrize(
-    ("prefix", "message"),
+    ("prefix", "version", "size"),
     [
-        (b"\x01", "unversioned ZMTP 1.0"),  # a ZMTP/1.0 identity frame: length then flags
-        (b"\xff" + bytes(8) + b"\x00", "ZMTP 1.0"),  # flags byte bit 0 clear
-        (b"\xff" + bytes(7) + b"\x01\x7f\x00", "ZMTP 1.0"),
-        (b"\xff" + bytes(7) + b"\x01\x7f\x01", "ZMTP 2.0"),
+        (b"\x01", (1, 0), 0),  # a ZMTP 1.0 identity message: its length, then flags
+        (b"\xff" + bytes(8) + b"\x00", (1, 0), 0),  # a long length, flags bit 0 clear
+        (b"\xff" + bytes(7) + b"\x01\x7f\x00\x05", (1, 0), 12),  # revision 0
+        (b"\xff" + bytes(7) + b"\x01\x7f\x01\x05", (2, 0), 12),  # revision 1
     ],
 )
-def test_old_peers_are_refused_as_soon_as_the_deciding_byte_arrives(
-    prefix: bytes, message: str
+def test_old_peers_are_told_apart_as_libzmq_does(
+    prefix: bytes, version: tuple[int, int], size: int
 ) -> None:
-    with pytest.raises(RemoteProtocolError, match=message):
-        check_greeting_prefix(prefix)
-    conn = Connection("DEALER")
-    events = feed(conn, prefix)
-    assert len(events) == 1
-    assert isinstance(events[0], ConnectionClosed)
-    assert message in events[0].reason
-    assert "not supported" in events[0].reason
-    assert conn.state is ConnectionState.CLOSED
-
-
-def test_prefixes_of_a_good_greeting_pass() -> None:
-    for end in range(65):
-        check_greeting_prefix(LIBZMQ_NULL_GREETING[:end])
+    _, greeting = GreetingExchange(b"NULL", 5).advance(prefix)
+    assert greeting is not None
+    assert greeting.version == version
+    assert greeting.size == size
+    assert greeting.unversioned == (size == 0)
 
 
 @pytest.mark.parametrize("mode", ["whole", "byte by byte", "with trailing data"])

@@ -183,17 +183,20 @@ def test_our_greeting_and_ready_are_libzmqs_byte_for_byte(
     with sock:
         sock.settimeout(10)
         ours = Connection(kind, routing_id=options.get("routing_id", b""))
-        our_greeting = take_output(ours)
-        sock.sendall(our_greeting)  # libzmq sends its full greeting once it sees ours
-        their_greeting = recv_exactly(sock, 64)
+        # Greetings go in libzmq's three steps, each sent once the peer's last arrived.
+        our_steps, their_steps = [], []
+        for size in (10, 1, 53):
+            our_steps.append(take_output(ours))
+            sock.sendall(our_steps[-1])
+            their_steps.append(recv_exactly(sock, size))
+            ours.receive_data(their_steps[-1])
+            ours.next_event()
         their_ready_header = recv_exactly(sock, 2)  # flags, short size
         their_ready = their_ready_header + recv_exactly(sock, their_ready_header[1])
-        ours.receive_data(their_greeting)
-        ours.next_event()
         our_ready = take_output(ours)
     theirs.close()
-    assert their_greeting == our_greeting
-    assert our_greeting == encode_greeting(b"NULL", len(options.get("routing_id", b"")))
+    assert their_steps == our_steps
+    assert b"".join(our_steps) == encode_greeting(b"NULL", len(options.get("routing_id", b"")))
     assert their_ready == our_ready
 
 

@@ -25,7 +25,7 @@ from zmtp_core.connection import (
     PlainServer,
 )
 
-from wire import drain, feed, take_output
+from wire import drain, feed, handshake, take_output
 
 pytest.importorskip("nacl")
 
@@ -109,7 +109,7 @@ def test_zap_refusals(pair: Any, verdict: str | None) -> None:
 def test_null_waits_for_zap_before_its_ready_and_can_require_a_handler() -> None:
     client = Connection("DEALER")
     server = Connection("ROUTER", mechanism=NullMechanism(ask_zap=True, enforce_domain=True))
-    events = feed(server, take_output(client))
+    _, events = handshake(client, server)
     assert events == [AuthenticationRequest(b"NULL", (b"",))]
     assert b"READY" not in take_output(server)  # (only the greeting: ZAP has not answered)
     server.authentication_reply(None)  # (no handler is bound)

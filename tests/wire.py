@@ -62,13 +62,22 @@ def transfer(src: Conn, dst: Conn) -> list[Event]:
     return feed(dst, data) if data else drain(dst)
 
 
+def handshake(a: Conn, b: Conn, rounds: int = 4) -> tuple[list[Event], list[Event]]:
+    """Pass bytes both ways until neither has more to say (the greeting goes in three
+    steps, then the mechanism's commands); the events ``a`` and ``b`` gave."""
+    a_events: list[Event] = []
+    b_events: list[Event] = []
+    for _ in range(rounds):
+        b_events += transfer(a, b)
+        a_events += transfer(b, a)
+    return a_events, b_events
+
+
 def handshaken_pair(
     a_type: str = "DEALER", b_type: str = "ROUTER", **options: Any
 ) -> tuple[Connection, Connection]:
     """Two connections past their handshake, with the HandshakeComplete events consumed."""
     a, b = Connection(a_type, **options), Connection(b_type, **options)
-    for _ in range(2):
-        transfer(a, b)
-        transfer(b, a)
+    handshake(a, b)
     assert a.state.value == b.state.value == "traffic", (a.state, b.state)
     return a, b

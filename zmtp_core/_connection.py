@@ -25,7 +25,7 @@ from types import MappingProxyType
 
 from . import _commands as cmd
 from ._bodies import BodyPool
-from ._codec import COMMAND, LONG_HEADER, MORE
+from ._codec import COMMAND, MORE
 from ._errors import (
     PROTOCOL_ERROR_MECHANISM_MISMATCH,
     PROTOCOL_ERROR_UNREPORTED,
@@ -47,19 +47,13 @@ from ._events import (
     message_event,
 )
 from ._framereader import HANDSHAKE_BUDGET, FrameReader
-from ._greeting import (
-    GREETING_SIZE,
-    check_greeting_prefix,
-    decode_greeting,
-    encode_greeting,
-    mechanism_field,
-)
+from ._greeting import Greeting, GreetingExchange, encode_signature, mechanism_field
 from ._mechanism import Mechanism, NullMechanism
 from ._sendqueue import Buffer, MessageTracker, SendQueue
 from ._socket_types import SocketType, can_pair, sends_identity
-from ._wsframes import MAX_HEADER
 from ._wsqueue import ZwsSendQueue
 from ._wsreader import ZwsFrameReader
+from ._zmtp10 import Zmtp10FrameReader, Zmtp10SendQueue
 
 __all__ = ["PENDING", "Connection", "ConnectionState", "Input"]
 
@@ -177,7 +171,6 @@ class Connection:
                 lazy_compact=lazy_compact,
                 bodies=bodies,
             ),
-            LONG_HEADER,
         )
         self._traffic_limits = (receive_buffer_size, max_message_size)
         self._framing = (zerocopy_threshold, zerocopy_write, lazy_compact, bodies)
@@ -192,6 +185,7 @@ class Connection:
         self._closed_event: ConnectionClosed | None = None
         self._subscriptions_in_data = self.socket_type in _SUBSCRIBING_PEERS
         self.peer_version: tuple[int, int] | None = None
+        self._legacy: Greeting | None = None  # a ZMTP 1.0 or 2.0 peer's greeting
 
         self._heartbeat_interval = heartbeat_interval
         self._heartbeat_ttl_ds = round(heartbeat_ttl * 10)
@@ -213,7 +207,9 @@ class Connection:
         self.next_deadline: float | None = None
         self._timers_changed()
 
-        self._out.add_raw(encode_greeting(self._mechanism.name, len(routing_id)), handshake=True)
+        self._routing_id = routing_id  # (sent as a message to a ZMTP 1.0/2.0 peer)
+        self._greeting = GreetingExchange(self._mechanism.name, self.socket_type)
+        self._out.add_raw(encode_signature(len(routing_id)), handshake=True)
 
     def frame_as_websocket(self, *, random_bytes: Callable[[int], bytes] | None) -> None:
         """Speak ZWS 2.0 (RFC 45) from now on: frames as WebSocket messages, no greeting.
@@ -234,19 +230,20 @@ class Connection:
             lazy_compact=lazy_compact,
             bodies=bodies,
         )
-        self._use_framing(out, reader, MAX_HEADER)
+        self._use_framing(out, reader)
         self._websocket = True
         # ZWS has no greeting (the HTTP upgrade chose the mechanism), and behaves as
         # ZMTP 3.0 does: subscriptions travel as data frames.
         self.peer_version = (3, 0)
         self._held_event = self._start_handshake()
 
-    def _use_framing(self, out: SendQueue, reader: FrameReader, longest_header: int) -> None:
+    def _use_framing(self, out: SendQueue, reader: FrameReader) -> None:
         """Take the send queue and frame reader of a framing (ZMTP's, or ZWS's); until the
         handshake is done a frame must fit the handshake budget with its header."""
         self._out, self._reader = out, reader
         reader.limit_frames(
-            HANDSHAKE_BUDGET - longest_header, "is more than a peer may send before its handshake:"
+            HANDSHAKE_BUDGET - reader.longest_header,
+            "is more than a peer may send before its handshake:",
         )
         self.receive_buffer = reader.writable  # type: ignore[method-assign]  # one call less
 
@@ -416,22 +413,31 @@ class Connection:
         if held is not None:
             return held
         if self._state is ConnectionState.GREETING:
-            version = self._read_greeting()
-            if version is None:
+            greeting = self._read_greeting()
+            if greeting is None:
                 return self._end_of_input()
-            self.peer_version = version
-            request = self._start_handshake()
-            if request is not None:
-                return request
+            self.peer_version = greeting.version
+            if greeting.version < (3, 0):
+                self._start_legacy(greeting)
+            else:
+                request = self._start_handshake()
+                if request is not None:
+                    return request
         while True:
             if self._awaiting_zap:  # (what the peer sent meanwhile waits for the answer)
                 return self._end_of_input()
             if self._mechanism.is_complete:  # (ZAP's answer was the last step)
-                return self._complete_handshake()
+                return self._complete_mechanism()
             item = reader.next_frame()
             if item is None:
                 return self._end_of_input()
             flags, frame = item
+            if self._legacy is not None:  # a ZMTP 1.0/2.0 peer's first message: its identity
+                done = self._complete_handshake({}, routing_id=bytes(frame))
+                if self._legacy.unversioned and self._subscriptions_in_data:
+                    # A ZMTP 1.0 subscriber filters for itself: libzmq feeds it everything.
+                    self._held_event = Subscribe(b"")
+                return done
             if not flags & COMMAND:
                 self._advance(Input.DATA_FRAME)
             body = bytes(frame)
@@ -457,7 +463,7 @@ class Connection:
             if request is not None:
                 return request
             if mechanism.is_complete:
-                return self._complete_handshake()
+                return self._complete_mechanism()
 
     def _start_handshake(self) -> AuthenticationRequest | None:
         """The greeting is settled: our mechanism speaks first (or asks ZAP first)."""
@@ -466,14 +472,47 @@ class Connection:
             self._out.add_command(body, handshake=True)
         return self._zap_request()
 
-    def _read_greeting(self) -> tuple[int, int] | None:
-        """The peer's ZMTP version once its whole greeting is here (None until then)."""
+    def _start_legacy(self, greeting: Greeting) -> None:
+        """A ZMTP 1.0 or 2.0 peer, taken as libzmq 4.3 takes one: no mechanism, no
+        metadata; each side's first message is its identity. Refused where ZAP would
+        be asked (libzmq's rule: it cannot be), and by the socket types born later."""
+        version = "{}.{}".format(*greeting.version)
+        if self._mechanism.zap_enabled:
+            raise RemoteProtocolError(
+                f"peer speaks ZMTP {version}, refused because ZAP is enabled "
+                f"(mechanism {self._mechanism.name.decode()}, or a ZAP domain)"
+            )
+        if self.socket_type > SocketType.XSUB:
+            raise RemoteProtocolError(
+                f"peer speaks ZMTP {version}, which has no {self.socket_type.name} sockets"
+            )
+        self._advance(Input.GREETING_ACCEPTED)
+        self._legacy = greeting
+        if greeting.version == (1, 0):
+            # Same buffers and state, ZMTP 1.0's headers from here on.
+            self._out.__class__ = Zmtp10SendQueue
+            self._reader.__class__ = Zmtp10FrameReader
+            self._reader.limit_frames(
+                HANDSHAKE_BUDGET - Zmtp10FrameReader.longest_header,
+                "is more than a peer may send before its handshake:",
+            )
+        if greeting.unversioned:
+            self._out.add_raw(self._routing_id)  # (our signature was this message's header)
+        else:
+            self._out.add_frames((self._routing_id,))
+
+    def _read_greeting(self) -> Greeting | None:
+        """The peer's greeting once it is whole (None until then); meanwhile the
+        next steps of ours are queued as the peer's bytes allow."""
         reader = self._reader
-        buffered = reader.buffered()
-        check_greeting_prefix(buffered[:11])
-        if len(buffered) < GREETING_SIZE:
+        out, greeting = self._greeting.advance(reader.buffered())
+        if out:
+            self._out.add_raw(out, handshake=True)
+        if greeting is None:
             return None
-        greeting = decode_greeting(reader.take(GREETING_SIZE))
+        reader.take(greeting.size)
+        if greeting.version < (3, 0):
+            return greeting
         expected = mechanism_field(self._mechanism.name)
         if greeting.mechanism != expected:
             theirs = greeting.mechanism.rstrip(b"\0").decode("latin-1")
@@ -482,7 +521,7 @@ class Connection:
                 f"we use {self._mechanism.name.decode()!r}",
                 code=PROTOCOL_ERROR_MECHANISM_MISMATCH,
             )
-        return greeting.version
+        return greeting
 
     def _zap_request(self) -> AuthenticationRequest | None:
         """The question the mechanism has for ZAP, if it has one: nothing more is
@@ -495,8 +534,13 @@ class Connection:
         self._awaiting_zap = True
         return AuthenticationRequest(mechanism.name, credentials)
 
-    def _complete_handshake(self) -> HandshakeComplete:
+    def _complete_mechanism(self) -> HandshakeComplete:
         properties = {**self._mechanism.peer_properties, **self._zap_properties}
+        return self._complete_handshake(properties, properties.get("Identity", b""))
+
+    def _complete_handshake(
+        self, properties: dict[str, bytes], routing_id: bytes
+    ) -> HandshakeComplete:
         raw_type = properties.get("Socket-Type")
         peer_type = "" if raw_type is None else raw_type.decode("latin-1")
         # libzmq accepts a READY without Socket-Type, and checks it when present.
@@ -509,13 +553,13 @@ class Connection:
         self._advance(Input.HANDSHAKE_DONE)
         self._reader.open_traffic(*self._traffic_limits)
         self._timers.pop(_Timer.HANDSHAKE, None)
-        if self._heartbeat_interval > 0:
+        if self._heartbeat_interval > 0 and self._legacy is None:  # (no PING before 3.0)
             self._timers[_Timer.HEARTBEAT] = PENDING
         self._timers_changed()
         assert self.peer_version is not None
         return HandshakeComplete(
             socket_type=peer_type,
-            routing_id=properties.get("Identity", b""),
+            routing_id=routing_id,
             properties=MappingProxyType(properties),
             version=self.peer_version,
         )
@@ -535,7 +579,7 @@ class Connection:
         if self._state is _TRAFFIC or error.error_reason is None:
             self._out.discard()  # (in a handshake, our greeting must still go before ERROR)
         self._state = ConnectionState.CLOSED
-        if error.error_reason is not None:
+        if error.error_reason is not None and self._legacy is None:
             prefix = self._mechanism.error_prefixes[0]
             self._out.add_command(cmd.encode_error(error.error_reason, prefix))
         return self._finish(ConnectionClosed(str(error), error))
@@ -585,7 +629,7 @@ class Connection:
             self._send_command(
                 cmd.encode_command(cmd.JOIN if name == cmd.SUBSCRIBE else cmd.LEAVE, topic)
             )
-        elif self.peer_version == (3, 0):
+        elif self.peer_version is not None and self.peer_version < (3, 1):
             self.send_message([prefix + topic])
         elif self._state is not ConnectionState.TRAFFIC:
             raise LocalProtocolError(f"cannot subscribe in state {self._state.value}")

@@ -25,6 +25,7 @@ socket's :class:`~zmtp_core._bodies.BodyPool`, used again where possible.
 from __future__ import annotations
 
 import sys
+from typing import ClassVar
 
 from ._bodies import BodyPool
 from ._codec import COMMAND, LONG, LONG_HEADER, MORE, U64, parse_header
@@ -49,6 +50,9 @@ class FrameReader:
 
     ``flags`` keeps only MORE and COMMAND: reserved bits are ignored.
     """
+
+    #: The longest frame header of this framing (exact reads stop one past a frame).
+    longest_header: ClassVar[int] = LONG_HEADER
 
     __slots__ = (
         "_big",
@@ -243,17 +247,27 @@ class FrameReader:
 
     # -- internals ------------------------------------------------------
 
+    def _parse_header(self) -> tuple[int, int, int] | None:
+        """``(flags, size, body_start)`` of the frame at the read position, flags
+        cut to MORE and COMMAND; None while its header is incomplete. (next_frame
+        inlines this; the slower paths call it, and other framings override it.)"""
+        header = parse_header(self._buf, self._pos, self._end)
+        if header is None:
+            return None
+        flags, size, start = header
+        return flags & (MORE | COMMAND), size, start
+
     def _start_body_from_buffer(self) -> bool:
         """Move to a body of its own if the buffer starts a large, unfinished frame."""
-        header = parse_header(self._buf, self._pos, self._end)
-        if header is None or not header[0] & LONG:
+        header = self._parse_header()
+        if header is None:
             return False
         flags, size, start = header
         if size < self._big or start + size <= self._end:
             return False
         if size > self._max_frame:
             return False  # next_frame() reports it
-        self._start_body(flags & (MORE | COMMAND), size, start)
+        self._start_body(flags, size, start)
         return True
 
     def _start_body(self, flags: int, size: int, start: int) -> None:
@@ -324,8 +338,8 @@ class FrameReader:
     def _exact_want(self) -> int:
         """Bytes to read to finish the current small frame and one more long header."""
         available = self._end - self._pos
-        header = parse_header(self._buf, self._pos, self._end)
+        header = self._parse_header()
         if header is None:
-            return LONG_HEADER - available
+            return self.longest_header - available
         _, size, start = header
-        return start - self._pos + size + LONG_HEADER - available
+        return start - self._pos + size + self.longest_header - available

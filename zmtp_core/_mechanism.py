@@ -47,6 +47,10 @@ class Mechanism(abc.ABC):
         :class:`RemoteProtocolError` to refuse the peer.
         """
 
+    #: libzmq's zap_enabled: every mechanism but NULL asks ZAP (and so refuses a
+    #: ZMTP 1.0/2.0 peer, which cannot be asked about).
+    zap_enabled = True
+
     #: The metadata the peer sent: set by the mechanism when its handshake succeeds.
     _peer: dict[str, bytes] | None = None
 
@@ -115,7 +119,7 @@ class NullMechanism(Mechanism):
     name = b"NULL"
 
     def __init__(self, *, ask_zap: bool = False, enforce_domain: bool = False) -> None:
-        self._ask_zap = ask_zap
+        self._ask_zap = self.zap_enabled = ask_zap
         self._enforce_domain = enforce_domain
         self._ready = b""
 

@@ -58,6 +58,7 @@ class ZwsFrameReader(FrameReader):
     """Receive buffer plus ZWS decoder; yields ``(flags, body)`` pairs like its base."""
 
     __slots__ = ("_body_key", "_fragment", "_masked", "_replies")
+    longest_header = MAX_HEADER
 
     def __init__(
         self,
