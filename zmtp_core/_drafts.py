@@ -164,6 +164,7 @@ class Radio(SocketBase):
     def __init__(self, options: Options | None = None, rng: random.Random | None = None) -> None:
         super().__init__(options, rng)
         self._members: dict[bytes, list[Pipe]] = {}  # group -> the pipes that joined it
+        self._all_groups: list[Pipe] = []  # udp:// endpoints, sent everything
 
     def _subscription(self, pipe: Pipe, subscribe: bool, topic: bytes) -> None:
         """A JOIN (``subscribe``) or a LEAVE from a DISH."""
@@ -175,8 +176,14 @@ class Radio(SocketBase):
         if not members:
             del self._members[topic]
 
+    def _pipe_connected(self, pipe: Pipe, reconnected: bool) -> None:
+        if pipe.all_groups and pipe not in self._all_groups:
+            self._all_groups.append(pipe)
+
     def _detach(self, pipe: Pipe) -> None:
         super()._detach(pipe)
+        if pipe in self._all_groups:
+            self._all_groups.remove(pipe)
         for group in [g for g, members in self._members.items() if pipe in members]:
             self._subscription(pipe, False, group)
 
@@ -186,7 +193,9 @@ class Radio(SocketBase):
     def _send(self, frames: Sequence[Buffer], tracker: MessageTracker | None) -> None:
         if len(frames) != 2:
             raise SocketError(errno.EINVAL, "a RADIO message is a group and one frame")
-        members = self._members.get(_group(frames[0]))
+        members = self._members.get(_group(frames[0]), [])
+        if self._all_groups:
+            members = members + self._all_groups
         if members:
             write_to_all(members, frames, tracker)
         elif tracker is not None:

@@ -1,4 +1,4 @@
-"""Endpoint strings, parsed once for every backend: tcp, ipc, inproc, tls, ws, wss.
+"""Endpoint strings, parsed once for every backend: tcp, ipc, inproc, tls, ws, wss, udp.
 
 Parsing is pure; opening the socket is the backend's job. Errors are libzmq's:
 EPROTONOSUPPORT for an unknown transport, EINVAL for a malformed address.
@@ -16,7 +16,7 @@ __all__ = ["IPC_PATH_MAX_LEN", "OVER_TCP", "TRANSPORTS", "Endpoint", "parse_endp
 #: The longest ipc path a Unix socket address holds (sockaddr_un.sun_path, less its NUL).
 IPC_PATH_MAX_LEN = 107
 
-TRANSPORTS = ("tcp", "ipc", "inproc", "tls", "ws", "wss")
+TRANSPORTS = ("tcp", "ipc", "inproc", "tls", "ws", "wss", "udp")
 #: The transports that run over a TCP connection (with layers above it for some).
 OVER_TCP = frozenset({"tcp", "tls", "ws", "wss"})
 
@@ -28,13 +28,16 @@ class Endpoint:
     tcp, tls: ``host`` ("*" for every interface, brackets removed from IPv6)
     and ``port`` (0 for "*"); ws, wss: the same and the HTTP ``path`` ("/" when
     not given). ipc: ``path`` ("\\0name" for the abstract ``@name``, "*" for a
-    fresh temporary path). inproc: ``path`` is the name.
+    fresh temporary path). inproc: ``path`` is the name. udp: ``host`` and
+    ``port`` (a multicast group, or a unicast address), and the ``interface``
+    named before a ";" (the one to join a group on or send from; "" for any).
     """
 
     transport: str
     host: str = ""
     port: int = 0
     path: str = ""
+    interface: str = ""
 
     @property
     def is_ipv6_literal(self) -> bool:
@@ -59,6 +62,9 @@ def parse_endpoint(text: str) -> Endpoint:
         return Endpoint(transport, *_host_port(text, address), path=slash + path or "/")
     if transport in ("tcp", "tls"):
         return Endpoint(transport, *_host_port(text, address))
+    if transport == "udp":
+        interface, _, address = address.rpartition(";")
+        return Endpoint("udp", *_host_port(text, address), interface=interface)
     if transport == "ipc":
         path = "\0" + address[1:] if address.startswith("@") else address
         if len(path.encode()) > IPC_PATH_MAX_LEN:

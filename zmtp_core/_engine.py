@@ -59,9 +59,11 @@ from ._bodies import Body, BodyPool
 from ._config import EngineConfiguration
 from ._connection import PENDING, Connection
 from ._curve import CurveClient, CurveServer
+from ._datagram import DatagramConnection
 from ._deadlines import Deadlines
 from ._endpoints import Endpoint
 from ._errors import (
+    ENOCOMPATPROTO,
     PROTOCOL_ERROR_UNREPORTED,
     AuthenticationFailed,
     AuthenticationUnavailable,
@@ -245,11 +247,20 @@ class SocketEngine:
         ``tls_context`` is required for tls:// and wss:// (the backend reads the files).
         """
         self._check_open()
+        self._check_udp(endpoint, SocketType.DISH, "bind")
         layers = self._layering(endpoint, tls_context, server_side=True)
         listener = Listener(endpoint, text, layers, handle)
         self._listeners.append(listener)
         self._emit(LISTENING, fd_of(handle), text)
         return listener
+
+    def _check_udp(self, endpoint: Endpoint, allowed: SocketType, verb: str) -> None:
+        """udp:// is for a DISH to bind and a RADIO to connect (libzmq: ENOCOMPATPROTO)."""
+        if endpoint.transport == "udp" and self.pattern.socket_type is not allowed:
+            raise SocketError(
+                ENOCOMPATPROTO,
+                f"udp:// is for a {allowed.name} to {verb}, not a {self.pattern.socket_type.name}",
+            )
 
     def _layering(
         self, endpoint: Endpoint, tls_context: ssl.SSLContext | None, *, server_side: bool
@@ -291,6 +302,7 @@ class SocketEngine:
         Messages may be sent before the peer exists (unless IMMEDIATE).
         """
         self._check_open()
+        self._check_udp(endpoint, SocketType.RADIO, "connect")
         layers = self._layering(endpoint, tls_context, server_side=False)
         dialer = Dialer(self.options, next(self._keys), endpoint, text, layers)
         if not dialer.immediate:  # messages may queue before the peer exists
@@ -487,10 +499,13 @@ class SocketEngine:
             raise SocketError(errno.ENOTSOCK, "the socket is closed")
 
     def _add_link(self, handle: Hashable, origin: Listener | Dialer) -> Link:
-        conn: Connection | RawConnection
+        conn: Connection | RawConnection | DatagramConnection
         layers = origin.layering
-        if self.pattern.socket_type is SocketType.STREAM:
+        socket_type = self.pattern.socket_type
+        if socket_type is SocketType.STREAM:
             conn, layers = RawConnection(), None  # (raw TCP: no ZMTP, no layers)
+        elif origin.endpoint.transport == "udp":
+            conn = DatagramConnection(sends=socket_type is SocketType.RADIO)
         else:
             conn = Connection(
                 self.pattern.socket_type,
@@ -505,7 +520,7 @@ class SocketEngine:
         self.connections[handle] = link
         self._timed[link.key] = link
         self.outbox.pending.append(Watch(handle, True, False))
-        if layered is conn and type(conn) is RawConnection:
+        if layered is conn and type(conn) is not Connection:
             self._process(link)  # no handshake: the peer is there (STREAM's connect notice)
         else:
             link.queue()  # our greeting goes out at once
@@ -650,6 +665,7 @@ class SocketEngine:
             pipe = dialer.pipe
             self._owners[pipe] = link
         link.pipe = pipe
+        pipe.all_groups = isinstance(link.connection, DatagramConnection)  # (libzmq's rule)
         pipe.properties = event.properties
         pipe.connected(event.routing_id, event.socket_type)
         if link.closed:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, cast
 
 from ._actions import Outbox, Write
 from ._connection import Connection
+from ._datagram import DatagramConnection
 from ._errors import RemoteProtocolError
 from ._events import (
     NEED_DATA,
@@ -133,7 +134,7 @@ class Link:
         outbox: Outbox,
         handle: Hashable,
         key: int,
-        conn: Connection | RawConnection | Layer,
+        conn: Connection | RawConnection | DatagramConnection | Layer,
         origin: Listener | Dialer,
     ) -> None:
         self.outbox = outbox
@@ -142,7 +143,7 @@ class Link:
         #: What the engine talks to: the Connection, or the layers above it.
         self.conn: ConnectionFace = conn
         #: The Connection itself (``conn`` may be the layers above it).
-        self.connection: Connection | RawConnection = (
+        self.connection: Connection | RawConnection | DatagramConnection = (
             conn.connection if isinstance(conn, Layer) else conn
         )
         #: The bound or connected endpoint this connection belongs to.

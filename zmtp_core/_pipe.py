@@ -124,6 +124,7 @@ class Pipe:
         "_out_messages",
         "_rcvhwm",
         "_sndhwm",
+        "all_groups",
         "conflate",
         "detached",
         "ignored",
@@ -164,6 +165,8 @@ class Pipe:
         self.routing_id = routing_id
         self.peer_routing_id = b""
         self.peer_socket_type = ""
+        #: A RADIO sends this peer every group (udp://: a DISH there filters for itself).
+        self.all_groups = False
         #: The peer's handshake properties, and ZAP's User-Id: what received frames carry.
         self.properties: Mapping[str, bytes] = EMPTY_PROPERTIES
         self.locally_initiated = locally_initiated

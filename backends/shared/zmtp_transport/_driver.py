@@ -40,8 +40,9 @@ from zmtp_core import (
 )
 
 from ._loop import Handle, Loop
-from ._sockets import BindFailed, BoundSocket, open_listener, tcp_address, tune
+from ._sockets import BindFailed, BoundSocket, describe, open_listener, tcp_address, tune
 from ._tls_files import tls_context_for
+from ._udp import open_udp_receiver, open_udp_sender
 
 __all__ = ["READS_PER_EVENT", "Driver"]
 
@@ -83,6 +84,8 @@ class Driver:
         """Listen on ``endpoint`` (``text``, as the user wrote it); errors (EADDRINUSE,
         bad TLS files) raise before anything."""
         engine, options = self.engine, self.engine.options
+        if endpoint.transport == "udp":
+            return self._bind_udp(endpoint, text)
         tls = tls_context_for(endpoint, options, server_side=True)
         try:
             try:
@@ -110,6 +113,26 @@ class Driver:
         self.service()
         return listener
 
+    def _bind_udp(self, endpoint: Endpoint, text: str) -> Listener:
+        """A DISH's udp:// endpoint: its bound socket is at once its one connection."""
+        engine = self.engine
+        try:
+            sock = open_udp_receiver(endpoint, engine.options)
+        except SocketError as error:
+            engine.bind_failed(
+                text, error.errno, error.fd if isinstance(error, BindFailed) else None
+            )
+            self.service()
+            raise
+        try:
+            listener = engine.bind(endpoint, describe(sock, endpoint), handle=sock)
+        except BaseException:
+            sock.close()  # (not a DISH: ENOCOMPATPROTO)
+            raise
+        engine.accepted(sock, listener)
+        self.service()
+        return listener
+
     def connect(self, endpoint: Endpoint, text: str) -> Dialer:
         """Connect (and reconnect) to ``endpoint``; a bad address raises before anything."""
         options = self.engine.options
@@ -123,7 +146,10 @@ class Driver:
     def unbind(self, listener: Listener) -> socket.socket:
         """Stop listening; returns the listening socket (closed once the loop lets go)."""
         self.engine.unbind(listener)
-        sock = self._stop_listening(listener)
+        if listener.endpoint.transport == "udp":  # (its connection's Drop closes it)
+            sock = cast(socket.socket, listener.handle)
+        else:
+            sock = self._stop_listening(listener)
         self.service()
         return sock
 
@@ -155,6 +181,8 @@ class Driver:
             except (BlockingIOError, InterruptedError):
                 return
             except OSError:
+                if sock.type == socket.SOCK_DGRAM:
+                    continue  # (an ICMP error from an earlier datagram: UDP goes on)
                 count = 0  # a reset ends the input like a close
             offered = view.nbytes
             del view  # (a large body nothing views any more grows in place)
@@ -173,8 +201,11 @@ class Driver:
             except (BlockingIOError, InterruptedError):
                 written = 0
             except OSError as error:
-                engine.connection_lost(sock, f"write failed: {error.strerror or error}")
-                return
+                if sock.type != socket.SOCK_DGRAM:
+                    engine.connection_lost(sock, f"write failed: {error.strerror or error}")
+                    return
+                # (an ICMP error, for this datagram or an earlier one: lost, as UDP loses)
+                written = sum(memoryview(buffer).nbytes for buffer in buffers)
             if not engine.sent(sock, written):
                 return
 
@@ -338,6 +369,9 @@ class Driver:
     def _dial(self, action: Dial) -> None:
         engine, endpoint, dialer = self.engine, action.endpoint, action.dialer
         options = engine.options
+        if endpoint.transport == "udp":
+            self._dial_udp(dialer, endpoint)
+            return
         try:
             if endpoint.transport == "ipc":
                 family: socket.AddressFamily = socket.AF_UNIX
@@ -371,6 +405,15 @@ class Driver:
         else:
             engine.dial_failed(dialer, os.strerror(code), sock)
             sock.close()
+
+    def _dial_udp(self, dialer: Dialer, endpoint: Endpoint) -> None:
+        """A RADIO's udp:// endpoint: connecting a UDP socket is immediate."""
+        try:
+            sock = open_udp_sender(endpoint, self.engine.options)
+        except (OSError, SocketError) as error:
+            self.engine.dial_failed(dialer, getattr(error, "strerror", None) or str(error))
+            return
+        self.engine.dialed(sock, dialer)
 
     def _connect_done(self, sock: socket.socket, readable: bool, writable: bool) -> None:
         entry = self._connecting.pop(sock, None)

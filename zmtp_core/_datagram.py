@@ -1,0 +1,161 @@
+"""RADIO and DISH over udp://: one message per datagram, in libzmq's format.
+
+A datagram is the group's length (one byte), the group, and the body; at
+most 8192 bytes, the buffer libzmq reads into. There is no handshake, no
+JOIN or LEAVE (a DISH filters what arrives by itself) and no end: a
+:class:`DatagramConnection` offers the engine what a Connection offers, so
+pipes, HWM and LINGER work unchanged. Each :meth:`buffers_to_send` list is one
+datagram, for one ``sendmsg`` on a UDP socket (which takes all of it or nothing).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Sequence
+from types import MappingProxyType
+
+from ._errors import LocalProtocolError
+from ._events import (
+    NEED_DATA,
+    ConnectionClosed,
+    Event,
+    Frame,
+    HandshakeComplete,
+    NeedData,
+    message_event,
+)
+from ._sendqueue import Buffer, MessageTracker, SendQueue
+
+__all__ = ["MAX_DATAGRAM", "DatagramConnection", "decode_datagram", "encode_datagram"]
+
+#: libzmq's MAX_UDP_MSG: what its udp engine reads, and so the most a datagram may hold.
+MAX_DATAGRAM = 8192
+
+
+def encode_datagram(group: Buffer, body: Buffer) -> bytes:
+    """One RADIO message as its datagram."""
+    group = bytes(group)
+    return bytes((len(group),)) + group + bytes(body)
+
+
+def decode_datagram(data: bytes | bytearray | memoryview) -> list[Frame] | None:
+    """``[group, body]``, or None for a datagram too short for the group it announces
+    (libzmq ignores those, and so do we)."""
+    if not data:
+        return None
+    end = 1 + data[0]
+    if end > len(data):
+        return None
+    return [bytes(data[1:end]), bytes(data[end:])]
+
+
+class DatagramConnection:
+    """One udp:// endpoint of a RADIO (``sends``) or a DISH (receives)."""
+
+    next_deadline: float | None = None
+    direct_queue: SendQueue | None = None
+    mechanism_name = b"NULL"
+
+    def __init__(self, *, sends: bool) -> None:
+        self._sends = sends
+        self._buffer = bytearray(MAX_DATAGRAM)
+        self._arrived: list[list[Frame]] = []
+        self._datagrams: deque[tuple[bytes, MessageTracker | None]] = deque()
+        self._size = 0
+        self._announced = False
+        self._closed_event: ConnectionClosed | None = None
+        #: Datagrams dropped: malformed ones in, oversized ones out.
+        self.dropped = 0
+
+    # -- bytes in ---------------------------------------------------------------------
+
+    def receive_buffer(self) -> memoryview:
+        return memoryview(self._buffer)
+
+    def received(self, nbytes: int) -> None:
+        """One datagram of ``nbytes`` (0 is an empty datagram, not an end: UDP has none)."""
+        if self._sends or self._closed_event is not None:
+            return  # (what reaches a RADIO's socket is not for it)
+        message = decode_datagram(memoryview(self._buffer)[:nbytes])
+        if message is None:
+            self.dropped += 1
+        else:
+            self._arrived.append(message)
+
+    def next_event(self) -> Event | NeedData:
+        if not self._announced:  # no handshake: the endpoint is ready as soon as it exists
+            self._announced = True
+            return HandshakeComplete(
+                socket_type="", routing_id=b"", properties=MappingProxyType({}), version=(3, 1)
+            )
+        if self._arrived:
+            return message_event(self._arrived.pop(0))
+        return self._closed_event or NEED_DATA
+
+    def pull(self, limit: int) -> tuple[list[list[Frame]], Event | NeedData | None]:
+        if not self._announced:
+            return [], self.next_event()
+        messages, self._arrived = self._arrived[:limit], self._arrived[limit:]
+        return messages, (None if self._arrived else self._closed_event or NEED_DATA)
+
+    # -- bytes out --------------------------------------------------------------------
+
+    def send_message(
+        self, frames: Sequence[Buffer], *, tracker: MessageTracker | None = None
+    ) -> None:
+        """A RADIO's ``[group, body]``; one larger than a datagram is dropped."""
+        if not self._sends:
+            raise LocalProtocolError("a DISH sends nothing over udp")
+        group, body = frames
+        datagram = encode_datagram(group, body)
+        if len(datagram) > MAX_DATAGRAM:
+            self.dropped += 1
+            if tracker is not None:
+                tracker.release(dropped=True)
+            return
+        self._datagrams.append((datagram, tracker))
+        self._size += len(datagram)
+
+    def send_subscribe(self, topic: bytes) -> None:
+        """JOIN does not travel over udp: a DISH filters what arrives by itself."""
+
+    def send_cancel(self, topic: bytes) -> None:
+        """LEAVE does not travel either."""
+
+    def buffers_to_send(self) -> list[Buffer]:
+        return [self._datagrams[0][0]] if self._datagrams else []
+
+    def sent(self, nbytes: int) -> bool:
+        """The datagram went (``nbytes`` > 0), or the kernel had no room (0)."""
+        if nbytes == 0:
+            return False
+        datagram, tracker = self._datagrams.popleft()
+        self._size -= len(datagram)
+        if tracker is not None:
+            tracker.release()
+        return True
+
+    @property
+    def bytes_to_send(self) -> int:
+        return self._size
+
+    def discard_output(self) -> None:
+        for _, tracker in self._datagrams:
+            if tracker is not None:
+                tracker.release(dropped=True)
+        self._datagrams.clear()
+        self._size = 0
+
+    # -- the rest of a connection's life ------------------------------------------------
+
+    def handle_timer(self, now: float) -> None:
+        """No timers: no handshake, no heartbeats."""
+
+    def close(self) -> None:
+        if self._closed_event is None:
+            self._closed_event = ConnectionClosed("closed locally")
+
+    def authentication_reply(
+        self, status_code: str | None, user_id: bytes = b"", metadata: bytes = b""
+    ) -> None:
+        raise LocalProtocolError("a udp endpoint has no handshake")
