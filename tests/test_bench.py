@@ -15,7 +15,7 @@ from zmtp_bench.calls import count_calls
 from zmtp_bench.floors import measure
 from zmtp_bench.percall import measure as measure_calls
 
-from libzmq5 import require_libzmq5
+from libzmq5 import require_libzmq5, require_libzmq_draft
 from peers import require_pyzmq
 
 
@@ -39,6 +39,8 @@ def test_each_pattern_and_transport_measures(
     require_pyzmq()
     if library == "libzmq5-ctypes":
         require_libzmq5()
+    if library == "libzmq-draft-ctypes":
+        require_libzmq_draft()
     throughput = run_job(
         Job("throughput", library, pattern, transport, 100, 300, api=api), timeout=60
     )
@@ -47,6 +49,18 @@ def test_each_pattern_and_transport_measures(
     assert len(latency["latency_us"]) == 20
     if LIBRARIES[library].ours:
         assert throughput["receiver_counters"]["read_bytes_copied"] >= 0
+
+
+@pytest.mark.parametrize("pattern", ["CLIENT_SERVER", "RADIO_DISH"])
+@pytest.mark.parametrize("library", ["zmtp-selectors", "libzmq-draft-ctypes"])
+def test_the_draft_patterns_measure_against_the_draft_libzmq(pattern: str, library: str) -> None:
+    require_libzmq_draft()
+    throughput = run_job(
+        Job("throughput", library, pattern, "tcp", 100, 300, api="frames"), timeout=60
+    )
+    assert throughput["throughput"] > 0
+    latency = run_job(Job("latency", library, pattern, "tcp", 100, 20, api="frames"), timeout=60)
+    assert len(latency["latency_us"]) == 20
 
 
 def test_an_ipc_job_leaves_no_socket_file(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 from zmtp_bench._libraries import BASELINES, LIBRARIES
 from zmtp_bench._report import Sample, chart, markdown, write_json
-from zmtp_bench._workers import FRAME_PATTERNS, OURS_ONLY, SOCKETS, Job, run_job
+from zmtp_bench._workers import DRAFT_PATTERNS, FRAME_PATTERNS, OURS_ONLY, SOCKETS, Job, run_job
 
 __all__ = ["main"]
 
@@ -61,7 +61,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         default="DEALER_ROUTER,PUBSUB,PUSH_PULL",
         type=lambda v: _choice(v, PATTERNS),
         help=f"comma separated, or 'all': {', '.join(PATTERNS)} (REQ_REP throughput: a "
-        "DEALER keeps 100 requests in flight to a REP)",
+        "DEALER keeps 100 requests in flight to a REP; CLIENT_SERVER and RADIO_DISH: "
+        "send/recv, with --backends libzmq-draft)",
     )
     parser.add_argument(
         "--api",
@@ -146,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
             or transport in LIBRARIES[library].layered
         )
         and (api == "multipart" or pattern in FRAME_PATTERNS)
+        and (pattern not in DRAFT_PATTERNS or (api == "frames" and LIBRARIES[library].drafts))
     ]
     samples: list[Sample] = []
     failures: list[str] = []

@@ -22,6 +22,8 @@ class Library:
     constants: str | None = None
     #: Of the transports only zmtp has in pyzmq's wheels (tls, ws, wss), those it has too.
     layered: tuple[str, ...] = ()
+    #: It has the draft socket types (CLIENT_SERVER and RADIO_DISH rows), blocking calls.
+    drafts: bool = False
 
     def load(self) -> ModuleType:
         return importlib.import_module(self.module)
@@ -34,7 +36,7 @@ LIBRARIES = {
     library.name: library
     for library in (
         Library("pyzmq", "zmq", ours=False),
-        Library("zmtp-selectors", "zmtp_selectors", ours=True),
+        Library("zmtp-selectors", "zmtp_selectors", ours=True, drafts=True),
         Library("zmq.asyncio", "zmq.asyncio", ours=False, runner="asyncio", constants="zmq"),
         Library("zmtp-asyncio", "zmtp_asyncio", ours=True, runner="asyncio"),
         Library(
@@ -49,6 +51,14 @@ LIBRARIES = {
         # Debian's libzmq, the one with ws, through ctypes (zmtp_bench._libzmq5 says why
         # its numbers include a slow binding).
         Library("libzmq5-ctypes", "zmtp_bench._libzmq5", ours=False, layered=("ws",)),
+        # The same source built with the draft API by .ci/build-libzmq-draft.
+        Library(
+            "libzmq-draft-ctypes",
+            "zmtp_bench._libzmq_draft",
+            ours=False,
+            layered=("ws",),
+            drafts=True,
+        ),
     )
 }
 
@@ -62,4 +72,6 @@ BASELINES = {
     "curio": ("zmtp-curio", "zmtp-asyncio"),
     # zmtp_selectors against Debian's libzmq5 through ctypes: the one libzmq with ws.
     "libzmq5": ("zmtp-selectors", "libzmq5-ctypes"),
+    # ... and against the draft-enabled build: the CLIENT_SERVER and RADIO_DISH rows.
+    "libzmq-draft": ("zmtp-selectors", "libzmq-draft-ctypes"),
 }

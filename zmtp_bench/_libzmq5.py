@@ -16,9 +16,30 @@ import errno
 import functools
 from typing import Any, ClassVar
 
-__all__ = ["DEALER", "PAIR", "PULL", "PUSH", "REP", "REQ", "ROUTER", "Context", "ZMQError"]
+__all__ = [
+    "CLIENT",
+    "DEALER",
+    "DISH",
+    "EHOSTUNREACH",
+    "PAIR",
+    "PUB",
+    "PULL",
+    "PUSH",
+    "RADIO",
+    "REP",
+    "REQ",
+    "ROUTER",
+    "SERVER",
+    "SUB",
+    "Context",
+    "ZMQError",
+]
 
 PAIR, PUB, SUB, REQ, REP, DEALER, ROUTER, PULL, PUSH = 0, 1, 2, 3, 4, 5, 6, 7, 8
+#: The draft types (only a library built with the draft API has them: _libzmq_draft).
+SERVER, CLIENT, RADIO, DISH = 12, 13, 14, 15
+#: The library to load; None: the system's libzmq (Debian's libzmq5).
+LIBRARY_PATH: str | None = None
 EHOSTUNREACH = errno.EHOSTUNREACH
 _SNDMORE, _DONTWAIT = 2, 1
 _ROUTING_ID, _SUBSCRIBE, _LINGER, _LAST_ENDPOINT = 5, 6, 17, 32
@@ -44,10 +65,21 @@ class _PollItem(ctypes.Structure):
 
 @functools.cache
 def _lib() -> Any:
-    path = ctypes.util.find_library("zmq")
+    path = LIBRARY_PATH or ctypes.util.find_library("zmq")
     if path is None:
         raise ImportError("libzmq is not installed (apt-get install libzmq5)")
     lib = ctypes.CDLL(path, use_errno=True)
+    if LIBRARY_PATH is not None:  # the draft calls: routing ids, groups, join
+        drafts: list[tuple[str, Any, list[Any]]] = [
+            ("zmq_msg_routing_id", ctypes.c_uint32, [_VOID]),
+            ("zmq_msg_set_routing_id", _INT, [_VOID, ctypes.c_uint32]),
+            ("zmq_msg_group", ctypes.c_char_p, [_VOID]),
+            ("zmq_msg_set_group", _INT, [_VOID, ctypes.c_char_p]),
+            ("zmq_join", _INT, [_VOID, ctypes.c_char_p]),
+        ]
+        for name, result, arguments in drafts:
+            function = getattr(lib, name)
+            function.restype, function.argtypes = result, arguments
     for name, restype, argtypes in (
         ("zmq_ctx_new", _VOID, []),
         ("zmq_ctx_term", _INT, [_VOID]),
@@ -64,6 +96,8 @@ def _lib() -> Any:
         ("zmq_msg_size", _SIZE, [_VOID]),
         ("zmq_msg_more", _INT, [_VOID]),
         ("zmq_msg_close", _INT, [_VOID]),
+        ("zmq_msg_init_size", _INT, [_VOID, _SIZE]),
+        ("zmq_msg_send", _INT, [_VOID, _VOID, _INT]),
         ("zmq_poll", _INT, [ctypes.POINTER(_PollItem), _INT, ctypes.c_long]),
         ("zmq_errno", _INT, []),
         ("zmq_strerror", ctypes.c_char_p, [_INT]),
@@ -79,6 +113,16 @@ def _check(rc: int) -> int:
         number = _lib().zmq_errno()
         raise ZMQError(number, _lib().zmq_strerror(number).decode())
     return rc
+
+
+class Frame:
+    """A received frame, as pyzmq's ``recv(copy=False)`` gives it."""
+
+    def __init__(
+        self, data: bytes, more: bool, routing_id: int | None, group: bytes | None
+    ) -> None:
+        self.bytes, self.more, self.routing_id = data, more, routing_id
+        self.group = None if group is None else group.decode()
 
 
 class Context:
@@ -139,16 +183,41 @@ class Socket:
         _check(_lib().zmq_getsockopt(self._handle, _LAST_ENDPOINT, buffer, ctypes.byref(size)))
         return buffer.value
 
-    def send(self, data: bytes, flags: int = 0, copy: bool = True) -> None:
-        _check(_lib().zmq_send(self._handle, data, len(data), flags))
+    def send(
+        self,
+        data: bytes,
+        flags: int = 0,
+        copy: bool = True,
+        *,
+        routing_id: int | None = None,
+        group: bytes | None = None,
+    ) -> None:
+        if routing_id is None and group is None:
+            _check(_lib().zmq_send(self._handle, data, len(data), flags))
+            return
+        lib, message = _lib(), self._message  # a SERVER's reply, or a RADIO's message
+        _check(lib.zmq_msg_init_size(message, len(data)))
+        ctypes.memmove(lib.zmq_msg_data(message), data, len(data))
+        if routing_id is not None:
+            lib.zmq_msg_set_routing_id(message, routing_id)
+        if group is not None:
+            lib.zmq_msg_set_group(message, group)
+        if lib.zmq_msg_send(message, self._handle, flags) == -1:
+            lib.zmq_msg_close(message)
+            _check(-1)
+
+    def join(self, group: bytes) -> None:
+        _check(_lib().zmq_join(self._handle, group))
 
     def send_multipart(self, frames: list[bytes], copy: bool = True) -> None:
         send, handle, last = _lib().zmq_send, self._handle, len(frames) - 1
         for index, frame in enumerate(frames):
             _check(send(handle, frame, len(frame), _SNDMORE if index < last else 0))
 
-    def recv(self, copy: bool = True) -> bytes:
-        return self._recv_frame()[0]
+    def recv(self, copy: bool = True) -> Any:
+        if copy:
+            return self._recv_frame()[0]
+        return Frame(*self._recv_frame(addressed=True))
 
     def recv_multipart(self, copy: bool = True) -> list[bytes]:
         frames = []
@@ -158,13 +227,19 @@ class Socket:
             if not more:
                 return frames
 
-    def _recv_frame(self) -> tuple[bytes, bool]:
+    def _recv_frame(self, addressed: bool = False) -> Any:
+        """(data, more), or with ``addressed`` (data, more, routing id, group)."""
         lib, message = _lib(), self._message
         lib.zmq_msg_init(message)
         try:
             _check(lib.zmq_msg_recv(message, self._handle, 0))
             frame = ctypes.string_at(lib.zmq_msg_data(message), lib.zmq_msg_size(message))
-            return frame, bool(lib.zmq_msg_more(message))
+            more = bool(lib.zmq_msg_more(message))
+            if not addressed:
+                return frame, more
+            if LIBRARY_PATH is None:
+                return frame, more, None, None
+            return frame, more, lib.zmq_msg_routing_id(message), lib.zmq_msg_group(message)
         finally:
             lib.zmq_msg_close(message)
 

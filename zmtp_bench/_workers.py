@@ -17,7 +17,7 @@ import tempfile
 import threading
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import ModuleType
 from typing import Any, Protocol
 
@@ -93,19 +93,41 @@ SOCKETS: dict[str, tuple[str, str, str, str]] = {
     "DEALER_ROUTER": ("ROUTER", "DEALER", "ROUTER", "DEALER"),
     "ROUTER_ROUTER": ("ROUTER", "ROUTER", "ROUTER", "ROUTER"),
     "REQ_REP": ("REP", "DEALER", "REP", "REQ"),  # (throughput: WINDOW requests in flight)
+    # The draft types: send()/recv() only (a SERVER answers by routing id, a RADIO
+    # sends to a group), against the draft-enabled libzmq.
+    "CLIENT_SERVER": ("SERVER", "CLIENT", "SERVER", "CLIENT"),
+    "RADIO_DISH": ("DISH", "RADIO", "DISH", "RADIO"),
 }
 #: Patterns whose application messages are one frame: they can use send()/recv().
-FRAME_PATTERNS = ("PAIR", "PUBSUB", "PUSH_PULL", "DEALER_DEALER", "REQ_REP")
+FRAME_PATTERNS = (
+    "PAIR",
+    "PUBSUB",
+    "PUSH_PULL",
+    "DEALER_DEALER",
+    "REQ_REP",
+    "CLIENT_SERVER",
+    "RADIO_DISH",
+)
+#: Patterns of the draft socket types: send()/recv() only, with a library that has them.
+DRAFT_PATTERNS = ("CLIENT_SERVER", "RADIO_DISH")
+#: The group of RADIO_DISH's messages.
+GROUP = b"bench"
 #: Requests a DEALER keeps in flight to a REP when measuring REQ_REP throughput.
 WINDOW = 100
 #: Patterns measured over one socket pair each way (one-way sockets).
-ONE_WAY = {"SUB": "PUB", "PULL": "PUSH"}
+ONE_WAY = {"SUB": "PUB", "PULL": "PUSH", "DISH": "RADIO"}
+#: One-way senders whose receivers join late: probes go until one arrives.
+SLOW_JOINERS = ("PUB", "RADIO")
 
 
 def calls(sock: Any, job: Job, frames: list[bytes]) -> tuple[Any, Any, Any]:
     """(send, recv, message): the calls the job measures, and what send takes."""
     if job.api == "frames":
-        return sock.send, sock.recv, frames[-1] if frames else None
+        # (in RADIO_DISH only the RADIO sends)
+        send = (
+            functools.partial(sock.send, group=GROUP) if job.pattern == "RADIO_DISH" else sock.send
+        )
+        return send, sock.recv, frames[-1] if frames else None
     return sock.send_multipart, sock.recv_multipart, frames
 
 
@@ -156,7 +178,8 @@ def _curve_keys() -> dict[str, bytes]:
 
 def _socket(zmq: ModuleType, ctx: Any, kind: str, routing_id: bytes, job: Job) -> Any:
     sock = ctx.socket(getattr(zmq, kind))
-    sock.routing_id = routing_id
+    if kind not in ("CLIENT", "SERVER", "RADIO", "DISH"):  # (they have no routing id option)
+        sock.routing_id = routing_id
     transport = job.transport
     if job.mechanism == "curve":
         keys = _curve_keys()
@@ -170,10 +193,12 @@ def _socket(zmq: ModuleType, ctx: Any, kind: str, routing_id: bytes, job: Job) -
     if transport in ("tls", "wss"):
         sock.tls_cert = _certificate()  # (used when binding)
         sock.tls_verify = 0  # (used when connecting: the handshake is not what we measure)
-    if kind in ("PUB", "SUB"):
+    if kind in ("PUB", "SUB", "RADIO", "DISH"):
         sock.sndhwm = sock.rcvhwm = 0  # a publisher drops at its HWM: count everything
     if kind == "SUB":
         sock.subscribe(b"")
+    if kind == "DISH":
+        sock.join(GROUP)
     if kind == "ROUTER":
         sock.router_mandatory = 1
     return sock
@@ -214,7 +239,7 @@ def throughput_receiver(zmq: ModuleType, ctx: Any, channel: Channel, job: Job) -
         sock.bind(new_endpoint(job.transport, channel.scratch))
         channel.endpoint.put(sock.last_endpoint.decode())
     frames = sock.recv_multipart()
-    if job.pattern == "PUBSUB":  # the slow joiner: say when probes arrive
+    if job.pattern in ("PUBSUB", "RADIO_DISH"):  # the slow joiner: say when probes arrive
         channel.ready.put(True)
     while frames[-1] == PROBE:  # probes are not counted
         frames = sock.recv_multipart()
@@ -248,9 +273,10 @@ def throughput_sender(zmq: ModuleType, ctx: Any, channel: Channel, job: Job) -> 
         sock.connect(channel.endpoint.get(timeout=30))
     payload = os.urandom(job.size)
     frames = [b"receiver", payload] if kind == "ROUTER" else [payload]
-    if job.pattern == "PUBSUB":
+    if kind in SLOW_JOINERS:
+        probe = calls(sock, replace(job, api="frames"), [PROBE])
         while not channel.is_ready():
-            sock.send(PROBE)
+            probe[0](PROBE)
             time.sleep(0.001)
     elif kind == "ROUTER":
         _routable_send(zmq, sock, [b"receiver", PROBE])
@@ -292,6 +318,11 @@ def latency_server(zmq: ModuleType, ctx: Any, channel: Channel, job: Job) -> dic
         channel.endpoint.put(inbound.last_endpoint.decode())
     _, recv, _ = calls(inbound, job, [])
     send, _, _ = calls(outbound, job, [])
+    if kind == "SERVER":  # replies go to the routing id of the request
+        while (frame := inbound.recv(copy=False)).bytes != STOP:
+            outbound.send(frame.bytes, routing_id=frame.routing_id)
+        inbound.close(linger=0)
+        return {}
     while True:
         message = recv()
         if is_stop(message):
@@ -314,9 +345,10 @@ def latency_client(zmq: ModuleType, ctx: Any, channel: Channel, job: Job) -> dic
         inbound = _socket(zmq, ctx, inbound_kind, b"client-in", job)
         outbound.connect(endpoint[0])
         inbound.connect(endpoint[1])
-        if kind == "PUB":
+        if kind in SLOW_JOINERS:
+            probe = calls(outbound, replace(job, api="frames"), [PROBE])[0]
             while True:  # probes go round until both subscriptions have arrived
-                outbound.send(PROBE)
+                probe(PROBE)
                 if inbound.poll(10):
                     break
             while inbound.poll(50):
@@ -342,7 +374,10 @@ def latency_client(zmq: ModuleType, ctx: Any, channel: Channel, job: Job) -> dic
         recv()
         samples.append((clock() - started) / 2000.0)  # one way, in microseconds
     counters = _snapshot(zmq)
-    outbound.send_multipart([*frames[:-1], STOP])
+    if job.pattern in DRAFT_PATTERNS:
+        send(STOP)
+    else:
+        outbound.send_multipart([*frames[:-1], STOP])
     # The stop must leave; a SUB's subscription must not keep a finished run waiting
     # to reconnect to a server that is gone.
     if inbound is not outbound:
