@@ -247,15 +247,18 @@ class SocketEngine:
         ``tls_context`` is required for tls:// and wss:// (the backend reads the files).
         """
         self._check_open()
-        self._check_udp(endpoint, SocketType.DISH, "bind")
+        self.check_transport(endpoint, bind=True)
         layers = self._layering(endpoint, tls_context, server_side=True)
         listener = Listener(endpoint, text, layers, handle)
         self._listeners.append(listener)
         self._emit(LISTENING, fd_of(handle), text)
         return listener
 
-    def _check_udp(self, endpoint: Endpoint, allowed: SocketType, verb: str) -> None:
-        """udp:// is for a DISH to bind and a RADIO to connect (libzmq: ENOCOMPATPROTO)."""
+    def check_transport(self, endpoint: Endpoint, *, bind: bool) -> None:
+        """Refuse a transport this socket type cannot use (ENOCOMPATPROTO, as libzmq):
+        udp:// is for a DISH to bind and a RADIO to connect. (bind and connect check;
+        a backend may ask before it opens anything.)"""
+        allowed, verb = (SocketType.DISH, "bind") if bind else (SocketType.RADIO, "connect")
         if endpoint.transport == "udp" and self.pattern.socket_type is not allowed:
             raise SocketError(
                 ENOCOMPATPROTO,
@@ -302,7 +305,7 @@ class SocketEngine:
         Messages may be sent before the peer exists (unless IMMEDIATE).
         """
         self._check_open()
-        self._check_udp(endpoint, SocketType.RADIO, "connect")
+        self.check_transport(endpoint, bind=False)
         layers = self._layering(endpoint, tls_context, server_side=False)
         dialer = Dialer(self.options, next(self._keys), endpoint, text, layers)
         if not dialer.immediate:  # messages may queue before the peer exists

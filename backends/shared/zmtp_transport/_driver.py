@@ -32,6 +32,7 @@ from zmtp_core import (
     Endpoint,
     Listener,
     MonitorEvent,
+    Options,
     Report,
     SocketEngine,
     SocketError,
@@ -84,54 +85,44 @@ class Driver:
         """Listen on ``endpoint`` (``text``, as the user wrote it); errors (EADDRINUSE,
         bad TLS files) raise before anything."""
         engine, options = self.engine, self.engine.options
-        if endpoint.transport == "udp":
-            return self._bind_udp(endpoint, text)
+        engine.check_transport(endpoint, bind=True)  # (before any OS socket exists)
         tls = tls_context_for(endpoint, options, server_side=True)
         try:
-            try:
-                bound = open_listener(endpoint, options)
-            except SocketError as error:
-                if error.errno != errno.EADDRINUSE or not self.loop.settle():
-                    raise
-                bound = open_listener(endpoint, options)  # (our closed listener let go)
+            bound = self._open_listener(endpoint, options)
         except SocketError as error:
             engine.bind_failed(
                 text, error.errno, error.fd if isinstance(error, BindFailed) else None
             )
             self.service()
             raise
+        datagrams = endpoint.transport == "udp"
         try:
             listener = engine.bind(
                 endpoint, bound.last_endpoint, tls_context=tls, handle=bound.sock
             )
-            self.loop.watch(bound.sock, True, False, partial(self._acceptable, listener))
+            if datagrams:  # a DISH's udp:// socket is at once its one connection
+                engine.accepted(bound.sock, listener)
+            else:
+                self.loop.watch(bound.sock, True, False, partial(self._acceptable, listener))
         except BaseException:
             bound.sock.close()
             bound.cleanup()
             raise
-        self._listening[listener] = bound
+        if not datagrams:
+            self._listening[listener] = bound
         self.service()
         return listener
 
-    def _bind_udp(self, endpoint: Endpoint, text: str) -> Listener:
-        """A DISH's udp:// endpoint: its bound socket is at once its one connection."""
-        engine = self.engine
+    def _open_listener(self, endpoint: Endpoint, options: Options) -> BoundSocket:
+        if endpoint.transport == "udp":
+            sock = open_udp_receiver(endpoint, options)
+            return BoundSocket(sock, describe(sock, endpoint))
         try:
-            sock = open_udp_receiver(endpoint, engine.options)
+            return open_listener(endpoint, options)
         except SocketError as error:
-            engine.bind_failed(
-                text, error.errno, error.fd if isinstance(error, BindFailed) else None
-            )
-            self.service()
-            raise
-        try:
-            listener = engine.bind(endpoint, describe(sock, endpoint), handle=sock)
-        except BaseException:
-            sock.close()  # (not a DISH: ENOCOMPATPROTO)
-            raise
-        engine.accepted(sock, listener)
-        self.service()
-        return listener
+            if error.errno != errno.EADDRINUSE or not self.loop.settle():
+                raise
+            return open_listener(endpoint, options)  # (our closed listener let go)
 
     def connect(self, endpoint: Endpoint, text: str) -> Dialer:
         """Connect (and reconnect) to ``endpoint``; a bad address raises before anything."""
