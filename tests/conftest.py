@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -16,6 +17,7 @@ from zmtp_core import DebugCounters, counters
 
 import backends
 from certs import Certificates, make_certificates
+from libzmq5 import require_libzmq_draft
 
 # Deterministic by default (CI must not flake); HYPOTHESIS_PROFILE=explore to search wider.
 settings.register_profile(
@@ -55,6 +57,22 @@ def debug_counters() -> Iterator[DebugCounters]:
 def zmtp(request: pytest.FixtureRequest) -> object:
     """A zmtp backend module with pyzmq's API (one run per backend)."""
     return backends.load(request.param)
+
+
+@pytest.fixture
+def ctx(zmtp: object) -> Iterator[backends.TrackedContext]:
+    """A Context of the backend under test; its sockets are all closed after the test."""
+    tracked = backends.TrackedContext(zmtp.Context())  # type: ignore[attr-defined]
+    yield tracked
+    tracked.close()
+
+
+@pytest.fixture
+def libzmq_draft() -> Iterator[Any]:
+    """A context of the draft-enabled libzmq (ctypes; .ci/build-libzmq-draft)."""
+    context = require_libzmq_draft().context()
+    yield context
+    context.term()
 
 
 @pytest.fixture(autouse=True)

@@ -28,13 +28,6 @@ def zmq() -> ModuleType:
 
 
 @pytest.fixture
-def ctx(zmtp: ModuleType) -> Iterator[TrackedContext]:
-    context = TrackedContext(zmtp.Context())
-    yield context
-    context.close()
-
-
-@pytest.fixture
 def theirs(zmq: ModuleType) -> Iterator[TrackedContext]:
     context = TrackedContext(zmq.Context())
     yield context

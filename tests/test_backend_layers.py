@@ -36,13 +36,6 @@ def messages(seed: int = 0) -> list[list[bytes]]:
     return [[b"m%d" % n, body(size, seed + n), b""] for n, size in enumerate(SIZES)]
 
 
-@pytest.fixture
-def ctx(zmtp: ModuleType) -> Iterator[TrackedContext]:
-    tracked = TrackedContext(zmtp.Context())
-    yield tracked
-    tracked.close()
-
-
 def tls_server(ctx: TrackedContext, zmtp: ModuleType, kind: str, url: str, cert: str) -> Any:
     sock = ctx.socket(getattr(zmtp, kind))
     sock.tls_cert = cert

@@ -10,7 +10,6 @@ messages both ways, ours binding and ours connecting.
 from __future__ import annotations
 
 import errno
-from collections.abc import Iterator
 from types import ModuleType
 from typing import Any, cast
 
@@ -22,7 +21,6 @@ from zmtp_core import SocketError, SocketType
 from zmtp_core.patterns import Pipe, SubscriptionCommand, can_pair, create_socket
 
 from backends import TrackedContext
-from libzmq5 import require_libzmq_draft
 
 #: libzmq's numbers for the draft types (zmq.h with ZMQ_BUILD_DRAFT_API).
 SERVER, CLIENT, RADIO, DISH, GATHER, SCATTER, PEER, CHANNEL = 12, 13, 14, 15, 16, 17, 19, 20
@@ -193,20 +191,6 @@ def test_the_draft_types_pair_as_libzmq_pairs_them() -> None:
 # -- against libzmq ---------------------------------------------------------------
 
 
-@pytest.fixture
-def libzmq() -> Iterator[Any]:
-    context = require_libzmq_draft().context()
-    yield context
-    context.term()
-
-
-@pytest.fixture
-def ctx(zmtp: ModuleType) -> Iterator[TrackedContext]:
-    tracked = TrackedContext(zmtp.Context())
-    yield tracked
-    tracked.close()
-
-
 def _wire(mine: Any, other: Any, ours_bind: bool) -> None:
     if ours_bind:
         mine.bind("tcp://127.0.0.1:*")
@@ -219,11 +203,11 @@ def _wire(mine: Any, other: Any, ours_bind: bool) -> None:
 @pytest.mark.parametrize("ours_bind", [True, False], ids=["ours-bind", "ours-connect"])
 @pytest.mark.parametrize("ours", ["SCATTER", "GATHER"])
 def test_scatter_gather_with_libzmq(
-    ctx: TrackedContext, zmtp: ModuleType, libzmq: Any, ours: str, ours_bind: bool
+    ctx: TrackedContext, zmtp: ModuleType, libzmq_draft: Any, ours: str, ours_bind: bool
 ) -> None:
     mine = ctx.socket(getattr(zmtp, ours))
     mine.rcvtimeo = 5000
-    other = libzmq.socket(GATHER if ours == "SCATTER" else SCATTER)
+    other = libzmq_draft.socket(GATHER if ours == "SCATTER" else SCATTER)
     _wire(mine, other, ours_bind)
     send = mine.send if ours == "SCATTER" else (lambda data: other.send_multipart([data]))
     recv = (lambda: other.recv_multipart()[0]) if ours == "SCATTER" else mine.recv
@@ -234,11 +218,11 @@ def test_scatter_gather_with_libzmq(
 
 @pytest.mark.parametrize("ours_bind", [True, False], ids=["ours-bind", "ours-connect"])
 def test_channel_with_libzmq(
-    ctx: TrackedContext, zmtp: ModuleType, libzmq: Any, ours_bind: bool
+    ctx: TrackedContext, zmtp: ModuleType, libzmq_draft: Any, ours_bind: bool
 ) -> None:
     mine = ctx.socket(zmtp.CHANNEL)
     mine.rcvtimeo = 5000
-    other = libzmq.socket(CHANNEL)
+    other = libzmq_draft.socket(CHANNEL)
     _wire(mine, other, ours_bind)
     for data in payloads(2):
         mine.send(data)
@@ -250,11 +234,11 @@ def test_channel_with_libzmq(
 
 @pytest.mark.parametrize("ours_bind", [True, False], ids=["ours-bind", "ours-connect"])
 def test_our_client_with_a_libzmq_server(
-    ctx: TrackedContext, zmtp: ModuleType, libzmq: Any, ours_bind: bool
+    ctx: TrackedContext, zmtp: ModuleType, libzmq_draft: Any, ours_bind: bool
 ) -> None:
     mine = ctx.socket(zmtp.CLIENT)
     mine.rcvtimeo = 5000
-    server = libzmq.socket(SERVER)
+    server = libzmq_draft.socket(SERVER)
     _wire(mine, server, ours_bind)
     for data in payloads(4):
         mine.send(data)
@@ -269,11 +253,11 @@ def test_our_client_with_a_libzmq_server(
 
 @pytest.mark.parametrize("ours_bind", [True, False], ids=["ours-bind", "ours-connect"])
 def test_our_server_with_a_libzmq_client(
-    ctx: TrackedContext, zmtp: ModuleType, libzmq: Any, ours_bind: bool
+    ctx: TrackedContext, zmtp: ModuleType, libzmq_draft: Any, ours_bind: bool
 ) -> None:
     server = ctx.socket(zmtp.SERVER)
     server.rcvtimeo = 5000
-    client = libzmq.socket(CLIENT)
+    client = libzmq_draft.socket(CLIENT)
     _wire(server, client, ours_bind)
     for data in payloads(6):
         client.send_multipart([data])
@@ -321,11 +305,11 @@ def test_a_server_answers_each_client_by_its_routing_id(
 @pytest.mark.parametrize("ours_bind", [True, False], ids=["ours-bind", "ours-connect"])
 @pytest.mark.parametrize("ours", ["RADIO", "DISH"])
 def test_radio_dish_with_libzmq(
-    ctx: TrackedContext, zmtp: ModuleType, libzmq: Any, ours: str, ours_bind: bool
+    ctx: TrackedContext, zmtp: ModuleType, libzmq_draft: Any, ours: str, ours_bind: bool
 ) -> None:
     mine = ctx.socket(getattr(zmtp, ours))
     mine.rcvtimeo = 50
-    other = libzmq.socket(DISH if ours == "RADIO" else RADIO, timeout_ms=50)
+    other = libzmq_draft.socket(DISH if ours == "RADIO" else RADIO, timeout_ms=50)
     _wire(mine, other, ours_bind)
     dish = other if ours == "RADIO" else mine
     dish.join(b"weather")
@@ -398,11 +382,11 @@ def test_a_dish_leaves_and_joins_on_every_backend(ctx: TrackedContext, zmtp: Mod
 
 @pytest.mark.parametrize("ours_connect", [True, False], ids=["ours-connect", "theirs-connect"])
 def test_peer_with_libzmq(
-    ctx: TrackedContext, zmtp: ModuleType, libzmq: Any, ours_connect: bool
+    ctx: TrackedContext, zmtp: ModuleType, libzmq_draft: Any, ours_connect: bool
 ) -> None:
     mine = ctx.socket(zmtp.PEER)
     mine.rcvtimeo = 5000
-    other = libzmq.socket(PEER)
+    other = libzmq_draft.socket(PEER)
     if ours_connect:
         other.bind("tcp://127.0.0.1:*")
         theirs_id = mine.connect_peer(other.last_endpoint)

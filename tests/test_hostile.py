@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 import tracemalloc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -28,13 +28,6 @@ from zmtp_core.connection import Connection
 from backends import TrackedContext
 
 MiB = 1024 * 1024
-
-
-@pytest.fixture
-def ctx(zmtp: Any) -> Iterator[TrackedContext]:
-    tracked = TrackedContext(zmtp.Context())
-    yield tracked
-    tracked.close()
 
 
 def settle(condition: Callable[[], bool], timeout: float = 10.0) -> bool:

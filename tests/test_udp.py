@@ -8,7 +8,6 @@ codec and a DISH's socket against garbage datagrams.
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
 from types import ModuleType
 from typing import Any, cast
 
@@ -26,7 +25,6 @@ from zmtp_core._datagram import (
 from zmtp_core.connection import HandshakeComplete, Message
 
 from backends import TrackedContext
-from libzmq5 import require_libzmq_draft
 
 RADIO, DISH = 14, 15
 GROUP = b"weather"
@@ -99,28 +97,14 @@ def test_a_radio_endpoint_writes_one_datagram_per_list_and_drops_the_oversized()
 # -- sockets ----------------------------------------------------------------------
 
 
-@pytest.fixture
-def libzmq() -> Iterator[Any]:
-    context = require_libzmq_draft().context()
-    yield context
-    context.term()
-
-
-@pytest.fixture
-def ctx(zmtp: ModuleType) -> Iterator[TrackedContext]:
-    tracked = TrackedContext(zmtp.Context())
-    yield tracked
-    tracked.close()
-
-
 @pytest.mark.parametrize("multicast", [False, True], ids=["unicast", "multicast"])
 @pytest.mark.parametrize("ours", ["RADIO", "DISH"])
 def test_radio_dish_over_udp_with_libzmq(
-    ctx: TrackedContext, zmtp: ModuleType, libzmq: Any, ours: str, multicast: bool
+    ctx: TrackedContext, zmtp: ModuleType, libzmq_draft: Any, ours: str, multicast: bool
 ) -> None:
     endpoint = address(multicast)
     if ours == "RADIO":
-        dish = libzmq.socket(DISH, timeout_ms=50)
+        dish = libzmq_draft.socket(DISH, timeout_ms=50)
         dish.bind(endpoint)
         dish.join(GROUP)
         radio = ctx.socket(zmtp.RADIO)
@@ -130,7 +114,7 @@ def test_radio_dish_over_udp_with_libzmq(
         dish.rcvtimeo = 50
         dish.bind(endpoint)
         dish.join(GROUP)
-        radio = libzmq.socket(RADIO)
+        radio = libzmq_draft.socket(RADIO)
         radio.connect(endpoint)
 
     def publish(data: bytes, group: bytes = GROUP) -> None:

@@ -61,9 +61,9 @@ def curve_public(secret_key: bytes | str) -> bytes:
 
 def has(capability: str) -> bool:
     """libzmq's ``zmq_has``: ipc always; ws and wss always (libzmq 4.3 spells them
-    "WS" and "WSS", later versions in lowercase: both are understood); curve when
-    PyNaCl is installed; pgm, tipc, norm, vmci, gssapi and the draft API never."""
-    if capability in ("ipc", "ws", "wss", "WS", "WSS"):
+    "WS" and "WSS", later versions in lowercase: both are understood); the draft
+    API always; curve when PyNaCl is installed; pgm, tipc, norm, vmci and gssapi never."""
+    if capability in ("ipc", "ws", "wss", "WS", "WSS", "draft"):
         return True
     if capability == "curve":
         return importlib.util.find_spec("nacl") is not None

@@ -600,9 +600,10 @@ NORM_CCE_ECNONLY = NormMode.CCE_ECNONLY
 IPC_PATH_MAX_LEN = _IPC_PATH_MAX_LEN
 #: pyzmq copies frames smaller than this on send(copy=False); so do we, below 8 KiB.
 COPY_THRESHOLD = 65536
-#: No draft API here (the draft socket types and options are names only).
-DRAFT_API = False
-PYZMQ_DRAFT_API = False
+#: The draft API is here: CLIENT, SERVER, RADIO, DISH (udp:// too), SCATTER, GATHER,
+#: PEER and CHANNEL, with join/leave and Frame.routing_id/group (DGRAM is not).
+DRAFT_API = True
+PYZMQ_DRAFT_API = True
 
 #: Every option in the core's table by name, pyzmq's and ours (ZMTP_*, TLS_*).
 OPTION_NUMBERS: dict[str, int] = {spec.name: spec.number for spec in _OPTIONS}
