@@ -166,6 +166,25 @@ def test_groups_as_a_dish_joins_and_leaves_them(ctx: TrackedContext, zmtp: Modul
     assert dish.recv() == b"b again"
 
 
+def test_unbind_lets_the_port_go_and_a_radio_connects_again(
+    ctx: TrackedContext, zmtp: ModuleType
+) -> None:
+    endpoint = address(multicast=False)
+    dish = ctx.socket(zmtp.DISH)
+    dish.bind(endpoint)
+    dish.unbind(endpoint)
+    dish.bind(endpoint)  # (the first socket is closed: the port is free again)
+    dish.join("g")
+    radio = ctx.socket(zmtp.RADIO)
+    radio.connect(endpoint)
+    radio.send(b"one", group="g")
+    assert dish.recv() == b"one"
+    radio.disconnect(endpoint)
+    radio.connect(endpoint)
+    radio.send(b"two", group="g")
+    assert dish.recv() == b"two"
+
+
 def test_garbage_datagrams_cost_a_dish_nothing(ctx: TrackedContext, zmtp: ModuleType) -> None:
     endpoint = address(multicast=False)
     dish = ctx.socket(zmtp.DISH)

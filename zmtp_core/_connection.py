@@ -1,4 +1,6 @@
-"""One ZMTP 3.x connection as a pure state machine: bytes in, events and buffers out.
+"""One ZMTP connection as a pure state machine: bytes in, events and buffers out.
+
+ZMTP 3.x, and peers that speak 1.0 or 2.0 as libzmq 4.3 takes them.
 
 The backend that owns the socket drives it with four kinds of calls:
 
@@ -238,8 +240,8 @@ class Connection:
         self._held_event = self._start_handshake()
 
     def _use_framing(self, out: SendQueue, reader: FrameReader) -> None:
-        """Take the send queue and frame reader of a framing (ZMTP's, or ZWS's); until the
-        handshake is done a frame must fit the handshake budget with its header."""
+        """Take the send queue and frame reader of a framing (ZMTP 3's, 1.0's or ZWS's);
+        until the handshake is done a frame must fit the handshake budget with its header."""
         self._out, self._reader = out, reader
         reader.limit_frames(
             HANDSHAKE_BUDGET - reader.longest_header,
@@ -488,14 +490,10 @@ class Connection:
             )
         self._advance(Input.GREETING_ACCEPTED)
         self._legacy = greeting
-        if greeting.version == (1, 0):
-            # Same buffers and state, ZMTP 1.0's headers from here on.
+        if greeting.version == (1, 0):  # the same buffers and state, 1.0's headers
             self._out.__class__ = Zmtp10SendQueue
             self._reader.__class__ = Zmtp10FrameReader
-            self._reader.limit_frames(
-                HANDSHAKE_BUDGET - Zmtp10FrameReader.longest_header,
-                "is more than a peer may send before its handshake:",
-            )
+            self._use_framing(self._out, self._reader)
         if greeting.unversioned:
             self._out.add_raw(self._routing_id)  # (our signature was this message's header)
         else:
