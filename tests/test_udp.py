@@ -1,5 +1,5 @@
-"""RADIO and DISH over udp://: datagrams in libzmq's format, unicast and multicast,
-on loopback only (multicast groups joined and sent on 127.0.0.1).
+"""RADIO, DISH and DGRAM over udp://: datagrams in libzmq's formats, unicast and
+multicast, on loopback only (multicast groups joined and sent on 127.0.0.1).
 
 Against the draft-enabled libzmq both ways on every backend; the datagram
 codec and a DISH's socket against garbage datagrams.
@@ -21,12 +21,13 @@ from zmtp_core._datagram import (
     DatagramConnection,
     decode_datagram,
     encode_datagram,
+    parse_address,
 )
 from zmtp_core.connection import HandshakeComplete, Message
 
 from backends import TrackedContext
 
-RADIO, DISH = 14, 15
+RADIO, DISH, DGRAM = 14, 15, 18
 GROUP = b"weather"
 #: Bodies up to the largest a datagram holds with this group.
 SIZES = [0, 1, 255, 256, 4096, MAX_DATAGRAM - 1 - len(GROUP)]
@@ -71,7 +72,7 @@ def test_any_datagram_decodes_or_is_ignored(data: bytes) -> None:
 
 
 def test_a_dish_endpoint_takes_datagrams_and_never_ends() -> None:
-    conn = DatagramConnection(sends=False)
+    conn = DatagramConnection(SocketType.DISH)
     assert isinstance(conn.next_event(), HandshakeComplete)
     for datagram in (b"", b"\x09short", encode_datagram(b"g", b"one")):
         view = conn.receive_buffer()
@@ -83,7 +84,7 @@ def test_a_dish_endpoint_takes_datagrams_and_never_ends() -> None:
 
 
 def test_a_radio_endpoint_writes_one_datagram_per_list_and_drops_the_oversized() -> None:
-    conn = DatagramConnection(sends=True)
+    conn = DatagramConnection(SocketType.RADIO)
     conn.send_message([b"g", b"a"])
     conn.send_message([b"g", bytes(MAX_DATAGRAM)])  # cannot fit: dropped, as libzmq cannot
     conn.send_message([b"g", b"b"])
@@ -92,6 +93,39 @@ def test_a_radio_endpoint_writes_one_datagram_per_list_and_drops_the_oversized()
     assert conn.sent(0) is False  # the kernel had no room: the same datagram again
     assert conn.sent(3) is True
     assert conn.buffers_to_send() == [b"\x01gb"]
+
+
+def test_a_dgram_endpoint_names_each_datagrams_address() -> None:
+    conn = DatagramConnection(SocketType.DGRAM)
+    assert isinstance(conn.next_event(), HandshakeComplete)
+    conn.receive_buffer()[:5] = b"hello"
+    conn.received_from(5, ("127.0.0.1", 5555))
+    assert conn.next_event() == Message([b"127.0.0.1:5555\0", b"hello"])  # (libzmq's form)
+    conn.send_message([b"127.0.0.1:5555\0", b"back"])  # (the address as received)
+    conn.send_message([b"no address", b"dropped"])
+    conn.send_message([b"10.1.2.3:7", b""])
+    assert (conn.buffers_to_send(), conn.destination) == ([b"back"], ("127.0.0.1", 5555))
+    assert conn.sent(4)
+    assert (conn.buffers_to_send(), conn.destination) == ([b""], ("10.1.2.3", 7))
+    assert conn.sent(0)  # (an empty datagram is all sent at 0 bytes)
+    assert conn.dropped == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "parsed"),
+    [
+        (b"127.0.0.1:5555", ("127.0.0.1", 5555)),
+        (b"127.0.0.1:5555\0", ("127.0.0.1", 5555)),
+        (b"127.0.0.1:0", None),  # (0 is not a port, for libzmq)
+        (b"127.0.0.1", None),
+        (b"localhost:5555", None),  # (an IPv4 address, not a name, as libzmq's inet_addr)
+        (b"1.2.3:5555", None),
+        (b"127.0.0.1:70000", None),
+        (b"\xff:1", None),
+    ],
+)
+def test_dgram_addresses_as_libzmq_reads_them(text: bytes, parsed: tuple[str, int] | None) -> None:
+    assert parse_address(text) == parsed
 
 
 # -- sockets ----------------------------------------------------------------------
@@ -198,14 +232,69 @@ def test_garbage_datagrams_cost_a_dish_nothing(ctx: TrackedContext, zmtp: Module
     assert dish.recv() == b"still here"
 
 
+def test_dgram_with_libzmq_both_ways(
+    ctx: TrackedContext, zmtp: ModuleType, libzmq_draft: Any
+) -> None:
+    """Each end binds; ours writes first to theirs, and each answers the address
+    the other's datagram came from, as a DGRAM application does."""
+    ours_at, theirs_at = address(multicast=False), address(multicast=False)
+    ours = ctx.socket(zmtp.DGRAM)
+    ours.bind(ours_at)
+    theirs = libzmq_draft.socket(DGRAM, timeout_ms=50)
+    theirs.bind(theirs_at)
+    target = theirs_at.removeprefix("udp://").encode()
+    for _ in range(200):  # libzmq opens its UDP socket in its I/O thread: probe until it is
+        ours.send_multipart([target, b"probe"])
+        try:
+            their_view = theirs.recv_multipart()
+            break
+        except OSError:
+            continue
+    else:
+        pytest.fail("no datagram crossed")
+    while True:  # drain the probes in flight
+        try:
+            theirs.recv_multipart()
+        except OSError:
+            break
+    port = ours_at.rsplit(":", 1)[1]
+    assert their_view == [f"127.0.0.1:{port}".encode() + b"\0", b"probe"]  # (libzmq's form)
+    for data in payloads(5):
+        theirs.send_multipart([their_view[0], data])
+        sender, body = ours.recv_multipart()
+        assert body == data
+        assert sender == f"127.0.0.1:{theirs_at.rsplit(':', 1)[1]}".encode() + b"\0"
+        ours.send(sender, zmtp.SNDMORE)
+        ours.send(body[::-1])
+        assert theirs.recv_multipart() == [their_view[0], data[::-1]]
+
+
+def test_a_dgram_message_is_an_address_and_one_frame(ctx: TrackedContext, zmtp: ModuleType) -> None:
+    sock = ctx.socket(zmtp.DGRAM)
+    sock.bind(address(multicast=False))
+    for message in ([b"127.0.0.1:9"], [b"127.0.0.1:9", b"a", b"b"]):
+        with pytest.raises(zmtp.ZMQError) as raised:
+            sock.send_multipart(message)
+        assert raised.value.errno == zmtp.EINVAL
+    sock.send_multipart([b"no address", b"dropped, as libzmq drops it"])
+    assert sock.get(zmtp.THREAD_SAFE) == 0  # (libzmq's DGRAM is not thread-safe)
+
+
 @pytest.mark.parametrize(
-    ("kind", "verb"), [("SUB", "bind"), ("RADIO", "bind"), ("DISH", "connect"), ("PUB", "connect")]
+    ("kind", "verb", "transport"),
+    [
+        ("SUB", "bind", "udp"),
+        ("RADIO", "bind", "udp"),
+        ("DISH", "connect", "udp"),
+        ("PUB", "connect", "udp"),
+        ("DGRAM", "connect", "udp"),
+        ("DGRAM", "bind", "tcp"),
+    ],
 )
-def test_udp_is_for_a_dish_to_bind_and_a_radio_to_connect(
-    ctx: TrackedContext, zmtp: ModuleType, kind: str, verb: str
+def test_udp_is_for_a_dish_or_dgram_to_bind_and_a_radio_to_connect(
+    ctx: TrackedContext, zmtp: ModuleType, kind: str, verb: str, transport: str
 ) -> None:
     sock = ctx.socket(getattr(zmtp, kind))
     with pytest.raises(zmtp.ZMQError) as raised:
-        getattr(sock, verb)(address(multicast=False))
+        getattr(sock, verb)(address(multicast=False).replace("udp", transport))
     assert raised.value.errno == zmtp.ENOCOMPATPROTO
-    assert SocketType[kind] is not None

@@ -30,6 +30,7 @@ __all__ = [
     "MAX_GROUP",
     "Channel",
     "Client",
+    "Dgram",
     "Dish",
     "Gather",
     "Peer",
@@ -280,3 +281,15 @@ class Peer(Server):
     def _attach(self, pipe: Pipe) -> None:
         super()._attach(pipe)
         self.last_routing_id = int.from_bytes(pipe.routing_id or bytes(4), "big")
+
+
+class Dgram(Pair):
+    """Raw UDP, over a bound udp:// endpoint: each message is two frames, the other
+    end's address ("ip:port") and one body, in and out, as libzmq's DGRAM."""
+
+    socket_type = SocketType.DGRAM
+
+    def _send(self, frames: Sequence[Buffer], tracker: MessageTracker | None) -> None:
+        if len(frames) != 2:
+            raise SocketError(errno.EINVAL, "a DGRAM message is an address and one frame")
+        super()._send(frames, tracker)

@@ -256,13 +256,20 @@ class SocketEngine:
 
     def check_transport(self, endpoint: Endpoint, *, bind: bool) -> None:
         """Refuse a transport this socket type cannot use (ENOCOMPATPROTO, as libzmq):
-        udp:// is for a DISH to bind and a RADIO to connect. (bind and connect check;
-        a backend may ask before it opens anything.)"""
-        allowed, verb = (SocketType.DISH, "bind") if bind else (SocketType.RADIO, "connect")
-        if endpoint.transport == "udp" and self.pattern.socket_type is not allowed:
+        udp:// is for a DISH or a DGRAM to bind and a RADIO to connect, and a DGRAM
+        has no other. (bind and connect check; a backend may ask before it opens anything.)"""
+        socket_type = self.pattern.socket_type
+        if endpoint.transport != "udp":
+            if socket_type is SocketType.DGRAM:
+                raise SocketError(ENOCOMPATPROTO, "a DGRAM socket speaks udp:// only")
+            return
+        allowed = (SocketType.DISH, SocketType.DGRAM) if bind else (SocketType.RADIO,)
+        if socket_type not in allowed:
+            verb = "bind" if bind else "connect"
             raise SocketError(
                 ENOCOMPATPROTO,
-                f"udp:// is for a {allowed.name} to {verb}, not a {self.pattern.socket_type.name}",
+                f"udp:// is for a {' or a '.join(t.name for t in allowed)} to {verb}, "
+                f"not a {socket_type.name}",
             )
 
     def _layering(
@@ -431,6 +438,22 @@ class SocketEngine:
         outcome = link.process()
         return not link.paused if outcome is None else self._settle(link, outcome)
 
+    def received_from(self, handle: Hashable, nbytes: int, source: tuple[str, int]) -> bool:
+        """A datagram of ``nbytes`` from ``source`` arrived in the last receive buffer
+        (a DGRAM's socket, read with ``recvfrom_into``); True: read again."""
+        link = self.connections.get(handle)
+        if link is None:
+            return False
+        cast(DatagramConnection, link.conn).received_from(nbytes, source)
+        outcome = link.process()
+        return not link.paused if outcome is None else self._settle(link, outcome)
+
+    def destination(self, handle: Hashable) -> tuple[str, int] | None:
+        """Where the next datagram of ``handle`` goes (a DGRAM's: ``sendmsg`` to it);
+        None for a connected socket."""
+        conn = self.connections[handle].conn
+        return conn.destination if isinstance(conn, DatagramConnection) else None
+
     def buffers_to_send(self, handle: Hashable) -> list[Buffer]:
         """The scatter list for one ``sendmsg`` on ``handle`` (may be empty)."""
         try:
@@ -508,7 +531,7 @@ class SocketEngine:
         if socket_type is SocketType.STREAM:
             conn, layers = RawConnection(), None  # (raw TCP: no ZMTP, no layers)
         elif origin.endpoint.transport == "udp":
-            conn = DatagramConnection(sends=socket_type is SocketType.RADIO)
+            conn = DatagramConnection(socket_type)
         else:
             conn = Connection(
                 self.pattern.socket_type,

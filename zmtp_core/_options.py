@@ -318,7 +318,7 @@ class Options:
         self._values["TYPE"] = int(socket_type)
         if socket_type in (SocketType.SUB, SocketType.XSUB, SocketType.DISH):
             self._values["LINGER"] = 0  # libzmq's subscribers never linger
-        if socket_type >= SocketType.SERVER:
+        if socket_type >= SocketType.SERVER and socket_type is not SocketType.DGRAM:
             self._values["THREAD_SAFE"] = 1  # (libzmq's draft types: CLIENT, SERVER...)
         #: The X- properties METADATA added, in order.
         self.metadata: dict[str, bytes] = {}

@@ -32,6 +32,7 @@ class SocketType(enum.IntEnum):
     DISH = 15
     GATHER = 16
     SCATTER = 17
+    DGRAM = 18  # raw UDP: udp:// only, no ZMTP (see _datagram.py)
     PEER = 19
     CHANNEL = 20
 
@@ -62,6 +63,7 @@ _PEERS: dict[SocketType, frozenset[str]] = {
     SocketType.SCATTER: frozenset({"GATHER"}),
     SocketType.PEER: frozenset({"PEER"}),
     SocketType.CHANNEL: frozenset({"CHANNEL"}),
+    SocketType.DGRAM: frozenset(),
 }
 
 # libzmq puts an Identity property in READY only for these (even when empty).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from ._drafts import Channel, Client, Dish, Gather, Peer, Radio, Scatter, Server
+from ._drafts import Channel, Client, Dgram, Dish, Gather, Peer, Radio, Scatter, Server
 from ._options import Options
 from ._pipeline import Pair, Pull, Push
 from ._pubsub import Pub, Sub, XPub, XSub
@@ -19,7 +19,7 @@ SOCKET_CLASSES: dict[SocketType, type[SocketBase]] = {
     cls.socket_type: cls
     for cls in (
         *(Pair, Pub, Sub, Req, Rep, Dealer, Router, Pull, Push, XPub, XSub, Stream),
-        *(Server, Client, Radio, Dish, Gather, Scatter, Peer, Channel),
+        *(Server, Client, Radio, Dish, Gather, Scatter, Dgram, Peer, Channel),
     )
 }
 

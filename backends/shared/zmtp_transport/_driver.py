@@ -36,6 +36,7 @@ from zmtp_core import (
     Report,
     SocketEngine,
     SocketError,
+    SocketType,
     Watch,
     Write,
 )
@@ -71,6 +72,8 @@ class Driver:
         self._deadline_changes = -1  # (the engine's count when we last looked)
         self._last_failure: dict[str, str] = {}  # per endpoint: logged once in a row
         self._finished = False
+        #: A DGRAM's datagrams carry their addresses: recvfrom and sendmsg to one.
+        self._addressed = engine.socket_type is SocketType.DGRAM
         #: Where the engine's monitor events go (set while a monitor is attached).
         self.on_events: Callable[[list[MonitorEvent]], None] | None = None
         #: Called after each service (while Socket.FD is in use: it raises the signal).
@@ -161,6 +164,9 @@ class Driver:
 
     def read(self, sock: socket.socket) -> None:
         """Read what the kernel has (up to a bound) and hand it to the engine."""
+        if self._addressed:
+            self._read_addressed(sock)
+            return
         engine = self.engine
         connections = engine.connections
         reads = READS_PER_EVENT
@@ -180,6 +186,21 @@ class Driver:
             if not engine.received(sock, count) or count < offered:
                 return  # paused or closed, or the kernel had less than we offered
 
+    def _read_addressed(self, sock: socket.socket) -> None:
+        """A DGRAM's socket: each datagram with the address it came from."""
+        engine = self.engine
+        for _ in range(READS_PER_EVENT):
+            view = engine.receive_buffer(sock)
+            try:
+                count, source = sock.recvfrom_into(view)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                continue  # (an ICMP error from an earlier datagram: UDP goes on)
+            del view
+            if not engine.received_from(sock, count, source[:2]):
+                return
+
     def write(self, sock: Any) -> None:
         """Write what the engine has for ``sock`` until done or the kernel is full."""
         engine = self.engine
@@ -188,7 +209,10 @@ class Driver:
             if not buffers:
                 return
             try:
-                written = sock.sendmsg(buffers)
+                if self._addressed:
+                    written = sock.sendmsg(buffers, (), 0, engine.destination(sock))
+                else:
+                    written = sock.sendmsg(buffers)
             except (BlockingIOError, InterruptedError):
                 written = 0
             except OSError as error:

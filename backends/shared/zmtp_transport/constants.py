@@ -601,7 +601,7 @@ IPC_PATH_MAX_LEN = _IPC_PATH_MAX_LEN
 #: pyzmq copies frames smaller than this on send(copy=False); so do we, below 8 KiB.
 COPY_THRESHOLD = 65536
 #: The draft API is here: CLIENT, SERVER, RADIO, DISH (udp:// too), SCATTER, GATHER,
-#: PEER and CHANNEL, with join/leave and Frame.routing_id/group (DGRAM is not).
+#: PEER, CHANNEL and DGRAM, with join/leave and Frame.routing_id/group.
 DRAFT_API = True
 PYZMQ_DRAFT_API = True
 
