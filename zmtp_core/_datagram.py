@@ -15,19 +15,11 @@ from __future__ import annotations
 import ipaddress
 from collections import deque
 from collections.abc import Sequence
-from types import MappingProxyType
 
 from ._errors import LocalProtocolError
-from ._events import (
-    NEED_DATA,
-    ConnectionClosed,
-    Event,
-    Frame,
-    HandshakeComplete,
-    NeedData,
-    message_event,
-)
-from ._sendqueue import Buffer, MessageTracker, SendQueue
+from ._events import Frame
+from ._raw import RawConnection
+from ._sendqueue import Buffer, MessageTracker
 from ._socket_types import SocketType
 
 __all__ = [
@@ -74,33 +66,27 @@ def parse_address(address: Buffer) -> tuple[str, int] | None:
     return host, number
 
 
-class DatagramConnection:
+class DatagramConnection(RawConnection):
     """One udp:// endpoint: a RADIO's (sends), a DISH's (receives) or a DGRAM's (both,
-    addressed: :meth:`received_from` and :attr:`destination`)."""
+    addressed: :meth:`received_from` and :attr:`destination`).
 
-    next_deadline: float | None = None
-    direct_queue: SendQueue | None = None
-    mechanism_name = b"NULL"
+    A :class:`RawConnection` in its life (no handshake, a message per read, no end
+    but a local close); its output is datagrams, each kept whole for one ``sendmsg``.
+    """
 
     def __init__(self, socket_type: SocketType) -> None:
+        super().__init__(MAX_DATAGRAM)
         self._addressed = socket_type is SocketType.DGRAM
         self._sends = socket_type is SocketType.RADIO or self._addressed
         self._receives = socket_type is not SocketType.RADIO
-        self._buffer = bytearray(MAX_DATAGRAM)
-        self._arrived: list[list[Frame]] = []
         self._datagrams: deque[tuple[bytes, tuple[str, int] | None, MessageTracker | None]] = (
             deque()
         )
         self._size = 0
-        self._announced = False
-        self._closed_event: ConnectionClosed | None = None
         #: Datagrams dropped: malformed ones in, oversized ones out.
         self.dropped = 0
 
     # -- bytes in ---------------------------------------------------------------------
-
-    def receive_buffer(self) -> memoryview:
-        return memoryview(self._buffer)
 
     def received(self, nbytes: int) -> None:
         """One datagram of ``nbytes`` (0 is an empty datagram, not an end: UDP has none)."""
@@ -121,23 +107,7 @@ class DatagramConnection:
         if message is None:
             self.dropped += 1
         else:
-            self._arrived.append(message)
-
-    def next_event(self) -> Event | NeedData:
-        if not self._announced:  # no handshake: the endpoint is ready as soon as it exists
-            self._announced = True
-            return HandshakeComplete(
-                socket_type="", routing_id=b"", properties=MappingProxyType({}), version=(3, 1)
-            )
-        if self._arrived:
-            return message_event(self._arrived.pop(0))
-        return self._closed_event or NEED_DATA
-
-    def pull(self, limit: int) -> tuple[list[list[Frame]], Event | NeedData | None]:
-        if not self._announced:
-            return [], self.next_event()
-        messages, self._arrived = self._arrived[:limit], self._arrived[limit:]
-        return messages, (None if self._arrived else self._closed_event or NEED_DATA)
+            self._chunks.append(message)
 
     # -- bytes out --------------------------------------------------------------------
 
@@ -194,17 +164,3 @@ class DatagramConnection:
                 tracker.release(dropped=True)
         self._datagrams.clear()
         self._size = 0
-
-    # -- the rest of a connection's life ------------------------------------------------
-
-    def handle_timer(self, now: float) -> None:
-        """No timers: no handshake, no heartbeats."""
-
-    def close(self) -> None:
-        if self._closed_event is None:
-            self._closed_event = ConnectionClosed("closed locally")
-
-    def authentication_reply(
-        self, status_code: str | None, user_id: bytes = b"", metadata: bytes = b""
-    ) -> None:
-        raise LocalProtocolError("a udp endpoint has no handshake")

@@ -525,7 +525,7 @@ class SocketEngine:
             raise SocketError(errno.ENOTSOCK, "the socket is closed")
 
     def _add_link(self, handle: Hashable, origin: Listener | Dialer) -> Link:
-        conn: Connection | RawConnection | DatagramConnection
+        conn: Connection | RawConnection
         layers = origin.layering
         socket_type = self.pattern.socket_type
         if socket_type is SocketType.STREAM:

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, cast
 
 from ._actions import Outbox, Write
 from ._connection import Connection
-from ._datagram import DatagramConnection
 from ._errors import RemoteProtocolError
 from ._events import (
     NEED_DATA,
@@ -134,7 +133,7 @@ class Link:
         outbox: Outbox,
         handle: Hashable,
         key: int,
-        conn: Connection | RawConnection | DatagramConnection | Layer,
+        conn: Connection | RawConnection | Layer,
         origin: Listener | Dialer,
     ) -> None:
         self.outbox = outbox
@@ -143,7 +142,7 @@ class Link:
         #: What the engine talks to: the Connection, or the layers above it.
         self.conn: ConnectionFace = conn
         #: The Connection itself (``conn`` may be the layers above it).
-        self.connection: Connection | RawConnection | DatagramConnection = (
+        self.connection: Connection | RawConnection = (  # (RawConnection: udp's too)
             conn.connection if isinstance(conn, Layer) else conn
         )
         #: The bound or connected endpoint this connection belongs to.

@@ -22,15 +22,16 @@ READ_SIZE = 65536
 
 
 class RawConnection:
-    """Raw TCP for STREAM sockets."""
+    """Raw TCP for STREAM sockets (and the base of udp's endpoints: no handshake,
+    a message per read, no end but a local close or the peer's)."""
 
     next_deadline: float | None = None
     direct_queue: SendQueue | None = None
     mechanism_name = b"NULL"
 
-    def __init__(self) -> None:
+    def __init__(self, read_size: int = READ_SIZE) -> None:
         self._out = SendQueue()
-        self._buffer = bytearray(READ_SIZE)
+        self._buffer = bytearray(read_size)
         self._chunks: list[list[bytes | bytearray]] = []
         self._announced = False
         self._eof = False
@@ -111,4 +112,4 @@ class RawConnection:
     def authentication_reply(
         self, status_code: str | None, user_id: bytes = b"", metadata: bytes = b""
     ) -> None:
-        raise LocalProtocolError("a STREAM connection has no handshake")
+        raise LocalProtocolError(f"a {type(self).__name__} has no handshake")
