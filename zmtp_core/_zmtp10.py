@@ -80,21 +80,9 @@ class Zmtp10FrameReader(FrameReader):
             length, start = U64.unpack_from(buf, pos + 1)[0], pos + LONG_HEADER
         else:
             length, start = buf[pos], pos + 2
-        if length == 0:
-            raise RemoteProtocolError("a ZMTP 1.0 frame has a length of 0 (without its flags byte)")
+        # (a length of 0 gives a size of -1: too small for a body of its own, and
+        # next_frame() refuses it)
         return buf[start - 1] & MORE, length - 1, start
-
-    def _start_body_from_buffer(self) -> bool:
-        try:
-            return super()._start_body_from_buffer()
-        except RemoteProtocolError:
-            return False  # (next_frame() reports it)
-
-    def _exact_want(self) -> int:
-        try:
-            return super()._exact_want()
-        except RemoteProtocolError:
-            return 1  # (next_frame() reports it)
 
     def next_frame(self) -> tuple[int, bytes | bytearray] | None:
         if self._body is not None:
@@ -103,6 +91,8 @@ class Zmtp10FrameReader(FrameReader):
         if header is None:
             return None
         flags, size, start = header
+        if size < 0:
+            raise RemoteProtocolError("a ZMTP 1.0 frame has a length of 0 (without its flags byte)")
         if size > self._max_frame:
             raise RemoteProtocolError(f"frame of {size} bytes {self._too_large} {self._max_frame}")
         stop = start + size
