@@ -68,11 +68,16 @@ class RawPeer:
         self.expect(len(self.frame(their_identity)))
 
 
+def dial(bound: Any) -> closing[socket.socket]:
+    """Bind ``bound`` on loopback and connect a raw TCP socket to it."""
+    bound.bind("tcp://127.0.0.1:0")
+    port = int(bound.last_endpoint.decode().rsplit(":", 1)[1])
+    return closing(socket.create_connection(("127.0.0.1", port), timeout=10))
+
+
 def router_binds(zmq: ModuleType, ctx: Any, version: str) -> list[bytes]:
     router = ctx.socket(zmq.ROUTER)
-    router.bind("tcp://127.0.0.1:0")
-    port = int(router.last_endpoint.decode().rsplit(":", 1)[1])
-    with closing(socket.create_connection(("127.0.0.1", port), timeout=10)) as sock:
+    with dial(router) as sock:
         peer = RawPeer(sock, version)
         peer.greet(DEALER, b"old", b"")
         peer.send(peer.frame(b"one", more=True) + peer.frame(b"x" * 300))
@@ -101,9 +106,7 @@ def sub_connects(zmq: ModuleType, ctx: Any, version: str) -> list[bytes]:
 
 def xpub_binds(zmq: ModuleType, ctx: Any, version: str) -> list[bytes]:
     xpub = ctx.socket(zmq.XPUB)
-    xpub.bind("tcp://127.0.0.1:0")
-    port = int(xpub.last_endpoint.decode().rsplit(":", 1)[1])
-    with closing(socket.create_connection(("127.0.0.1", port), timeout=10)) as sock:
+    with dial(xpub) as sock:
         peer = RawPeer(sock, version)
         peer.greet(2, b"", b"")
         if peer.revision is not None:
