@@ -22,7 +22,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", action="store_true", help="print a JSON object")
     parser.add_argument("--secret", help="the secret key (Z85): compute its public key")
-    args = parser.parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    if "--secret" in words[:-1]:  # a Z85 key may start with "-": the next word is the key
+        at = words.index("--secret")
+        words[at : at + 2] = [f"--secret={words[at + 1]}"]
+    args = parser.parse_args(words)
     if args.secret:
         secret = args.secret.encode("ascii")
         public = curve_public(secret)
